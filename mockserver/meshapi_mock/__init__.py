@@ -1,0 +1,1 @@
+"""A scripted fake MeshAPI server."""

@@ -1,0 +1,1 @@
+"""pytest plugin that runs the meshapi-mock fake for a test session."""

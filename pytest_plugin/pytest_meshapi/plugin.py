@@ -1,0 +1,1 @@
+"""pytest11 entry point; the fixtures arrive with the plugin issue."""
