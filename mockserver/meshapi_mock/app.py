@@ -1,0 +1,164 @@
+"""The ASGI application: routes, the request-id/journal envelope and error handlers."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .config import ServerConfig
+from .errors import MeshError
+from .jsonbody import dumps
+from .openapi import openapi_document
+from .responses import JSONBytes
+from .routes import admin, chat, models
+from .state import MockState
+
+log = logging.getLogger("meshapi_mock")
+
+ADMIN_PREFIX = "/_mock"
+
+
+class RequestEnvelope:
+    """Gives every request an id and a journal entry, and every response `x-request-id`.
+
+    It also turns any exception a route lets slip into a MeshAPI envelope, so a client
+    never sees a bare 500 or a dropped connection from the fake's own bugs.
+    """
+
+    def __init__(self, app: ASGIApp, state: MockState) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _header(scope, b"x-request-id") or self.state.ids.request_id()
+        path: str = scope["path"]
+        entry = None
+        if not path.startswith(ADMIN_PREFIX) and path != "/openapi.json":
+            entry = self.state.journal.open(
+                scope["method"],
+                path,
+                scope.get("query_string", b"").decode("latin-1"),
+                scope["headers"],
+                request_id,
+            )
+        scope.setdefault("state", {}).update(request_id=request_id, journal_entry=entry)
+        rid = request_id.encode("latin-1", "replace")
+        started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                message["headers"] = [*message.get("headers", ()), (b"x-request-id", rid)]
+                if entry is not None:
+                    entry.status = message["status"]
+            elif (
+                entry is not None
+                and entry.stream
+                and message["type"] == "http.response.body"
+                and not message.get("more_body", False)
+            ):
+                entry.stream_completed = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            log.exception("meshapi-mock failed while answering %s %s", scope["method"], path)
+            if started:
+                raise
+            error = MeshError(500, "mock_internal_error", f"meshapi-mock failed: {exc!r}")
+            if entry is not None:
+                entry.error_code = error.code
+            await error.response(request_id)(scope, receive, send_with_id)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            text: str = value.decode("latin-1")
+            return text or None
+    return None
+
+
+def _request_id(request: Request) -> str | None:
+    rid: str | None = request.scope.get("state", {}).get("request_id")
+    return rid
+
+
+async def _mesh_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, MeshError)
+    entry = request.scope.get("state", {}).get("journal_entry")
+    if entry is not None:
+        entry.error_code = exc.code
+    return exc.response(_request_id(request))
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        error = MeshError(404, "not_found", f"No route for {request.method} {request.url.path}.")
+    elif exc.status_code == 405:
+        allow = (exc.headers or {}).get("allow") or (exc.headers or {}).get("Allow", "")
+        error = MeshError(
+            405,
+            "method_not_allowed",
+            f"{request.method} is not allowed on {request.url.path}"
+            + (f"; use {allow}." if allow else "."),
+            headers={"allow": allow} if allow else None,
+        )
+    else:
+        error = MeshError(exc.status_code, message=str(exc.detail))
+    return await _mesh_error(request, error)
+
+
+async def _openapi(request: Request) -> ASGIApp:
+    return JSONBytes(dumps(openapi_document()))
+
+
+def routes() -> list[Route]:
+    r = Route
+    return [
+        r("/v1/chat/completions", chat.chat_completions, methods=["POST"]),
+        r("/v1/models", models.list_models, methods=["GET"]),
+        r("/v1/models/free", models.free_models, methods=["GET"]),
+        r("/v1/models/paid", models.paid_models, methods=["GET"]),
+        r("/v1/models/search", models.search_models, methods=["GET"]),
+        r("/v1/models/{model_id:path}", models.get_model, methods=["GET"]),
+        r("/openapi.json", _openapi, methods=["GET"]),
+        r(f"{ADMIN_PREFIX}/health", admin.health, methods=["GET"]),
+        r(f"{ADMIN_PREFIX}/rules", admin.list_rules, methods=["GET"]),
+        r(f"{ADMIN_PREFIX}/rules", admin.add_rules, methods=["POST"]),
+        r(f"{ADMIN_PREFIX}/rules", admin.clear_rules, methods=["DELETE"]),
+        r(f"{ADMIN_PREFIX}/rules/{{rule_id}}", admin.delete_rule, methods=["DELETE"]),
+        r(f"{ADMIN_PREFIX}/requests", admin.list_requests, methods=["GET"]),
+        r(f"{ADMIN_PREFIX}/requests", admin.clear_requests, methods=["DELETE"]),
+        r(f"{ADMIN_PREFIX}/reset", admin.reset, methods=["POST"]),
+        r(f"{ADMIN_PREFIX}/config", admin.get_config, methods=["GET"]),
+        r(f"{ADMIN_PREFIX}/config", admin.patch_config, methods=["PATCH"]),
+    ]
+
+
+def create_app(state: MockState | ServerConfig | None = None) -> Starlette:
+    """Build the fake as an ASGI app; `app.state.mock` is its `MockState`."""
+    if not isinstance(state, MockState):
+        state = MockState(state)
+    handlers: dict[Any, Any] = {MeshError: _mesh_error, HTTPException: _http_error}
+    app = Starlette(
+        routes=routes(),
+        middleware=[Middleware(RequestEnvelope, state=state)],
+        exception_handlers=handlers,
+    )
+    app.state.mock = state
+    return app

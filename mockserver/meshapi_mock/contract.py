@@ -1,0 +1,280 @@
+"""The MeshAPI wire contract as pydantic models.
+
+Request models validate what clients send (422 details come straight from them);
+response models describe what the fake renders and feed `/openapi.json`. Request
+models allow unknown fields: other clients (the `openai` SDK) send extras such as
+`stream_options`, and a gateway that rejected them would break those clients.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Role = Literal["system", "user", "assistant", "tool"]
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class TextPart(_Wire):
+    type: Literal["text"]
+    text: str
+
+
+class ImageURL(_Wire):
+    url: str
+    detail: Literal["auto", "low", "high"] | None = None
+
+
+class ImagePart(_Wire):
+    type: Literal["image_url"]
+    image_url: ImageURL
+
+
+class InputAudio(_Wire):
+    data: str | None = None
+    uri: str | None = None
+    url: str | None = None
+    format: Literal["wav", "mp3", "aiff", "aac", "ogg", "flac", "m4a", "pcm16", "pcm24"]
+
+
+class AudioPart(_Wire):
+    type: Literal["input_audio"]
+    input_audio: InputAudio
+
+
+class VideoURL(_Wire):
+    url: str
+
+
+class VideoPart(_Wire):
+    type: Literal["video_url"]
+    video_url: VideoURL
+    fps: str | None = None
+
+
+ContentPart = Annotated[TextPart | ImagePart | AudioPart | VideoPart, Field(discriminator="type")]
+
+
+class FunctionCall(_Wire):
+    name: str
+    arguments: str
+
+
+class ToolCall(_Wire):
+    id: str
+    type: Literal["function"]
+    function: FunctionCall
+    thought_signature: str | None = None
+
+
+class Message(_Wire):
+    role: Role
+    content: str | list[ContentPart] | None = None
+    name: str | None = None
+    tool_call_id: str | None = None
+    tool_calls: list[ToolCall] | None = None
+    reasoning_details: list[dict[str, Any]] | None = None
+
+    @model_validator(mode="after")
+    def _tool_messages_name_their_call(self) -> Message:
+        if self.role == "tool" and not self.tool_call_id:
+            raise ValueError("a message with role 'tool' needs 'tool_call_id'")
+        return self
+
+    def text(self) -> str:
+        """The message's text, with text parts joined by newlines."""
+        if self.content is None:
+            return ""
+        if isinstance(self.content, str):
+            return self.content
+        return "\n".join(p.text for p in self.content if isinstance(p, TextPart))
+
+
+class FunctionDefinition(_Wire):
+    name: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
+    description: str | None = None
+    parameters: dict[str, Any] | None = None
+    strict: bool | None = None
+
+
+class ToolDefinition(_Wire):
+    type: Literal["function"]
+    function: FunctionDefinition
+
+
+class ToolChoiceFunction(_Wire):
+    name: str
+
+
+class ToolChoiceObject(_Wire):
+    type: Literal["function"]
+    function: ToolChoiceFunction
+
+
+class ImageOptions(_Wire):
+    n: Annotated[int, Field(ge=1, le=10)] = 1
+    size: str = "1024x1024"
+    quality: str = "high"
+    response_format: Literal["url", "b64_json"] = "url"
+
+
+class AudioOptions(_Wire):
+    voice: str = "alloy"
+    format: Literal["wav", "mp3", "flac", "opus", "pcm16"] = "wav"
+
+
+class ChatCompletionRequest(_Wire):
+    """Body of `POST /v1/chat/completions` (contract §2.1)."""
+
+    messages: Annotated[list[Message], Field(min_length=1)]
+    model: str | None = None
+    models: list[str] | None = None
+    stream: bool = False
+    stream_options: dict[str, Any] | None = None
+    template: str | None = None
+    variables: dict[str, str] | None = None
+    session_id: str | None = None
+    user: str | None = None
+    temperature: Annotated[float, Field(ge=0, le=2)] | None = None
+    top_p: Annotated[float, Field(ge=0, le=1)] | None = None
+    frequency_penalty: Annotated[float, Field(ge=-2, le=2)] | None = None
+    presence_penalty: Annotated[float, Field(ge=-2, le=2)] | None = None
+    max_tokens: Annotated[int, Field(ge=1)] | None = None
+    seed: int | None = None
+    stop: str | list[str] | None = None
+    tools: list[ToolDefinition] | None = None
+    tool_choice: Literal["auto", "none", "required"] | ToolChoiceObject | None = None
+    response_format: dict[str, Any] | None = None
+    modality: Literal["text", "image"] | None = None
+    image: ImageOptions | None = None
+    async_mode: bool | None = None
+    modalities: list[Literal["text", "audio"]] | None = None
+    audio: AudioOptions | None = None
+    timeout: Annotated[float, Field(gt=0)] | None = None
+    cache: bool | None = None
+    transforms: list[str] | None = None
+    reasoning_effort: Literal["high", "medium", "low", "none"] | None = None
+
+
+# --- responses (rendered as plain dicts for speed; these models document them) ---
+
+
+class Usage(_Wire):
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+    prompt_tokens_details: dict[str, Any] | None = None
+    completion_tokens_details: dict[str, Any] | None = None
+
+
+class AssistantMessage(_Wire):
+    role: Literal["assistant"]
+    content: str | None = None
+    tool_calls: list[ToolCall] | None = None
+
+
+class Choice(_Wire):
+    index: int
+    message: AssistantMessage
+    finish_reason: str | None = None
+    logprobs: Any = None
+
+
+class ChatCompletion(_Wire):
+    id: str
+    object: Literal["chat.completion"]
+    created: int
+    model: str
+    choices: list[Choice]
+    usage: Usage | None = None
+    system_fingerprint: str | None = None
+
+
+class ToolCallFragmentFunction(_Wire):
+    name: str | None = None
+    arguments: str | None = None
+
+
+class ToolCallFragment(_Wire):
+    index: int
+    id: str | None = None
+    type: Literal["function"] | None = None
+    function: ToolCallFragmentFunction | None = None
+
+
+class Delta(_Wire):
+    role: Literal["assistant"] | None = None
+    content: str | None = None
+    tool_calls: list[ToolCallFragment] | None = None
+
+
+class ChunkChoice(_Wire):
+    index: int
+    delta: Delta | None = None
+    finish_reason: str | None = None
+
+
+class ChatCompletionChunk(_Wire):
+    id: str
+    object: Literal["chat.completion.chunk"]
+    created: int
+    model: str
+    choices: list[ChunkChoice]
+    usage: Usage | None = None
+    cost: Annotated[str, Field(pattern=r"^\d+(\.\d+)?$")] | None = None
+
+
+class ModelPricing(_Wire):
+    prompt_usd_per_1k: str | None = None
+    completion_usd_per_1k: str | None = None
+    prompt_usd_per_1m: str | None = None
+    completion_usd_per_1m: str | None = None
+    pricing_unit: str | None = None
+
+
+class ModelInfo(_Wire):
+    id: str
+    name: str
+    is_free: bool
+    context_length: int | None = None
+    pricing: ModelPricing | None = None
+    description: str | None = None
+    model_type: str | None = None
+    brand: str | None = None
+    provider: str | None = None
+    input_modalities: list[str] | None = None
+    output_modalities: list[str] | None = None
+    supports_tools: bool | None = None
+    supports_structured_output: bool | None = None
+    supports_system_prompt: bool | None = None
+
+
+class ModelsPage(_Wire):
+    items: list[ModelInfo]
+    total: int
+    limit: int
+    offset: int
+    brands: list[str] = []
+
+
+class ErrorDetail(_Wire):
+    type: str
+    loc: list[str | int]
+    msg: str
+
+
+class ErrorBody(_Wire):
+    code: str
+    message: str
+    details: list[dict[str, Any]] | None = None
+    provider_error: dict[str, Any] | None = None
+    retry_after_seconds: int | None = None
+
+
+class ErrorEnvelope(_Wire):
+    error: ErrorBody
+    request_id: str | None = None

@@ -1,0 +1,62 @@
+"""`Mock`: the Python face of one fake — scripting, journal and reset in one object."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from .journal import JournalEntry
+from .scripting.dsl import ChatScript
+from .scripting.rulebook import Rule
+from .scripting.scenarios import load_all, parse_rules
+from .state import MockState
+
+
+class Mock:
+    """Script and inspect a fake server that runs in this process."""
+
+    def __init__(self, state: MockState) -> None:
+        self.state = state
+
+    @property
+    def chat(self) -> ChatScript:
+        """Rules for `POST /v1/chat/completions`: `mock.chat.reply("Paris")`."""
+        return ChatScript(self.state.rules)
+
+    @property
+    def requests(self) -> list[JournalEntry]:
+        """The journal, oldest first (admin requests are not recorded)."""
+        return self.state.journal.entries()
+
+    @property
+    def rules(self) -> list[Rule]:
+        return self.state.rules.snapshot()
+
+    @property
+    def strict(self) -> bool:
+        return self.state.config.strict
+
+    @strict.setter
+    def strict(self, value: bool) -> None:
+        self.state.config.strict = value
+
+    def add_rules(self, document: Mapping[str, Any] | Sequence[Any]) -> list[Rule]:
+        """Add rules given in the scenario-file shape (a dict or a list)."""
+        specs = parse_rules(document, "add_rules()")
+        return self.state.rules.extend(Rule.from_spec(s, source="python") for s in specs)
+
+    def load(self, *locations: str | Path) -> list[Rule]:
+        """Add the rules of scenario files, folders or bundled scenario names."""
+        loaded = load_all(str(loc) for loc in locations)
+        return self.state.rules.extend(Rule.from_spec(s, source=p) for p, s in loaded)
+
+    def clear_rules(self) -> None:
+        self.state.rules.clear()
+
+    def clear_requests(self) -> None:
+        self.state.journal.clear()
+
+    def reset(self) -> None:
+        """Rules, journal and ids back to how the server started."""
+        self.state.reset()

@@ -1,0 +1,113 @@
+"""The request journal: what clients sent and what the fake did about it.
+
+Bounded, thread-safe and cheap to append to: the server thread writes, the test
+thread reads.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+_SECRET_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "x-api-key", "api-key"}
+)
+
+
+def redact(name: str, value: str) -> str:
+    if name not in _SECRET_HEADERS:
+        return value
+    scheme, _, credential = value.partition(" ")
+    if credential:
+        prefix = "rsk_" if credential.startswith("rsk_") else ""
+        return f"{scheme} {prefix}[redacted]"
+    return "[redacted]"
+
+
+@dataclass(eq=False)
+class JournalEntry:
+    """One request. `body` is the parsed JSON (or the raw text when it did not parse)."""
+
+    seq: int
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    request_id: str
+    time: float = field(default_factory=time.time)
+    body: Any = None
+    matched: str | None = None
+    """The id of the rule that answered, `"default"` for a synthetic reply, else None."""
+    status: int | None = None
+    stream: bool = False
+    stream_completed: bool | None = None
+    error_code: str | None = None
+
+    @property
+    def is_complete(self) -> bool:
+        return self.status is not None
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "time": self.time,
+            "request_id": self.request_id,
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "headers": self.headers,
+            "body": self.body,
+            "matched": self.matched,
+            "status": self.status,
+            "stream": self.stream,
+            "stream_completed": self.stream_completed,
+            "error_code": self.error_code,
+        }
+
+
+class Journal:
+    def __init__(self, limit: int = 1000) -> None:
+        self._entries: deque[JournalEntry] = deque(maxlen=limit)
+        self._seq = itertools.count(1)
+        self._lock = threading.Lock()
+
+    @property
+    def limit(self) -> int:
+        return self._entries.maxlen or 0
+
+    def open(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        raw_headers: list[tuple[bytes, bytes]],
+        request_id: str,
+    ) -> JournalEntry:
+        headers: dict[str, str] = {}
+        for raw_name, raw_value in raw_headers:
+            name = raw_name.decode("latin-1").lower()
+            value = redact(name, raw_value.decode("latin-1"))
+            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        with self._lock:
+            entry = JournalEntry(next(self._seq), method, path, query, headers, request_id)
+            self._entries.append(entry)
+        return entry
+
+    def entries(self) -> list[JournalEntry]:
+        with self._lock:
+            return list(self._entries)
+
+    def __iter__(self) -> Iterator[JournalEntry]:
+        return iter(self.entries())
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()

@@ -1,0 +1,1 @@
+"""Turning replies into bytes: JSON bodies, SSE chunks, tool-call fragments."""

@@ -1,0 +1,171 @@
+"""Rendering a chat reply as a `chat.completion` body or a `chat.completion.chunk` stream.
+
+Both shapes come from one `Completion`, so a reply means the same thing streamed or not.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from itertools import zip_longest
+from typing import Any
+
+from .. import catalogue
+from ..ids import IdFactory
+from ..scripting.context import ChatContext
+from ..scripting.spec import ReplySpec, StreamSpec
+from .chunking import split_every, split_text
+
+
+@dataclass(frozen=True)
+class RenderedToolCall:
+    id: str
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True)
+class Completion:
+    """A reply with every default filled in: exactly what goes on the wire."""
+
+    id: str
+    model: str
+    created: int
+    text: str | None
+    tool_calls: tuple[RenderedToolCall, ...]
+    finish_reason: str
+    usage: dict[str, Any]
+    cost: str
+    stream: StreamSpec
+
+
+def estimate_tokens(text: str) -> int:
+    """About four characters a token, as a rough tokeniser would count."""
+    return math.ceil(len(text) / 4)
+
+
+def prompt_tokens(ctx: ChatContext) -> int:
+    total = 3
+    for message in ctx.request.messages:
+        total += 4 + estimate_tokens(message.text())
+        for call in message.tool_calls or ():
+            total += estimate_tokens(call.function.name + call.function.arguments)
+    for tool in ctx.request.tools or ():
+        total += 8 + estimate_tokens(tool.function.name + (tool.function.description or ""))
+        total += estimate_tokens(str(tool.function.parameters or ""))
+    return total
+
+
+def build_completion(ctx: ChatContext, reply: ReplySpec, ids: IdFactory) -> Completion:
+    tool_calls = tuple(
+        RenderedToolCall(
+            id=spec.id or ids.tool_call_id(ctx.raw_body, index),
+            name=spec.name,
+            arguments=spec.arguments_json(),
+        )
+        for index, spec in enumerate(reply.tool_calls or ())
+    )
+    text = reply.text
+    if text is None and not tool_calls:
+        text = ""
+    completion_tokens = estimate_tokens(text or "") + sum(
+        3 + estimate_tokens(c.name + c.arguments) for c in tool_calls
+    )
+    usage = _usage(reply, prompt_tokens(ctx), completion_tokens)
+    model = reply.model or ctx.model or catalogue.DEFAULT_MODEL
+    cost = reply.cost or catalogue.cost_for(
+        model, usage["prompt_tokens"], usage["completion_tokens"]
+    )
+    return Completion(
+        id=reply.id or ids.completion_id(ctx.raw_body),
+        model=model,
+        created=reply.created if reply.created is not None else ids.created,
+        text=text,
+        tool_calls=tool_calls,
+        finish_reason=reply.finish_reason or ("tool_calls" if tool_calls else "stop"),
+        usage=usage,
+        cost=cost,
+        stream=reply.stream,
+    )
+
+
+def _usage(reply: ReplySpec, prompt: int, completion: int) -> dict[str, Any]:
+    override = reply.usage
+    if override is not None:
+        prompt = override.prompt_tokens if override.prompt_tokens is not None else prompt
+        if override.completion_tokens is not None:
+            completion = override.completion_tokens
+    total = prompt + completion
+    if override is not None and override.total_tokens is not None:
+        total = override.total_tokens
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": total,
+        "prompt_tokens_details": {"cached_tokens": 0},
+    }
+
+
+def completion_body(c: Completion) -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": c.text}
+    if c.tool_calls:
+        message["tool_calls"] = [
+            {"id": t.id, "type": "function", "function": {"name": t.name, "arguments": t.arguments}}
+            for t in c.tool_calls
+        ]
+    return {
+        "id": c.id,
+        "object": "chat.completion",
+        "created": c.created,
+        "model": c.model,
+        "choices": [
+            {"index": 0, "message": message, "finish_reason": c.finish_reason, "logprobs": None}
+        ],
+        "usage": c.usage,
+        "system_fingerprint": None,
+    }
+
+
+def chunk_payloads(c: Completion) -> list[dict[str, Any]]:
+    """Every SSE payload in order: role, content, tool fragments, finish, usage tail."""
+    deltas: list[dict[str, Any]] = [
+        {"content": piece} for piece in split_text(c.text or "", c.stream.chunks)
+    ]
+    deltas.extend({"tool_calls": [f]} for f in _tool_fragments(c))
+    if not deltas:
+        deltas.append({"content": ""})
+    deltas[0] = {"role": "assistant", **deltas[0]}
+
+    envelope = {
+        "id": c.id,
+        "object": "chat.completion.chunk",
+        "created": c.created,
+        "model": c.model,
+    }
+    payloads = [
+        {**envelope, "choices": [{"index": 0, "delta": d, "finish_reason": None}]} for d in deltas
+    ]
+    payloads.append(
+        {**envelope, "choices": [{"index": 0, "delta": {}, "finish_reason": c.finish_reason}]}
+    )
+    payloads.append({**envelope, "choices": [], "usage": c.usage, "cost": c.cost})
+    return payloads
+
+
+def _tool_fragments(c: Completion) -> list[dict[str, Any]]:
+    per_call: list[list[dict[str, Any]]] = []
+    for index, call in enumerate(c.tool_calls):
+        first = {
+            "index": index,
+            "id": call.id,
+            "type": "function",
+            "function": {"name": call.name, "arguments": ""},
+        }
+        rest = [
+            {"index": index, "function": {"arguments": piece}}
+            for piece in split_every(call.arguments, c.stream.argument_chunks)
+        ]
+        per_call.append([first, *rest])
+    if not c.stream.interleave:
+        return [fragment for fragments in per_call for fragment in fragments]
+    return [f for row in zip_longest(*per_call) for f in row if f is not None]

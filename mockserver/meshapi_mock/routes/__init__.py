@@ -1,0 +1,1 @@
+"""Per-endpoint routes: thin glue over auth, validation, scripting and rendering."""

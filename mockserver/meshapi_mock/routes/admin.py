@@ -1,0 +1,118 @@
+"""`/_mock/…`: script, inspect and reset the fake from any process or language.
+
+Rules posted here use the scenario-file shape: one rule, a list, or `{"rules": [...]}`.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp
+
+from ..errors import MeshError
+from ..jsonbody import dumps
+from ..responses import JSONBytes
+from ..scripting.rulebook import Rule
+from ..scripting.scenarios import ScenarioError, parse_rules
+from ..state import MockState
+from ..validation import parse_json, read_body
+
+
+def _state(request: Request) -> MockState:
+    state: MockState = request.app.state.mock
+    return state
+
+
+def _no_content() -> Response:
+    return Response(status_code=204)
+
+
+async def health(request: Request) -> ASGIApp:
+    state = _state(request)
+    return JSONBytes(
+        dumps({"status": "ok", "rules": len(state.rules), "requests": len(state.journal)})
+    )
+
+
+async def list_rules(request: Request) -> ASGIApp:
+    return JSONBytes(dumps([rule.to_wire() for rule in _state(request).rules.snapshot()]))
+
+
+async def add_rules(request: Request) -> ASGIApp:
+    state = _state(request)
+    document = parse_json(await read_body(request, state.config.max_body_bytes))
+    try:
+        specs = parse_rules(document, "request body")
+    except ScenarioError as exc:
+        raise MeshError(
+            422,
+            "validation_error",
+            "Rules failed validation.",
+            details=[
+                {"type": "rule_invalid", "loc": ["body", *p.where.split(".")], "msg": p.message}
+                for p in exc.problems
+            ],
+        ) from None
+    added = state.rules.extend(Rule.from_spec(spec, source="admin") for spec in specs)
+    return JSONBytes(dumps([rule.to_wire() for rule in added]), status=201)
+
+
+async def clear_rules(request: Request) -> Response:
+    _state(request).rules.clear()
+    return _no_content()
+
+
+async def delete_rule(request: Request) -> Response:
+    rule_id = request.path_params["rule_id"]
+    if not _state(request).rules.remove(rule_id):
+        raise MeshError(404, "not_found", f"No rule with id {rule_id!r}.")
+    return _no_content()
+
+
+async def list_requests(request: Request) -> ASGIApp:
+    return JSONBytes(dumps([entry.to_wire() for entry in _state(request).journal.entries()]))
+
+
+async def clear_requests(request: Request) -> Response:
+    _state(request).journal.clear()
+    return _no_content()
+
+
+async def reset(request: Request) -> Response:
+    _state(request).reset()
+    return _no_content()
+
+
+async def get_config(request: Request) -> ASGIApp:
+    config = _state(request).config
+    return JSONBytes(
+        dumps(
+            {
+                "strict": config.strict,
+                "seed": config.seed,
+                "journal_limit": config.journal_limit,
+                "max_body_bytes": config.max_body_bytes,
+                "fixtures": list(config.fixtures),
+                "tokens_configured": len(config.tokens),
+            }
+        )
+    )
+
+
+async def patch_config(request: Request) -> ASGIApp:
+    state = _state(request)
+    body = parse_json(await read_body(request, state.config.max_body_bytes))
+    if (
+        not isinstance(body, dict)
+        or set(body) - {"strict"}
+        or not isinstance(body.get("strict", False), bool)
+    ):
+        raise MeshError(
+            422,
+            "validation_error",
+            "Only {'strict': true|false} can be changed at run time.",
+            details=[{"type": "value_error", "loc": ["body"], "msg": "expected {'strict': bool}"}],
+        )
+    if "strict" in body:
+        state.config.strict = body["strict"]
+    return await get_config(request)

@@ -1,0 +1,112 @@
+"""`POST /v1/chat/completions`: auth → validate → journal → match → render."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.types import ASGIApp
+
+from ..auth import require_token
+from ..contract import ChatCompletionRequest
+from ..errors import MeshError
+from ..journal import JournalEntry
+from ..jsonbody import dumps
+from ..render import sse
+from ..render.chat import build_completion, chunk_payloads, completion_body
+from ..responses import JSONBytes, SSEStream
+from ..scripting.context import ChatContext
+from ..scripting.rulebook import Rule
+from ..scripting.spec import ReplySpec
+from ..state import MockState
+from ..synth import synthesize
+from ..validation import parse_json, read_body, validate, validation_details
+
+
+async def chat_completions(request: Request) -> ASGIApp:
+    state: MockState = request.app.state.mock
+    entry: JournalEntry = request.state.journal_entry
+    headers = request.headers
+
+    require_token(headers, state.tokens)
+    raw = await read_body(request, state.config.max_body_bytes)
+    entry.body = parse_json(raw)
+    chat = validate(ChatCompletionRequest, entry.body)
+    entry.stream = chat.stream
+
+    ctx = ChatContext(chat, raw, headers)
+    reply = await _choose_reply(state, ctx, entry)
+    if reply.error is not None:
+        e = reply.error
+        raise MeshError(
+            e.status,
+            e.code,
+            e.message,
+            details=e.details,
+            retry_after=e.retry_after,
+            provider_error=e.provider_error,
+            headers=e.headers,
+        )
+    completion = build_completion(ctx, reply, state.ids)
+    if chat.stream:
+        return SSEStream(sse.encode(chunk_payloads(completion)))
+    return JSONBytes(dumps(completion_body(completion)))
+
+
+async def _choose_reply(state: MockState, ctx: ChatContext, entry: JournalEntry) -> ReplySpec:
+    try:
+        rule = state.rules.select(ctx)
+    except Exception as exc:  # a Python predicate raised: the test's bug, shown plainly
+        raise MeshError(500, "mock_rule_error", f"A rule predicate raised {exc!r}.") from exc
+    if rule is None:
+        if state.config.strict:
+            raise _no_match(state, ctx)
+        entry.matched = "default"
+        return synthesize(ctx)
+    entry.matched = rule.id
+    if isinstance(rule.reply, ReplySpec):
+        return rule.reply
+    return await _call_reply_function(rule, ctx)
+
+
+async def _call_reply_function(rule: Rule, ctx: ChatContext) -> ReplySpec:
+    assert not isinstance(rule.reply, ReplySpec)
+    try:
+        result: Any = rule.reply(ctx.request)
+        if inspect.isawaitable(result):
+            result = await result
+        if isinstance(result, ReplySpec):
+            return result
+        if isinstance(result, str):
+            return ReplySpec(text=result)
+        return ReplySpec.model_validate(result)
+    except ValidationError as exc:
+        raise MeshError(
+            500,
+            "mock_reply_error",
+            f"The reply function of {rule.label} returned an invalid reply.",
+            details=validation_details(exc),
+        ) from exc
+    except MeshError:
+        raise
+    except Exception as exc:
+        raise MeshError(
+            500, "mock_reply_error", f"The reply function of {rule.label} raised {exc!r}."
+        ) from exc
+
+
+def _no_match(state: MockState, ctx: ChatContext) -> MeshError:
+    misses = state.rules.near_misses(ctx)
+    lines = [f"No rule matched POST /v1/chat/completions ({ctx.summary()})."]
+    if misses:
+        lines.append("Closest rules:")
+        lines.extend(f"- {m.rule.label}: {'; '.join(m.differences)}" for m in misses)
+    else:
+        lines.append("No rules are scripted (strict mode is on).")
+    details = [
+        {"type": "near_miss", "loc": ["rules", m.rule.id], "msg": "; ".join(m.differences)}
+        for m in misses
+    ]
+    return MeshError(404, "no_matching_rule", "\n".join(lines), details=details)

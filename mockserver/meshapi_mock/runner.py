@@ -1,0 +1,121 @@
+"""`MockServer`: the fake on a real loopback port, served by uvicorn in a thread.
+
+The listening socket is created with `IPPROTO_TCP` on purpose: asyncio only turns on
+TCP_NODELAY for sockets whose protocol says TCP, and without it every small response
+waits ~40 ms for Nagle's algorithm and delayed ACKs.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from types import TracebackType
+
+import uvicorn
+
+from .app import create_app
+from .config import ServerConfig
+from .handle import Mock
+from .state import MockState
+
+
+def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
+
+
+def uvicorn_config(app: object, **overrides: object) -> uvicorn.Config:
+    options: dict[str, object] = {
+        "log_level": "warning",
+        "access_log": False,
+        "lifespan": "off",
+        "timeout_graceful_shutdown": 2,
+        "timeout_keep_alive": 30,
+    }
+    options.update(overrides)
+    return uvicorn.Config(app, **options)  # type: ignore[arg-type]
+
+
+class MockServer(Mock):
+    """A running fake: `with MockServer() as server: server.chat.reply("Hi")`."""
+
+    def __init__(
+        self,
+        config: ServerConfig | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        **settings: object,
+    ) -> None:
+        if config is None:
+            config = ServerConfig(**settings)  # type: ignore[arg-type]
+        elif settings:
+            raise TypeError("pass either a ServerConfig or keyword settings, not both")
+        super().__init__(MockState(config))
+        self.host = host
+        self.port = port
+        self.app = create_app(self.state)
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        """Base URL without `/v1`, as the MeshAPI SDK expects; add `/v1` for `openai`."""
+        if self._server is None:
+            raise RuntimeError("the server is not running; call start() first")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def start(self, timeout: float = 10.0) -> MockServer:
+        if self._server is not None:
+            return self
+        sock = bind_socket(self.host, self.port)
+        self.port = sock.getsockname()[1]
+        server = uvicorn.Server(uvicorn_config(self.app))
+        thread = threading.Thread(
+            target=server.run,
+            kwargs={"sockets": [sock]},
+            name=f"meshapi-mock:{self.port}",
+            daemon=True,
+        )
+        thread.start()
+        deadline = time.monotonic() + timeout
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                server.should_exit = True
+                sock.close()
+                raise RuntimeError(f"meshapi-mock did not start on {self.host}:{self.port}")
+            time.sleep(0.001)
+        self._server, self._thread, self._socket = server, thread, sock
+        return self
+
+    def stop(self) -> None:
+        server, thread = self._server, self._thread
+        if server is None or thread is None:
+            return
+        server.should_exit = True
+        thread.join(timeout=10)
+        self._socket.close()
+        self._server = self._thread = None
+
+    def __enter__(self) -> MockServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -1,0 +1,1 @@
+"""Script rules: the spec (one JSON shape), matching, the rule book and the Python DSL."""

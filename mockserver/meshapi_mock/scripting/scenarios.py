@@ -1,0 +1,144 @@
+"""Scenario files (YAML or JSON): loading and validation with errors that point home.
+
+A file holds `{name?, description?, rules: [...]}` or just the list of rules. Every
+problem is reported as `<file>: rules[<i>] (<rule name>).<field>: <what is wrong>`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from .spec import RuleSpec, ScenarioFile
+
+SUFFIXES = (".yaml", ".yml", ".json")
+
+
+@dataclass(frozen=True)
+class ScenarioProblem:
+    file: str
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return (
+            f"{self.file}: {self.where}: {self.message}"
+            if self.where
+            else (f"{self.file}: {self.message}")
+        )
+
+
+class ScenarioError(ValueError):
+    """One or more scenario files are invalid; `problems` lists each one."""
+
+    def __init__(self, problems: list[ScenarioProblem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def parse_rules(document: Any, source: str = "<data>") -> list[RuleSpec]:
+    """Validate an already-decoded scenario document (also the admin API's body)."""
+    if isinstance(document, list):
+        document = {"rules": document}
+    elif isinstance(document, dict) and "rules" not in document and "reply" in document:
+        document = {"rules": [document]}
+    if not isinstance(document, dict):
+        raise ScenarioError(
+            [ScenarioProblem(source, "", "expected a mapping with 'rules' or a list of rules")]
+        )
+    try:
+        return ScenarioFile.model_validate(document).rules
+    except ValidationError as exc:
+        raise ScenarioError(_problems(source, document, exc)) from None
+
+
+def _problems(source: str, document: dict[str, Any], exc: ValidationError) -> list[ScenarioProblem]:
+    rules = document.get("rules")
+    problems = []
+    for error in exc.errors():
+        loc = list(error["loc"])
+        where = _format_loc(loc)
+        if (
+            len(loc) >= 2
+            and loc[0] == "rules"
+            and isinstance(loc[1], int)
+            and isinstance(rules, list)
+        ):
+            entry = rules[loc[1]] if loc[1] < len(rules) else None
+            if isinstance(entry, dict) and entry.get("name"):
+                where = where.replace(f"rules[{loc[1]}]", f"rules[{loc[1]}] ({entry['name']})", 1)
+        message = error["msg"].removeprefix("Value error, ")
+        problems.append(ScenarioProblem(source, where, message))
+    return problems
+
+
+def _format_loc(loc: list[Any]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def read_document(path: Path) -> Any:
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".json":
+        return json.loads(text)
+    return yaml.safe_load(text)
+
+
+def load_file(path: Path) -> list[RuleSpec]:
+    try:
+        document = read_document(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError([ScenarioProblem(str(path), "", f"cannot read: {exc}")]) from None
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise ScenarioError(
+            [ScenarioProblem(str(path), "", f"not valid {path.suffix[1:].upper()}: {exc}")]
+        ) from None
+    return parse_rules(document, str(path))
+
+
+def expand(location: str) -> list[Path]:
+    """A file, a folder of scenario files, or the name of a bundled scenario set."""
+    path = Path(location)
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file())
+    if path.is_file():
+        return [path]
+    from meshapi_fixtures import locate  # bundled names, e.g. "default"
+
+    found = locate(location)
+    if found is None:
+        raise ScenarioError(
+            [ScenarioProblem(location, "", "no such file, folder or bundled scenario")]
+        )
+    return expand(str(found))
+
+
+def load_all(locations: Iterable[str]) -> list[tuple[str, RuleSpec]]:
+    """Load every location, collecting all problems before failing."""
+    loaded: list[tuple[str, RuleSpec]] = []
+    problems: list[ScenarioProblem] = []
+    for location in locations:
+        try:
+            paths = expand(location)
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+            continue
+        for path in paths:
+            try:
+                loaded.extend((str(path), spec) for spec in load_file(path))
+            except ScenarioError as exc:
+                problems.extend(exc.problems)
+    if problems:
+        raise ScenarioError(problems)
+    return loaded

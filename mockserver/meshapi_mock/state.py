@@ -1,0 +1,32 @@
+"""Everything one fake server remembers, shared by the app and the Python handle."""
+
+from __future__ import annotations
+
+from .config import ServerConfig
+from .ids import IdFactory
+from .journal import Journal
+from .scripting.rulebook import Rule, RuleBook
+from .scripting.scenarios import load_all
+from .scripting.spec import RuleSpec
+
+
+class MockState:
+    def __init__(self, config: ServerConfig | None = None) -> None:
+        self.config = config or ServerConfig()
+        self.rules = RuleBook()
+        self.journal = Journal(self.config.journal_limit)
+        self.ids = IdFactory(self.config.seed, self.config.created)
+        self.tokens = frozenset(self.config.tokens)
+        # Validate the boot scenarios now, so a bad file fails at start, not per request.
+        self._boot: list[tuple[str, RuleSpec]] = load_all(self.config.fixtures)
+        self._load_boot_rules()
+
+    def _load_boot_rules(self) -> None:
+        self.rules.extend(Rule.from_spec(spec, source=path) for path, spec in self._boot)
+
+    def reset(self) -> None:
+        """Back to how the server started: boot scenarios only, empty journal, fresh ids."""
+        self.rules.clear()
+        self.journal.clear()
+        self.ids.reset()
+        self._load_boot_rules()

@@ -1,0 +1,110 @@
+"""Default mode: a plausible, deterministic reply when no rule matches.
+
+Same request, same reply: every choice here is a function of the request alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from .contract import ToolChoiceObject, ToolDefinition
+from .errors import MeshError
+from .schema_example import example
+from .scripting.context import ChatContext
+from .scripting.spec import ReplySpec, ToolCallSpec
+
+_OPENERS = (
+    "Here is a short answer.",
+    "Good question.",
+    "Happy to help.",
+    "Let me answer briefly.",
+    "Sure.",
+)
+_CLOSERS = (
+    "This reply comes from meshapi-mock's default mode.",
+    "Script a rule to choose the exact words.",
+    "Nothing was sent to a real model.",
+)
+_WORDS = re.compile(r"[A-Za-z][A-Za-z0-9_-]+")
+_PROPER_NOUN = re.compile(r"\b([A-Z][a-zA-Z\u00C0-\u024F-]+)\b")
+
+
+def synthesize(ctx: ChatContext) -> ReplySpec:
+    tool = _tool_to_call(ctx)
+    if tool is not None:
+        return ReplySpec(
+            tool_calls=[ToolCallSpec(name=tool.function.name, arguments=_args(ctx, tool))]
+        )
+    text = _answer_tool_results(ctx) if ctx.pending_tool_results else _answer(ctx)
+    limit = ctx.request.max_tokens
+    if limit is not None and len(text) > limit * 4:
+        return ReplySpec(text=text[: limit * 4], finish_reason="length")
+    return ReplySpec(text=text)
+
+
+def _pick(options: tuple[str, ...], seed: str) -> str:
+    digest = hashlib.blake2b(seed.encode(), digest_size=4).digest()
+    return options[int.from_bytes(digest, "big") % len(options)]
+
+
+def _answer(ctx: ChatContext) -> str:
+    prompt = " ".join((ctx.last_user or ctx.system or "").split())
+    if not prompt:
+        return f"{_pick(_OPENERS, '')} {_CLOSERS[0]}"
+    shown = prompt if len(prompt) <= 120 else prompt[:119] + "…"
+    return f"{_pick(_OPENERS, prompt)} You asked: “{shown}” {_pick(_CLOSERS, prompt[::-1])}"
+
+
+def _answer_tool_results(ctx: ChatContext) -> str:
+    parts = []
+    for _, name, message in ctx.pending_tool_results:
+        content = " ".join(message.text().split())
+        if len(content) > 200:
+            content = content[:199] + "…"
+        parts.append(f"{name or 'the tool'} returned {content}" if content else f"{name} finished")
+    return "Based on the tool results: " + "; ".join(parts) + "."
+
+
+def _tool_to_call(ctx: ChatContext) -> ToolDefinition | None:
+    tools = ctx.request.tools or []
+    choice = ctx.request.tool_choice
+    if not tools or choice == "none":
+        return None
+    if isinstance(choice, ToolChoiceObject):
+        for tool in tools:
+            if tool.function.name == choice.function.name:
+                return tool
+        raise MeshError(
+            400,
+            "invalid_request",
+            f"tool_choice names {choice.function.name!r}, which is not among the offered tools "
+            f"{[t.function.name for t in tools]}.",
+        )
+    if choice == "required":
+        return _best_tool(tools, ctx.last_user or "")
+    last = ctx.request.messages[-1]
+    return _best_tool(tools, last.text()) if last.role == "user" else None
+
+
+def _best_tool(tools: list[ToolDefinition], prompt: str) -> ToolDefinition:
+    """The tool whose name and description share most words with the prompt."""
+    wanted = {w.lower() for w in _WORDS.findall(prompt)}
+
+    def overlap(tool: ToolDefinition) -> int:
+        words = _WORDS.findall(tool.function.name.replace("_", " "))
+        words += _WORDS.findall(tool.function.description or "")
+        return len(wanted & {w.lower() for w in words})
+
+    return max(tools, key=overlap)
+
+
+def _args(ctx: ChatContext, tool: ToolDefinition) -> object:
+    nouns = _PROPER_NOUN.findall(ctx.last_user or "")
+    hint = next((n for n in reversed(nouns) if n.lower() not in _QUESTION_WORDS), "example")
+    schema = tool.function.parameters or {"type": "object", "properties": {}}
+    value = example(schema, hint)
+    return value if isinstance(value, dict) else {"value": value}
+
+
+_QUESTION_WORDS = {"what", "who", "where", "when", "why", "how", "which", "is", "can", "please"}
