@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.applications import Starlette
@@ -80,7 +81,7 @@ class RequestEnvelope:
                 raise
             error = MeshError(500, "mock_internal_error", f"meshapi-mock failed: {exc!r}")
             if entry is not None:
-                entry.error_code = error.code
+                entry.error_code, entry.error_message = error.code, error.message
             await error.response(request_id)(scope, receive, send_with_id)
 
 
@@ -102,6 +103,7 @@ async def _mesh_error(request: Request, exc: Exception) -> Response:
     entry = request.scope.get("state", {}).get("journal_entry")
     if entry is not None:
         entry.error_code = exc.code
+        entry.error_message = exc.message
     return exc.response(_request_id(request))
 
 
@@ -127,26 +129,42 @@ async def _openapi(request: Request) -> ASGIApp:
     return JSONBytes(dumps(openapi_document()))
 
 
+Endpoint = Callable[[Request], Awaitable[Any]]
+
+
+def _by_method(path: str, handlers: dict[str, Endpoint]) -> Route:
+    """One route per path, so a 405 lists every method the path allows."""
+
+    async def dispatch(request: Request) -> Any:
+        return await handlers[request.method](request)
+
+    return Route(path, dispatch, methods=list(handlers))
+
+
 def routes() -> list[Route]:
-    r = Route
+    admin_prefix = ADMIN_PREFIX
     return [
-        r("/v1/chat/completions", chat.chat_completions, methods=["POST"]),
-        r("/v1/models", models.list_models, methods=["GET"]),
-        r("/v1/models/free", models.free_models, methods=["GET"]),
-        r("/v1/models/paid", models.paid_models, methods=["GET"]),
-        r("/v1/models/search", models.search_models, methods=["GET"]),
-        r("/v1/models/{model_id:path}", models.get_model, methods=["GET"]),
-        r("/openapi.json", _openapi, methods=["GET"]),
-        r(f"{ADMIN_PREFIX}/health", admin.health, methods=["GET"]),
-        r(f"{ADMIN_PREFIX}/rules", admin.list_rules, methods=["GET"]),
-        r(f"{ADMIN_PREFIX}/rules", admin.add_rules, methods=["POST"]),
-        r(f"{ADMIN_PREFIX}/rules", admin.clear_rules, methods=["DELETE"]),
-        r(f"{ADMIN_PREFIX}/rules/{{rule_id}}", admin.delete_rule, methods=["DELETE"]),
-        r(f"{ADMIN_PREFIX}/requests", admin.list_requests, methods=["GET"]),
-        r(f"{ADMIN_PREFIX}/requests", admin.clear_requests, methods=["DELETE"]),
-        r(f"{ADMIN_PREFIX}/reset", admin.reset, methods=["POST"]),
-        r(f"{ADMIN_PREFIX}/config", admin.get_config, methods=["GET"]),
-        r(f"{ADMIN_PREFIX}/config", admin.patch_config, methods=["PATCH"]),
+        Route("/v1/chat/completions", chat.chat_completions, methods=["POST"]),
+        Route("/v1/models", models.list_models, methods=["GET"]),
+        Route("/v1/models/free", models.free_models, methods=["GET"]),
+        Route("/v1/models/paid", models.paid_models, methods=["GET"]),
+        Route("/v1/models/search", models.search_models, methods=["GET"]),
+        Route("/v1/models/{model_id:path}", models.get_model, methods=["GET"]),
+        Route("/openapi.json", _openapi, methods=["GET"]),
+        Route(f"{admin_prefix}/health", admin.health, methods=["GET"]),
+        _by_method(
+            f"{admin_prefix}/rules",
+            {"GET": admin.list_rules, "POST": admin.add_rules, "DELETE": admin.clear_rules},
+        ),
+        Route(f"{admin_prefix}/rules/{{rule_id}}", admin.delete_rule, methods=["DELETE"]),
+        _by_method(
+            f"{admin_prefix}/requests",
+            {"GET": admin.list_requests, "DELETE": admin.clear_requests},
+        ),
+        Route(f"{admin_prefix}/reset", admin.reset, methods=["POST"]),
+        _by_method(
+            f"{admin_prefix}/config", {"GET": admin.get_config, "PATCH": admin.patch_config}
+        ),
     ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sys
 from collections.abc import Sequence
@@ -14,7 +15,7 @@ from ._version import __version__
 from .app import create_app
 from .config import ServerConfig
 from .runner import bind_socket, uvicorn_config
-from .scripting.scenarios import ScenarioError, load_all
+from .scripting.scenarios import ScenarioError, json_schema, load_all
 from .state import MockState
 
 
@@ -52,6 +53,8 @@ def _parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser("validate", help="check scenario files; non-zero exit on errors")
     validate.add_argument("paths", nargs="+", metavar="PATH")
+
+    commands.add_parser("schema", help="print the JSON Schema of scenario files")
     return parser
 
 
@@ -59,6 +62,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "validate":
         return _validate(args.paths)
+    if args.command == "schema":
+        print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+        return 0
     return _serve(args)
 
 

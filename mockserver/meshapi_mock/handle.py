@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .assertions import RequestAssertions
 from .journal import JournalEntry
 from .scripting.dsl import ChatScript
 from .scripting.rulebook import Rule
@@ -13,7 +14,7 @@ from .scripting.scenarios import load_all, parse_rules
 from .state import MockState
 
 
-class Mock:
+class Mock(RequestAssertions):
     """Script and inspect a fake server that runs in this process."""
 
     def __init__(self, state: MockState) -> None:
@@ -60,3 +61,15 @@ class Mock:
     def reset(self) -> None:
         """Rules, journal and ids back to how the server started."""
         self.state.reset()
+
+    def unused_rules(self) -> list[Rule]:
+        """Rules scripted from Python or the admin API with uses left that never answered."""
+        return [
+            r
+            for r in self.rules
+            if r.source in ("python", "admin") and r.times is not None and r.call_count == 0
+        ]
+
+    def unmatched_requests(self) -> list[JournalEntry]:
+        """Requests that strict mode refused because no rule matched."""
+        return [e for e in self.requests if e.error_code == "no_matching_rule"]

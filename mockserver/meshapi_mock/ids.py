@@ -46,7 +46,3 @@ class IdFactory:
             raw, r = divmod(raw, 32)
             chars.append(_CROCKFORD[r])
         return "req_" + "".join(chars)
-
-    def reset(self) -> None:
-        with self._lock:
-            self._counter = itertools.count(1)

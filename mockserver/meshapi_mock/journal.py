@@ -47,6 +47,7 @@ class JournalEntry:
     stream: bool = False
     stream_completed: bool | None = None
     error_code: str | None = None
+    error_message: str | None = None
 
     @property
     def is_complete(self) -> bool:
@@ -67,7 +68,44 @@ class JournalEntry:
             "stream": self.stream,
             "stream_completed": self.stream_completed,
             "error_code": self.error_code,
+            "error_message": self.error_message,
         }
+
+    def summary(self) -> str:
+        """One readable line (plus messages) for assertion failures."""
+        head = f"#{self.seq} {self.method} {self.path}"
+        if self.query:
+            head += f"?{self.query}"
+        head += f" -> {self.status}"
+        if self.error_code:
+            head += f" {self.error_code}"
+        body = self.body if isinstance(self.body, dict) else {}
+        if body.get("model"):
+            head += f" model={body['model']!r}"
+        if body.get("stream"):
+            head += " stream"
+        lines = [head]
+        for message in body.get("messages") or ():
+            if isinstance(message, dict):
+                lines.append(f"    {message.get('role')}: {_message_text(message)}")
+        return "\n".join(lines)
+
+
+def _message_text(message: dict[str, Any]) -> str:
+    content = message.get("content")
+    if isinstance(content, list):
+        content = " ".join(
+            str(p.get("text", f"[{p.get('type')}]")) for p in content if isinstance(p, dict)
+        )
+    text = repr(content) if content is not None else ""
+    if message.get("tool_calls"):
+        names = [
+            c.get("function", {}).get("name") for c in message["tool_calls"] if isinstance(c, dict)
+        ]
+        text += f" tool_calls={names}"
+    if message.get("tool_call_id"):
+        text += f" (tool_call_id={message['tool_call_id']!r})"
+    return text if len(text) <= 200 else text[:199] + "…"
 
 
 class Journal:

@@ -24,9 +24,13 @@ class MockState:
     def _load_boot_rules(self) -> None:
         self.rules.extend(Rule.from_spec(spec, source=path) for path, spec in self._boot)
 
+    def reseed(self, seed: int) -> None:
+        """Derive ids from another seed until the next reset (a per-test seed)."""
+        self.ids = IdFactory(seed, self.config.created)
+
     def reset(self) -> None:
         """Back to how the server started: boot scenarios only, empty journal, fresh ids."""
         self.rules.clear()
         self.journal.clear()
-        self.ids.reset()
+        self.ids = IdFactory(self.config.seed, self.config.created)
         self._load_boot_rules()

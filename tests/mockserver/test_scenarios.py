@@ -18,11 +18,12 @@ def content(response: httpx.Response) -> str:
 
 
 def test_bundled_default_scenarios_are_located_by_name() -> None:
-    assert "default" in meshapi_fixtures.names()
-    located = meshapi_fixtures.locate("default")
-    assert located is not None and located.is_dir()
-    assert meshapi_fixtures.locate("../etc") is None
-    assert meshapi_fixtures.locate("no-such-scenario") is None
+    names = meshapi_fixtures.names()
+    assert {"default", "docs", "docs/weather", "errors/rate-limited", "tool-loop"} <= set(names)
+    assert [p.name for p in meshapi_fixtures.locate("default")] == ["docs", "tool-loop.yaml"]
+    assert meshapi_fixtures.locate("errors/rate-limited")[0].suffix == ".yaml"
+    assert meshapi_fixtures.locate("../etc") == []
+    assert meshapi_fixtures.locate("no-such-scenario") == []
 
 
 def test_boot_scenarios_answer_and_survive_reset() -> None:

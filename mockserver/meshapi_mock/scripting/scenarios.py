@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from .spec import RuleSpec, ScenarioFile
 
 SUFFIXES = (".yaml", ".yml", ".json")
+_RULE_KEYS = {"match", "reply", "times"}  # a mapping with these is one rule, not a file
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def parse_rules(document: Any, source: str = "<data>") -> list[RuleSpec]:
     """Validate an already-decoded scenario document (also the admin API's body)."""
     if isinstance(document, list):
         document = {"rules": document}
-    elif isinstance(document, dict) and "rules" not in document and "reply" in document:
+    elif isinstance(document, dict) and "rules" not in document and _RULE_KEYS & set(document):
         document = {"rules": [document]}
     if not isinstance(document, dict):
         raise ScenarioError(
@@ -117,11 +118,11 @@ def expand(location: str) -> list[Path]:
     from meshapi_fixtures import locate  # bundled names, e.g. "default"
 
     found = locate(location)
-    if found is None:
+    if not found:
         raise ScenarioError(
             [ScenarioProblem(location, "", "no such file, folder or bundled scenario")]
         )
-    return expand(str(found))
+    return [file for path in found for file in expand(str(path))]
 
 
 def load_all(locations: Iterable[str]) -> list[tuple[str, RuleSpec]]:
@@ -142,3 +143,20 @@ def load_all(locations: Iterable[str]) -> list[tuple[str, RuleSpec]]:
     if problems:
         raise ScenarioError(problems)
     return loaded
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema of a scenario file, for editors; validation itself uses the same models."""
+    schema = ScenarioFile.model_json_schema(by_alias=True)
+    defs = schema.pop("$defs", {})
+    defs["ScenarioFile"] = schema
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "meshapi-mock scenario file",
+        "description": "Script rules for the fake MeshAPI server: match + reply + times.",
+        "anyOf": [
+            {"$ref": "#/$defs/ScenarioFile"},
+            {"type": "array", "items": {"$ref": "#/$defs/RuleSpec"}},
+        ],
+        "$defs": defs,
+    }

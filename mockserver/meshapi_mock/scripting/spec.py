@@ -26,6 +26,13 @@ class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _string_shorthand(schema: dict[str, Any]) -> None:
+    """Tell editors that a plain string is accepted too (see the before-validators)."""
+    options = schema.get("anyOf")
+    if isinstance(options, list):
+        options.insert(0, {"type": "string"})
+
+
 class TextMatch(_Spec):
     """How to match a piece of text. A plain string in a file means `contains`."""
 
@@ -81,16 +88,29 @@ class MatchSpec(_Spec):
     model: str | None = Field(
         default=None, description="Exact model id or a glob such as 'openai/*'."
     )
-    last_user: TextMatch | None = None
-    any_message: TextMatch | None = None
-    system: TextMatch | None = None
+    last_user: TextMatch | None = Field(
+        default=None,
+        description="The latest user message. A plain string means 'contains'.",
+        json_schema_extra=_string_shorthand,
+    )
+    any_message: TextMatch | None = Field(
+        default=None,
+        description="Any message of any role.",
+        json_schema_extra=_string_shorthand,
+    )
+    system: TextMatch | None = Field(
+        default=None,
+        description="The system prompt (system messages joined).",
+        json_schema_extra=_string_shorthand,
+    )
     tools: bool | list[str] | None = Field(
         default=None,
         description="true: tools offered; false: none; a list: all these names offered.",
     )
     tool_result: bool | ToolResultMatch | None = Field(
         default=None,
-        description="true/false: the request ends with tool results or not; or which one.",
+        description="Whether the request ends with tool results; or which (a tool name).",
+        json_schema_extra=_string_shorthand,
     )
     stream: bool | None = None
     headers: dict[str, str | TextMatch] | None = Field(
@@ -219,6 +239,7 @@ class RuleSpec(_Spec):
 class ScenarioFile(_Spec):
     """A scenario file: a list of rules, optionally named and described."""
 
+    schema_: str | None = Field(default=None, alias="$schema")
     name: str | None = None
     description: str | None = None
     rules: list[RuleSpec]
