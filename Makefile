@@ -25,7 +25,9 @@ test: lint
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/bench_server.py
+	$(BIN)/python bench/bench_plugin.py
 
 schema: $(STAMP)
 	$(BIN)/meshapi-mock schema > fixtures/meshapi_fixtures/scenario.schema.json

@@ -1,0 +1,121 @@
+"""Per-test cost of `meshapi_mock` + one scripted completion, against respx in the same run.
+
+Both suites run the same test body with the bundled SDK: script "Paris", create one
+completion, assert on it. respx answers in-process by patching httpx; meshapi-mock answers
+over real loopback HTTP. Each suite runs in a fresh pytest subprocess at two sizes; the
+per-test cost is the difference divided by the extra tests, so start-up cancels out.
+
+    python bench/bench_plugin.py [--tests 300] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+TARGET = 1.5  # meshapi-mock per-test cost may be at most 1.5x respx
+
+COMMON = """
+import pytest
+from meshapi import ChatCompletionParams, ChatMessage
+
+PARAMS = ChatCompletionParams(
+    model="openai/gpt-4o-mini",
+    messages=[ChatMessage(role="user", content="What is the capital of France?")],
+)
+"""
+
+MESHAPI_SUITE = """
+@pytest.mark.parametrize("n", range({count}))
+def test_capital(meshapi_mock, meshapi_client, n):
+    meshapi_mock.chat.reply("Paris")
+    reply = meshapi_client.chat.completions.create(PARAMS)
+    assert reply.choices[0].message.content == "Paris"
+"""
+
+RESPX_SUITE = """
+import httpx
+import respx
+from meshapi import MeshAPI
+
+BASE = "http://127.0.0.1:9"
+BODY = {{
+    "id": "chatcmpl-1", "object": "chat.completion", "created": 1767225600,
+    "model": "openai/gpt-4o-mini",
+    "choices": [{{"index": 0, "message": {{"role": "assistant", "content": "Paris"}},
+                 "finish_reason": "stop"}}],
+    "usage": {{"prompt_tokens": 15, "completion_tokens": 1, "total_tokens": 16}},
+}}
+
+@pytest.fixture(scope="session")
+def http():
+    with httpx.Client(verify=False) as client:
+        yield client
+
+@pytest.fixture
+def client(http):
+    with MeshAPI(base_url=BASE, token="rsk_bench", http_client=http) as c:
+        yield c
+
+@pytest.mark.parametrize("n", range({count}))
+def test_capital(client, n):
+    with respx.mock(base_url=BASE, assert_all_called=True) as router:
+        router.post("/v1/chat/completions").respond(json=BODY)
+        reply = client.chat.completions.create(PARAMS)
+    assert reply.choices[0].message.content == "Paris"
+"""
+
+
+def run_suite(folder: Path, suite: str, count: int) -> float:
+    """Wall time of one pytest subprocess running `count` tests of `suite`."""
+    path = folder / f"test_{'meshapi' if 'meshapi_mock' in suite else 'respx'}_{count}.py"
+    path.write_text(COMMON + textwrap.dedent(suite.format(count=count)))
+    args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(path)]
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    started = time.perf_counter()
+    done = subprocess.run(args, cwd=folder, capture_output=True, text=True, env=env)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit(f"suite failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    return elapsed
+
+
+def per_test_cost(folder: Path, suite: str, tests: int) -> float:
+    small = run_suite(folder, suite, 1)
+    large = run_suite(folder, suite, tests + 1)
+    return (large - small) / tests
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tests", type=int, default=300, help="extra tests per measurement")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; median wins")
+    args = parser.parse_args()
+
+    costs: dict[str, list[float]] = {"respx": [], "meshapi-mock": []}
+    with tempfile.TemporaryDirectory(prefix="meshapi-bench-plugin-") as tmp:
+        folder = Path(tmp)
+        for _ in range(args.rounds):
+            costs["respx"].append(per_test_cost(folder, RESPX_SUITE, args.tests))
+            costs["meshapi-mock"].append(per_test_cost(folder, MESHAPI_SUITE, args.tests))
+
+    respx_ms = statistics.median(costs["respx"]) * 1000
+    mock_ms = statistics.median(costs["meshapi-mock"]) * 1000
+    ratio = mock_ms / respx_ms
+    print(f"per-test cost over {args.tests} tests, median of {args.rounds} rounds")
+    print(f"  respx (in-process httpx mock)      {respx_ms:7.3f} ms")
+    print(f"  meshapi-mock (real HTTP fixture)   {mock_ms:7.3f} ms")
+    verdict = "ok" if ratio <= TARGET else f"ABOVE TARGET {TARGET}x"
+    print(f"  ratio meshapi-mock / respx         {ratio:7.2f}x  ({verdict})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,83 @@
+"""Readable reports of what went wrong in a test: rules never used, requests never matched.
+
+Each report shows the requests that were actually made and, per rule, what differed —
+the near-miss view WireMock users know, computed by the same matcher that serves requests.
+"""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from .contract import ChatCompletionRequest
+from .handle import Mock
+from .journal import JournalEntry
+from .scripting.context import ChatContext
+from .scripting.rulebook import Rule
+
+
+def _context(entry: JournalEntry) -> ChatContext | None:
+    try:
+        request = ChatCompletionRequest.model_validate(entry.body)
+    except ValidationError:
+        return None
+    return ChatContext(request, b"", entry.headers)
+
+
+def _why_not(rule: Rule, entry: JournalEntry) -> str:
+    ctx = _context(entry)
+    if ctx is None:
+        return "the request was invalid"
+    try:
+        differences = rule.differences(ctx)
+    except Exception as exc:  # a predicate that raises is reported, not re-raised
+        return f"its predicate raised {exc!r}"
+    if not differences:
+        if entry.matched and entry.matched != rule.id:
+            return f"it matched, but {entry.matched} came first"
+        return "it matched, but the request was answered before it was added"
+    return "; ".join(differences)
+
+
+def _describe(rule: Rule) -> str:
+    wire = rule.to_wire()
+    return f"{rule.label}: match {wire['match'] or '{}'} → reply {wire['reply']}"
+
+
+def unused_rules_report(mock: Mock) -> str | None:
+    unused = mock.unused_rules()
+    if not unused:
+        return None
+    chats = mock.chat_requests
+    lines = [f"meshapi-mock: {len(unused)} scripted rule(s) were never used:"]
+    for rule in unused:
+        lines.append(f"  {_describe(rule)}")
+        for entry in chats:
+            lines.append(f"    request #{entry.seq}: {_why_not(rule, entry)}")
+    lines.append(_requests_section(mock.requests))
+    lines.append(
+        "(Rules are used once by default: pass times=None for a rule that may go unused, "
+        "or turn this check off with assert_all_called=False.)"
+    )
+    return "\n".join(lines)
+
+
+def unmatched_requests_report(mock: Mock) -> str | None:
+    unmatched = mock.unmatched_requests()
+    if not unmatched:
+        return None
+    lines = [f"meshapi-mock (strict): {len(unmatched)} request(s) matched no rule:"]
+    for entry in unmatched:
+        lines.append(_indent(entry.summary(), "  "))
+        lines.append(_indent(entry.error_message or "", "    "))
+    return "\n".join(lines)
+
+
+def _requests_section(entries: list[JournalEntry]) -> str:
+    if not entries:
+        return "No requests were made to the fake."
+    body = "\n".join(_indent(entry.summary(), "  ") for entry in entries)
+    return f"Requests made ({len(entries)}):\n{body}"
+
+
+def _indent(text: str, prefix: str) -> str:
+    return "\n".join(prefix + line for line in text.splitlines())

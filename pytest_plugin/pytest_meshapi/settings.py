@@ -1,0 +1,115 @@
+"""Per-test settings from the marker, the command line and the ini file (in that order)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+MARKER = "meshapi"
+MARKER_HELP = (
+    "meshapi(scenarios=[...], strict=False, seed=None, assert_all_called=True): "
+    "configure the fake MeshAPI server for this test"
+)
+_MARKER_KEYS = {"scenarios", "strict", "seed", "assert_all_called"}
+
+
+@dataclass(frozen=True)
+class TestSettings:
+    """What one test asked of the fake."""
+
+    __test__ = False  # not a test class, despite the name
+
+    strict: bool = False
+    seed: int | None = None
+    assert_all_called: bool = True
+    scenarios: tuple[str, ...] = field(default_factory=tuple)
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("meshapi", "meshapi-mock: the fake MeshAPI server")
+    group.addoption(
+        "--meshapi-strict",
+        action="store_true",
+        default=None,
+        help="fail tests whose requests match no scripted rule",
+    )
+    group.addoption(
+        "--meshapi-scenarios",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="scenario file, folder or bundled name loaded for every test (repeatable)",
+    )
+    group.addoption("--meshapi-seed", type=int, default=None, help="seed for ids in replies")
+    parser.addini(
+        "meshapi_strict", "fail tests whose requests match no rule", type="bool", default=False
+    )
+    parser.addini(
+        "meshapi_scenarios", "scenarios loaded for every test", type="linelist", default=[]
+    )
+    parser.addini("meshapi_seed", "seed for ids in replies", default="0")
+    parser.addini(
+        "meshapi_assert_all_called",
+        "fail tests that leave a scripted once-only rule unused",
+        type="bool",
+        default=True,
+    )
+
+
+def session_scenarios(config: pytest.Config) -> tuple[str, ...]:
+    """Scenarios for every test: ini entries resolve against the rootdir."""
+    from_ini = [_resolve(str(p), config.rootpath) for p in config.getini("meshapi_scenarios")]
+    from_cli = [_resolve(p, Path.cwd()) for p in config.getoption("meshapi_scenarios")]
+    return tuple(from_ini + from_cli)
+
+
+def session_seed(config: pytest.Config) -> int:
+    seed = config.getoption("meshapi_seed")
+    if seed is not None:
+        return int(seed)
+    raw = str(config.getini("meshapi_seed")).strip() or "0"
+    try:
+        return int(raw)
+    except ValueError:
+        raise pytest.UsageError(f"meshapi_seed must be an integer, got {raw!r}") from None
+
+
+def session_strict(config: pytest.Config) -> bool:
+    flag = config.getoption("meshapi_strict")
+    return bool(flag) if flag is not None else bool(config.getini("meshapi_strict"))
+
+
+def for_item(item: pytest.Item) -> TestSettings:
+    config = item.config
+    strict = session_strict(config)
+    assert_all_called = bool(config.getini("meshapi_assert_all_called"))
+    seed: int | None = None
+    scenarios: list[str] = []
+    for marker in reversed(list(item.iter_markers(MARKER))):  # closest marker wins
+        unknown = set(marker.kwargs) - _MARKER_KEYS
+        if unknown or marker.args:
+            raise pytest.UsageError(
+                f"@pytest.mark.meshapi takes only keywords {sorted(_MARKER_KEYS)}; "
+                f"got {sorted(unknown) or list(marker.args)} on {item.nodeid}"
+            )
+        strict = bool(marker.kwargs.get("strict", strict))
+        assert_all_called = bool(marker.kwargs.get("assert_all_called", assert_all_called))
+        if marker.kwargs.get("seed") is not None:
+            seed = int(marker.kwargs["seed"])
+        names = marker.kwargs.get("scenarios", ())
+        if isinstance(names, str | Path):
+            names = [names]
+        base = item.path.parent
+        scenarios.extend(_resolve(str(n), base, config.rootpath) for n in names)
+    return TestSettings(strict, seed, assert_all_called, tuple(scenarios))
+
+
+def _resolve(name: str, *bases: Path) -> str:
+    """A path relative to one of `bases` if it exists there, else the name as given."""
+    for base in bases:
+        candidate = base / name
+        if candidate.exists():
+            return str(candidate)
+    return name
