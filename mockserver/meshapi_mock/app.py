@@ -136,7 +136,8 @@ def _by_method(path: str, handlers: dict[str, Endpoint]) -> Route:
     """One route per path, so a 405 lists every method the path allows."""
 
     async def dispatch(request: Request) -> Any:
-        return await handlers[request.method](request)
+        method = "GET" if request.method == "HEAD" else request.method
+        return await handlers[method](request)
 
     return Route(path, dispatch, methods=list(handlers))
 
