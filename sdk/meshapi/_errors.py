@@ -1,0 +1,241 @@
+"""Exceptions, and the code that turns any failed response into the right one.
+
+Callers catch by meaning (``except RateLimitError``), so the class is chosen from the HTTP status
+and, where there is no status (an error frame inside a stream), from the MeshAPI error code.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from meshapi._retry import parse_retry_after
+
+_BODY_EXCERPT = 500
+
+
+class MeshAPIError(Exception):
+    """Base of every error the SDK raises about a call.
+
+    ``status`` is 0 when no HTTP status applies (connection failures, errors inside a stream).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 0,
+        error_code: str = "http_error",
+        request_id: str | None = None,
+        details: list[Any] | None = None,
+        retry_after_seconds: float | None = None,
+        provider_error: Any = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.error_code = error_code
+        self.request_id = request_id
+        self.details: list[Any] = details if details is not None else []
+        self.retry_after_seconds = retry_after_seconds
+        self.provider_error = provider_error
+
+    def __str__(self) -> str:
+        where = f"{self.status} {self.error_code}" if self.status else self.error_code
+        text = f"[{where}] {self.message}"
+        if self.request_id:
+            text += f" (request_id={self.request_id})"
+        return text
+
+
+class InvalidRequestError(MeshAPIError):
+    """400: the gateway or the provider refused the request as written."""
+
+
+class RequestValidationError(InvalidRequestError):
+    """422: the body did not match the API schema; ``details`` lists each problem."""
+
+
+class UnauthorizedError(MeshAPIError):
+    """401: the key is missing, invalid or revoked."""
+
+
+class SpendLimitExceededError(MeshAPIError):
+    """402: the account's balance or spend limit is exhausted; retrying will not help."""
+
+
+class ForbiddenError(MeshAPIError):
+    """403: the key is valid but may not do this (suspended key, disabled feature)."""
+
+
+class NotFoundError(MeshAPIError):
+    """404: unknown model, resource or route."""
+
+
+class ConflictError(MeshAPIError):
+    """409: the resource's state does not allow the operation."""
+
+
+class RateLimitError(MeshAPIError):
+    """429: too many requests; ``retry_after_seconds`` says when to try again, if known."""
+
+
+class ServerError(MeshAPIError):
+    """5xx, or an upstream failure reported inside a stream."""
+
+
+class APIConnectionError(MeshAPIError):
+    """The server could not be reached or the connection broke before a complete answer."""
+
+
+class APITimeoutError(APIConnectionError):
+    """The HTTP client gave up waiting (connect, read, write or pool timeout)."""
+
+
+class StreamInterruptedError(APIConnectionError):
+    """A stream stopped before ``data: [DONE]``: what was received is incomplete."""
+
+
+_BY_STATUS: dict[int, type[MeshAPIError]] = {
+    400: InvalidRequestError,
+    401: UnauthorizedError,
+    402: SpendLimitExceededError,
+    403: ForbiddenError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: RequestValidationError,
+    429: RateLimitError,
+}
+
+_FALLBACK_CODE: dict[int, str] = {
+    400: "invalid_request",
+    401: "unauthorized",
+    402: "spend_limit_exceeded",
+    403: "forbidden",
+    404: "not_found",
+    409: "conflict",
+    422: "validation_error",
+    429: "rate_limit_exceeded",
+    500: "upstream_error",
+    502: "upstream_error",
+    503: "upstream_error",
+    504: "upstream_error",
+}
+
+_BY_CODE: dict[str, type[MeshAPIError]] = {
+    "invalid_request": InvalidRequestError,
+    "model_capability_not_supported": InvalidRequestError,
+    "validation_error": RequestValidationError,
+    "unprocessable_entity": RequestValidationError,
+    "unauthorized": UnauthorizedError,
+    "spend_limit_exceeded": SpendLimitExceededError,
+    "forbidden": ForbiddenError,
+    "not_found": NotFoundError,
+    "model_not_found": NotFoundError,
+    "conflict": ConflictError,
+    "rate_limit_exceeded": RateLimitError,
+    "upstream_error": ServerError,
+    "gateway_timeout": ServerError,
+    "internal_error": ServerError,
+}
+
+
+def _error_class(status: int, code: str) -> type[MeshAPIError]:
+    if status in _BY_STATUS:
+        return _BY_STATUS[status]
+    if status >= 500:
+        return ServerError
+    return _BY_CODE.get(code, MeshAPIError)
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _as_details(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _as_seconds(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return value
+
+
+def error_from_response(status: int, headers: httpx.Headers, body: bytes) -> MeshAPIError:
+    """Build the error for a response with status >= 400.
+
+    Any JSON object body is read as the MeshAPI envelope (or FastAPI's ``{"detail": …}``);
+    anything else (an HTML page from a proxy, plain text) still yields the status-based class
+    and code with the start of the body as the message.
+    """
+    fallback_code = _FALLBACK_CODE.get(status, "http_error")
+    header_request_id = headers.get("x-request-id")
+    header_retry_after = parse_retry_after(headers.get("retry-after"))
+    try:
+        payload: Any = json.loads(body) if body else None
+    except ValueError:
+        payload = None
+
+    if not isinstance(payload, Mapping):
+        text = body.decode("utf-8", errors="replace").strip()[:_BODY_EXCERPT]
+        return _error_class(status, fallback_code)(
+            text or f"HTTP {status}",
+            status=status,
+            error_code=fallback_code,
+            request_id=header_request_id,
+            retry_after_seconds=header_retry_after,
+        )
+
+    raw_error = payload.get("error")
+    envelope: Mapping[str, Any] = raw_error if isinstance(raw_error, Mapping) else {}
+    detail = payload.get("detail")
+    code = _str_or_none(envelope.get("code")) or fallback_code
+    message = (
+        _str_or_none(envelope.get("message"))
+        or _str_or_none(raw_error)
+        or _str_or_none(detail)
+        or _str_or_none(payload.get("message"))
+        or f"HTTP {status}"
+    )
+    details = envelope.get("details")
+    if details is None and isinstance(detail, list):
+        details = detail
+    retry_after = _as_seconds(envelope.get("retry_after_seconds"))
+    return _error_class(status, code)(
+        message,
+        status=status,
+        error_code=code,
+        request_id=_str_or_none(payload.get("request_id")) or header_request_id,
+        details=_as_details(details),
+        retry_after_seconds=retry_after if retry_after is not None else header_retry_after,
+        provider_error=envelope.get("provider_error"),
+    )
+
+
+def error_from_frame(payload: Mapping[str, Any]) -> MeshAPIError:
+    """Build the error for a ``{"error": …}`` data frame inside a successful stream."""
+    raw_error = payload.get("error")
+    envelope: Mapping[str, Any] = raw_error if isinstance(raw_error, Mapping) else {}
+    code = _str_or_none(envelope.get("code")) or "upstream_error"
+    message = _str_or_none(envelope.get("message")) or _str_or_none(raw_error) or "upstream error"
+    return _error_class(0, code)(
+        message,
+        error_code=code,
+        request_id=_str_or_none(payload.get("request_id")),
+        details=_as_details(envelope.get("details")),
+        retry_after_seconds=_as_seconds(envelope.get("retry_after_seconds")),
+        provider_error=envelope.get("provider_error"),
+    )
+
+
+def connection_error(exc: httpx.TransportError) -> APIConnectionError:
+    """Wrap an httpx transport failure so callers need not import httpx to catch it."""
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(f"request timed out: {exc!r}", error_code="timeout")
+    return APIConnectionError(f"connection failed: {exc!r}", error_code="connection_error")

@@ -1,0 +1,258 @@
+"""Chat-completion models, field for field as the wire contract (§2) spells them.
+
+Request models reject unknown fields so a typo fails in the caller's process instead of being
+silently dropped; response models keep unknown fields so a newer server never breaks an older SDK.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, TypeAlias
+
+from pydantic import Field
+
+from meshapi.types._base import RequestModel, ResponseModel
+
+Role: TypeAlias = Literal["system", "user", "assistant", "tool"]
+
+# --------------------------------------------------------------------------- content parts
+
+
+class TextContentPart(RequestModel):
+    type: Literal["text"] = "text"
+    text: str
+
+
+class ImageUrl(RequestModel):
+    url: str
+    detail: Literal["auto", "low", "high"] | None = None
+
+
+class ImageUrlContentPart(RequestModel):
+    type: Literal["image_url"] = "image_url"
+    image_url: ImageUrl
+
+
+class InputAudio(RequestModel):
+    format: Literal["wav", "mp3", "aiff", "aac", "ogg", "flac", "m4a", "pcm16", "pcm24"]
+    data: str | None = None
+    uri: str | None = None
+    url: str | None = None
+
+
+class InputAudioContentPart(RequestModel):
+    type: Literal["input_audio"] = "input_audio"
+    input_audio: InputAudio
+
+
+class VideoUrl(RequestModel):
+    url: str
+
+
+class VideoUrlContentPart(RequestModel):
+    type: Literal["video_url"] = "video_url"
+    video_url: VideoUrl
+    fps: str | None = None
+
+
+ContentPart: TypeAlias = Annotated[
+    TextContentPart | ImageUrlContentPart | InputAudioContentPart | VideoUrlContentPart,
+    Field(discriminator="type"),
+]
+
+# --------------------------------------------------------------------------- tools
+
+
+class ToolFunction(RequestModel):
+    name: str
+    description: str | None = None
+    parameters: dict[str, Any] | None = None
+    """A JSON Schema object describing the arguments."""
+
+
+class Tool(RequestModel):
+    type: Literal["function"] = "function"
+    function: ToolFunction
+
+
+class ToolChoiceFunction(RequestModel):
+    name: str
+
+
+class ToolChoiceObject(RequestModel):
+    """Forces one named tool, where the string choices only say whether tools may be used."""
+
+    type: Literal["function"] = "function"
+    function: ToolChoiceFunction
+
+
+ToolChoice: TypeAlias = Literal["auto", "none", "required"] | ToolChoiceObject
+
+
+class ToolCallFunction(ResponseModel):
+    name: str
+    arguments: str
+    """JSON-encoded arguments, exactly as the model produced them (they may be invalid JSON)."""
+
+
+class ToolCall(ResponseModel):
+    """A call the model asked for.
+
+    Used in both directions: received in a reply and sent back unchanged when the assistant turn
+    is replayed, so unknown fields (for example provider signatures) are kept and round-tripped.
+    """
+
+    id: str
+    type: Literal["function"] = "function"
+    function: ToolCallFunction
+    thought_signature: str | None = None
+
+
+# --------------------------------------------------------------------------- request
+
+
+class ChatMessage(RequestModel):
+    role: Role
+    content: str | list[ContentPart] | None = None
+    name: str | None = None
+    tool_call_id: str | None = None
+    tool_calls: list[ToolCall] | None = None
+    reasoning_details: list[dict[str, Any]] | None = None
+
+
+class ChatImageOptions(RequestModel):
+    n: int = Field(default=1, ge=1, le=10)
+    size: str = "1024x1024"
+    quality: str = "high"
+    response_format: Literal["url", "b64_json"] = "url"
+
+
+class ChatAudioOptions(RequestModel):
+    voice: str = "alloy"
+    format: Literal["wav", "mp3", "flac", "opus", "pcm16"] = "wav"
+
+
+class ChatCompletionParams(RequestModel):
+    """Body of ``POST /v1/chat/completions``.
+
+    ``stream`` is not a field: ``create()`` and ``stream()`` set it, so a request can never ask
+    for one shape of answer while the SDK parses the other.
+    """
+
+    messages: list[ChatMessage]
+    model: str | None = None
+    models: list[str] | None = None
+    template: str | None = None
+    variables: dict[str, str] | None = None
+    session_id: str | None = None
+    user: str | None = None
+    temperature: float | None = None
+    top_p: float | None = None
+    frequency_penalty: float | None = None
+    presence_penalty: float | None = None
+    max_tokens: int | None = None
+    seed: int | None = None
+    stop: str | list[str] | None = None
+    tools: list[Tool] | None = None
+    tool_choice: ToolChoice | None = None
+    response_format: dict[str, Any] | None = None
+    modality: Literal["text", "image"] | None = None
+    image: ChatImageOptions | None = None
+    async_mode: bool | None = None
+    modalities: list[Literal["text", "audio"]] | None = None
+    audio: ChatAudioOptions | None = None
+    timeout: float | None = Field(default=None, gt=0)
+    """Upstream timeout in seconds, enforced by the gateway (not the HTTP client)."""
+    cache: bool | None = None
+    transforms: list[str] | None = None
+    reasoning_effort: Literal["high", "medium", "low", "none"] | None = None
+
+
+# --------------------------------------------------------------------------- response
+
+
+class PromptTokensDetails(ResponseModel):
+    cached_tokens: int | None = None
+
+
+class Usage(ResponseModel):
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+    prompt_tokens_details: PromptTokensDetails | None = None
+    completion_tokens_details: dict[str, Any] | None = None
+    classifier_prompt_tokens: int | None = None
+    classifier_completion_tokens: int | None = None
+    classifier_tokens: int | None = None
+
+
+class ChatCompletionMessage(ResponseModel):
+    role: str
+    content: str | list[dict[str, Any]] | None = None
+    tool_calls: list[ToolCall] | None = None
+    audio: dict[str, Any] | None = None
+
+
+def _empty_message() -> ChatCompletionMessage:
+    return ChatCompletionMessage(role="assistant")
+
+
+class ChatCompletionChoice(ResponseModel):
+    index: int
+    message: ChatCompletionMessage = Field(default_factory=_empty_message)
+    """Never None: a choice the server sent without a message reads as an empty assistant turn."""
+    finish_reason: str | None = None
+    logprobs: Any = None
+
+
+class ChatCompletionResponse(ResponseModel):
+    id: str
+    object: str
+    created: int
+    model: str
+    choices: list[ChatCompletionChoice]
+    usage: Usage | None = None
+    system_fingerprint: str | None = None
+    cost: str | None = None
+    """USD as a decimal string, so no precision is lost to floats. Set on accumulated streams."""
+
+
+# --------------------------------------------------------------------------- stream chunks
+
+
+class ToolCallDeltaFunction(ResponseModel):
+    name: str | None = None
+    arguments: str | None = None
+
+
+class ToolCallDelta(ResponseModel):
+    """One fragment of a tool call; ``index`` says which call it continues."""
+
+    index: int
+    id: str | None = None
+    type: str | None = None
+    function: ToolCallDeltaFunction | None = None
+
+
+class ChoiceDelta(ResponseModel):
+    role: str | None = None
+    content: str | None = None
+    tool_calls: list[ToolCallDelta] | None = None
+    audio: dict[str, Any] | None = None
+
+
+class ChunkChoice(ResponseModel):
+    index: int
+    delta: ChoiceDelta | None = None
+    finish_reason: str | None = None
+    logprobs: Any = None
+
+
+class ChatCompletionChunk(ResponseModel):
+    id: str
+    object: str
+    created: int
+    model: str
+    choices: list[ChunkChoice]
+    usage: Usage | None = None
+    cost: str | None = None
+    system_fingerprint: str | None = None
