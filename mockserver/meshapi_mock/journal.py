@@ -7,6 +7,7 @@ thread reads.
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 import time
 from collections import deque
@@ -17,6 +18,12 @@ from typing import Any
 _SECRET_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "cookie", "x-api-key", "api-key"}
 )
+_SECRET_QUERY = re.compile(r"((?:^|&)(?:api_key|api-key|key|token)=)[^&]*", re.IGNORECASE)
+
+
+def redact_query(query: str) -> str:
+    """Keys in the query string (the realtime `?api_key=` style) are secrets too."""
+    return _SECRET_QUERY.sub(r"\1[redacted]", query) if "=" in query else query
 
 
 def redact(name: str, value: str) -> str:
@@ -132,7 +139,9 @@ class Journal:
             value = redact(name, raw_value.decode("latin-1"))
             headers[name] = f"{headers[name]}, {value}" if name in headers else value
         with self._lock:
-            entry = JournalEntry(next(self._seq), method, path, query, headers, request_id)
+            entry = JournalEntry(
+                next(self._seq), method, path, redact_query(query), headers, request_id
+            )
             self._entries.append(entry)
         return entry
 

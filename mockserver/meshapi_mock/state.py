@@ -17,6 +17,7 @@ class MockState:
         self.journal = Journal(self.config.journal_limit)
         self.ids = IdFactory(self.config.seed, self.config.created)
         self.tokens = frozenset(self.config.tokens)
+        self._startup_strict = self.config.strict
         # Validate the boot scenarios now, so a bad file fails at start, not per request.
         self._boot: list[tuple[str, RuleSpec]] = load_all(self.config.fixtures)
         self._load_boot_rules()
@@ -29,7 +30,8 @@ class MockState:
         self.ids = IdFactory(seed, self.config.created)
 
     def reset(self) -> None:
-        """Back to how the server started: boot scenarios only, empty journal, fresh ids."""
+        """Back to how the server started: boot scenarios, strictness, empty journal, fresh ids."""
+        self.config.strict = self._startup_strict
         self.rules.clear()
         self.journal.clear()
         self.ids = IdFactory(self.config.seed, self.config.created)

@@ -64,3 +64,17 @@ def test_clear_requests_keeps_rules(server: MockServer, http: httpx.Client) -> N
     server.clear_requests()
     assert server.requests == []
     assert chat(http).json()["choices"][0]["message"]["content"] == "kept"
+
+
+def test_keys_in_the_query_string_are_redacted(server: MockServer, http: httpx.Client) -> None:
+    http.get("/v1/models", params={"provider": "openai", "api_key": "rsk_secret"})
+    (entry,) = server.requests
+    assert entry.query == "provider=openai&api_key=[redacted]"
+
+
+def test_reset_restores_startup_strictness(server: MockServer, http: httpx.Client) -> None:
+    assert http.patch("/_mock/config", json={"strict": True}).json()["strict"] is True
+    assert chat(http).status_code == 404
+    server.reset()
+    assert not server.strict
+    assert chat(http).status_code == 200
