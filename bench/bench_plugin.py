@@ -2,8 +2,8 @@
 
 Both suites run the same test body with the bundled SDK: script "Paris", create one
 completion, assert on it. respx answers in-process by patching httpx; meshapi-mock answers
-over real loopback HTTP. Each suite runs in a fresh pytest subprocess at two sizes; the
-per-test cost is the difference divided by the extra tests, so start-up cancels out.
+over real loopback HTTP. Each suite runs in a fresh pytest subprocess whose conftest times
+every test's whole protocol (setup, call, teardown), so interpreter start-up is left out.
 
     python bench/bench_plugin.py [--tests 300] [--rounds 3]
 """
@@ -11,16 +11,17 @@ per-test cost is the difference divided by the extra tests, so start-up cancels 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import textwrap
-import time
 from pathlib import Path
 
 TARGET = 1.5  # meshapi-mock per-test cost may be at most 1.5x respx
+WARM_UP = 10  # first tests pay imports and connection set-up in both suites
 
 COMMON = """
 import pytest
@@ -73,24 +74,40 @@ def test_capital(client, n):
 """
 
 
-def run_suite(folder: Path, suite: str, count: int) -> float:
-    """Wall time of one pytest subprocess running `count` tests of `suite`."""
-    path = folder / f"test_{'meshapi' if 'meshapi_mock' in suite else 'respx'}_{count}.py"
-    path.write_text(COMMON + textwrap.dedent(suite.format(count=count)))
-    args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(path)]
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+TIMING_CONFTEST = """
+import json, os, time
+import pytest
+
+_durations = []
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
     started = time.perf_counter()
+    try:
+        return (yield)
+    finally:
+        _durations.append(time.perf_counter() - started)
+
+def pytest_sessionfinish(session):
+    with open(os.environ["BENCH_DURATIONS"], "w") as out:
+        json.dump(_durations, out)
+"""
+
+
+def run_suite(folder: Path, suite: str, count: int) -> list[float]:
+    """Seconds per test (setup + call + teardown) from one pytest subprocess."""
+    name = "meshapi" if "meshapi_mock" in suite else "respx"
+    path = folder / f"test_{name}.py"
+    path.write_text(COMMON + textwrap.dedent(suite.format(count=count)))
+    (folder / "conftest.py").write_text(TIMING_CONFTEST)
+    out = folder / f"{name}.json"
+    args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(path)]
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "BENCH_DURATIONS": str(out)}
     done = subprocess.run(args, cwd=folder, capture_output=True, text=True, env=env)
-    elapsed = time.perf_counter() - started
     if done.returncode != 0:
         sys.exit(f"suite failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    return elapsed
-
-
-def per_test_cost(folder: Path, suite: str, tests: int) -> float:
-    small = run_suite(folder, suite, 1)
-    large = run_suite(folder, suite, tests + 1)
-    return (large - small) / tests
+    durations: list[float] = json.loads(out.read_text())
+    return durations[WARM_UP:]
 
 
 def main() -> int:
@@ -102,14 +119,14 @@ def main() -> int:
     costs: dict[str, list[float]] = {"respx": [], "meshapi-mock": []}
     with tempfile.TemporaryDirectory(prefix="meshapi-bench-plugin-") as tmp:
         folder = Path(tmp)
-        for _ in range(args.rounds):
-            costs["respx"].append(per_test_cost(folder, RESPX_SUITE, args.tests))
-            costs["meshapi-mock"].append(per_test_cost(folder, MESHAPI_SUITE, args.tests))
+        for _ in range(args.rounds):  # alternate, so drifting machine load hits both
+            costs["respx"] += run_suite(folder, RESPX_SUITE, args.tests + WARM_UP)
+            costs["meshapi-mock"] += run_suite(folder, MESHAPI_SUITE, args.tests + WARM_UP)
 
     respx_ms = statistics.median(costs["respx"]) * 1000
     mock_ms = statistics.median(costs["meshapi-mock"]) * 1000
     ratio = mock_ms / respx_ms
-    print(f"per-test cost over {args.tests} tests, median of {args.rounds} rounds")
+    print(f"per-test cost (setup + call + teardown), median of {args.rounds} x {args.tests} tests")
     print(f"  respx (in-process httpx mock)      {respx_ms:7.3f} ms")
     print(f"  meshapi-mock (real HTTP fixture)   {mock_ms:7.3f} ms")
     verdict = "ok" if ratio <= TARGET else f"ABOVE TARGET {TARGET}x"
