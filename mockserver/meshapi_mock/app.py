@@ -9,7 +9,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -75,6 +75,9 @@ class RequestEnvelope:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except ClientDisconnect:  # nobody is left to answer; the journal says what happened
+            if entry is not None:
+                entry.error_code = "client_disconnected"
         except Exception as exc:
             log.exception("meshapi-mock failed while answering %s %s", scope["method"], path)
             if started:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 from typing import Any
 
 DEFAULT_MODEL = "openai/gpt-4o-mini"
@@ -60,11 +61,13 @@ class Model:
             "supports_embeddings": self.model_type == "embedding",
         }
 
+    @cached_property
+    def _prices_per_token(self) -> tuple[Decimal, Decimal]:
+        return Decimal(self.prompt_per_1m) / _MILLION, Decimal(self.completion_per_1m) / _MILLION
+
     def cost(self, prompt_tokens: int, completion_tokens: int) -> str:
-        total = (
-            Decimal(prompt_tokens) * Decimal(self.prompt_per_1m)
-            + Decimal(completion_tokens) * Decimal(self.completion_per_1m)
-        ) / _MILLION
+        prompt_price, completion_price = self._prices_per_token
+        total = prompt_tokens * prompt_price + completion_tokens * completion_price
         return format_decimal(total.quantize(_COST_QUANTUM, rounding=ROUND_HALF_UP))
 
 

@@ -13,6 +13,7 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 _SECRET_HEADERS = frozenset(
@@ -43,9 +44,9 @@ class JournalEntry:
     seq: int
     method: str
     path: str
-    query: str
-    headers: dict[str, str]
-    request_id: str
+    raw_query: str = field(repr=False)
+    raw_headers: list[tuple[bytes, bytes]] = field(repr=False)
+    request_id: str = ""
     time: float = field(default_factory=time.time)
     body: Any = None
     matched: str | None = None
@@ -55,6 +56,21 @@ class JournalEntry:
     stream_completed: bool | None = None
     error_code: str | None = None
     error_message: str | None = None
+
+    # Decoding and redacting happen on read: requests are many, reads of the journal few.
+    @cached_property
+    def headers(self) -> dict[str, str]:
+        """Lower-cased names, repeated headers joined by ', ', credentials redacted."""
+        headers: dict[str, str] = {}
+        for raw_name, raw_value in self.raw_headers:
+            name = raw_name.decode("latin-1").lower()
+            value = redact(name, raw_value.decode("latin-1"))
+            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        return headers
+
+    @cached_property
+    def query(self) -> str:
+        return redact_query(self.raw_query)
 
     @property
     def is_complete(self) -> bool:
@@ -133,15 +149,8 @@ class Journal:
         raw_headers: list[tuple[bytes, bytes]],
         request_id: str,
     ) -> JournalEntry:
-        headers: dict[str, str] = {}
-        for raw_name, raw_value in raw_headers:
-            name = raw_name.decode("latin-1").lower()
-            value = redact(name, raw_value.decode("latin-1"))
-            headers[name] = f"{headers[name]}, {value}" if name in headers else value
         with self._lock:
-            entry = JournalEntry(
-                next(self._seq), method, path, redact_query(query), headers, request_id
-            )
+            entry = JournalEntry(next(self._seq), method, path, query, raw_headers, request_id)
             self._entries.append(entry)
         return entry
 

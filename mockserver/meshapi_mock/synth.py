@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 
 from .contract import ToolChoiceObject, ToolDefinition
 from .errors import MeshError
@@ -30,6 +31,11 @@ _WORDS = re.compile(r"[A-Za-z][A-Za-z0-9_-]+")
 _PROPER_NOUN = re.compile(r"\b([A-Z][a-zA-Z\u00C0-\u024F-]+)\b")
 
 
+# Copying a validated blank is far cheaper than validating or constructing per request,
+# and every value synthesized here is the fake's own, hence valid.
+_BLANK = ReplySpec()
+
+
 def synthesize(ctx: ChatContext) -> ReplySpec:
     tool = _tool_to_call(ctx)
     if tool is not None:
@@ -39,8 +45,8 @@ def synthesize(ctx: ChatContext) -> ReplySpec:
     text = _answer_tool_results(ctx) if ctx.pending_tool_results else _answer(ctx)
     limit = ctx.request.max_tokens
     if limit is not None and len(text) > limit * 4:
-        return ReplySpec(text=text[: limit * 4], finish_reason="length")
-    return ReplySpec(text=text)
+        return _BLANK.model_copy(update={"text": text[: limit * 4], "finish_reason": "length"})
+    return _BLANK.model_copy(update={"text": text})
 
 
 def _pick(options: tuple[str, ...], seed: str) -> str:
@@ -49,7 +55,12 @@ def _pick(options: tuple[str, ...], seed: str) -> str:
 
 
 def _answer(ctx: ChatContext) -> str:
-    prompt = " ".join((ctx.last_user or ctx.system or "").split())
+    return _answer_prompt(ctx.last_user or ctx.system or "")
+
+
+@lru_cache(maxsize=1024)
+def _answer_prompt(raw_prompt: str) -> str:
+    prompt = " ".join(raw_prompt.split())
     if not prompt:
         return f"{_pick(_OPENERS, '')} {_CLOSERS[0]}"
     shown = prompt if len(prompt) <= 120 else prompt[:119] + "…"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from starlette.requests import Request
+from pydantic_core import from_json
+from starlette.requests import ClientDisconnect, Request
 
 from .errors import MeshError
 
@@ -14,17 +14,23 @@ M = TypeVar("M", bound=BaseModel)
 
 
 async def read_body(request: Request, limit: int) -> bytes:
+    """The whole body, refusing more than `limit` bytes before buffering them."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise _too_large(limit)
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    while True:
+        message = await request.receive()
+        if message["type"] != "http.request":
+            raise ClientDisconnect()
+        chunk: bytes = message.get("body", b"")
         size += len(chunk)
         if size > limit:
             raise _too_large(limit)
+        if not message.get("more_body", False):
+            return chunk if not chunks else b"".join([*chunks, chunk])
         chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _too_large(limit: int) -> MeshError:
@@ -40,8 +46,8 @@ def parse_json(raw: bytes) -> Any:
             details=[{"type": "missing", "loc": ["body"], "msg": "Field required"}],
         )
     try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return from_json(raw)  # pydantic-core's parser: same values as json.loads, faster
+    except ValueError as exc:
         raise MeshError(400, "invalid_request", f"Request body is not valid JSON: {exc}") from None
 
 

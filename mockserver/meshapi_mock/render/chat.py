@@ -12,19 +12,21 @@ from typing import Any
 
 from .. import catalogue
 from ..ids import IdFactory
+from ..jsonbody import dumps
 from ..scripting.context import ChatContext
 from ..scripting.spec import ReplySpec, StreamSpec
+from . import sse
 from .chunking import split_every, split_text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RenderedToolCall:
     id: str
     name: str
     arguments: str
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Completion:
     """A reply with every default filled in: exactly what goes on the wire."""
 
@@ -126,8 +128,8 @@ def completion_body(c: Completion) -> dict[str, Any]:
     }
 
 
-def chunk_payloads(c: Completion) -> list[dict[str, Any]]:
-    """Every SSE payload in order: role, content, tool fragments, finish, usage tail."""
+def stream_deltas(c: Completion) -> list[dict[str, Any]]:
+    """The `delta` of every content chunk in order: role first, then text, then tool calls."""
     deltas: list[dict[str, Any]] = [
         {"content": piece} for piece in split_text(c.text or "", c.stream.chunks)
     ]
@@ -135,21 +137,27 @@ def chunk_payloads(c: Completion) -> list[dict[str, Any]]:
     if not deltas:
         deltas.append({"content": ""})
     deltas[0] = {"role": "assistant", **deltas[0]}
+    return deltas
 
-    envelope = {
-        "id": c.id,
-        "object": "chat.completion.chunk",
-        "created": c.created,
-        "model": c.model,
-    }
-    payloads = [
-        {**envelope, "choices": [{"index": 0, "delta": d, "finish_reason": None}]} for d in deltas
-    ]
-    payloads.append(
-        {**envelope, "choices": [{"index": 0, "delta": {}, "finish_reason": c.finish_reason}]}
+
+def stream_body(c: Completion) -> bytes:
+    """The whole SSE body: content chunks, the finish chunk, the usage tail, `[DONE]`.
+
+    Every chunk repeats the same envelope, so it is encoded once and spliced; the bytes
+    equal encoding each chunk object on its own.
+    """
+    envelope = dumps(
+        {"id": c.id, "object": "chat.completion.chunk", "created": c.created, "model": c.model}
     )
-    payloads.append({**envelope, "choices": [], "usage": c.usage, "cost": c.cost})
-    return payloads
+    head = b"data: " + envelope[:-1] + b',"choices":'
+    open_delta, close_delta = head + b'[{"index":0,"delta":', b',"finish_reason":null}]}\n\n'
+    frames = [open_delta + dumps(delta) + close_delta for delta in stream_deltas(c)]
+    finish = {"index": 0, "delta": {}, "finish_reason": c.finish_reason}
+    frames.append(head + dumps([finish]) + b"}\n\n")
+    tail = dumps({"usage": c.usage, "cost": c.cost})
+    frames.append(head + b"[]," + tail[1:] + b"\n\n")
+    frames.append(sse.DONE)
+    return b"".join(frames)
 
 
 def _tool_fragments(c: Completion) -> list[dict[str, Any]]:

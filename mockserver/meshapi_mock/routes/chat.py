@@ -14,8 +14,7 @@ from ..contract import ChatCompletionRequest
 from ..errors import MeshError
 from ..journal import JournalEntry
 from ..jsonbody import dumps
-from ..render import sse
-from ..render.chat import build_completion, chunk_payloads, completion_body
+from ..render.chat import build_completion, completion_body, stream_body
 from ..responses import JSONBytes, SSEStream
 from ..scripting.context import ChatContext
 from ..scripting.rulebook import Rule
@@ -27,7 +26,7 @@ from ..validation import parse_json, read_body, validate, validation_details
 
 async def chat_completions(request: Request) -> ASGIApp:
     state: MockState = request.app.state.mock
-    entry: JournalEntry = request.state.journal_entry
+    entry: JournalEntry = request.scope["state"]["journal_entry"]
     headers = request.headers
 
     require_token(headers, state.tokens)
@@ -51,7 +50,7 @@ async def chat_completions(request: Request) -> ASGIApp:
         )
     completion = build_completion(ctx, reply, state.ids)
     if chat.stream:
-        return SSEStream(sse.encode(chunk_payloads(completion)))
+        return SSEStream(stream_body(completion))
     return JSONBytes(dumps(completion_body(completion)))
 
 
