@@ -199,3 +199,10 @@ def test_openapi_describes_the_public_endpoints(http: httpx.Client) -> None:
     assert not any(p.startswith("/_mock") for p in document["paths"])
     request = document["components"]["schemas"]["ChatCompletionRequest"]
     assert "messages" in request["required"]
+
+
+def test_lone_surrogates_are_invalid_json_not_a_crash(http: httpx.Client) -> None:
+    body = b'{"messages": [{"role": "user", "content": "\\ud800"}]}'
+    response = http.post("/v1/chat/completions", content=body)
+    assert response.status_code == 400
+    assert error_of(response)["code"] == "invalid_request"
