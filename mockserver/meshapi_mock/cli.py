@@ -72,12 +72,16 @@ def _validate(paths: list[str]) -> int:
     try:
         loaded = load_all(paths)
     except ScenarioError as exc:
-        for problem in exc.problems:
-            print(f"error: {problem}", file=sys.stderr)
+        _print_problems(exc)
         return 1
     files = sorted({path for path, _ in loaded})
     print(f"ok: {len(loaded)} rules in {len(files)} files")
     return 0
+
+
+def _print_problems(exc: ScenarioError) -> None:
+    for problem in exc.problems:
+        print(f"error: {problem}", file=sys.stderr)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -91,8 +95,7 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         state = MockState(config)
     except ScenarioError as exc:
-        for problem in exc.problems:
-            print(f"error: {problem}", file=sys.stderr)
+        _print_problems(exc)
         return 2
     try:
         sock = bind_socket(args.host, args.port)

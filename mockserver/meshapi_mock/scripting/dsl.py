@@ -167,24 +167,18 @@ class ChatScript:
         self, function: ReplyFunction, *, times: Times = 1, name: str | None = None
     ) -> Rule:
         """Build the reply from the request: return a str, a `ReplySpec` or its dict."""
-        return self._book.add(
-            Rule(
-                match=self._match,
-                reply=function,
-                times=parse_times(times),
-                name=name,
-                predicate=self._predicate,
-            )
-        )
+        return self._add_rule(function, times, name)
 
     def _add(self, reply: dict[str, Any], times: Times, name: str | None) -> Rule:
         spec = ReplySpec.model_validate({k: v for k, v in reply.items() if v is not None})
-        return self._book.add(
-            Rule(
-                match=self._match,
-                reply=spec,
-                times=parse_times(times),
-                name=name,
-                predicate=self._predicate,
-            )
+        return self._add_rule(spec, times, name)
+
+    def _add_rule(self, reply: ReplySpec | ReplyFunction, times: Times, name: str | None) -> Rule:
+        rule = Rule(
+            match=self._match,
+            reply=reply,
+            times=parse_times(times),
+            name=name,
+            predicate=self._predicate,
         )
+        return self._book.add(rule)
