@@ -114,7 +114,10 @@ def _args(ctx: ChatContext, tool: ToolDefinition) -> object:
     nouns = _PROPER_NOUN.findall(ctx.last_user or "")
     hint = next((n for n in reversed(nouns) if n.lower() not in _QUESTION_WORDS), "example")
     schema = tool.function.parameters or {"type": "object", "properties": {}}
-    value = example(schema, hint)
+    try:
+        value = example(schema, hint)
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError, RecursionError):
+        value = {}  # a schema too broken to follow still gets a well-formed call
     return value if isinstance(value, dict) else {"value": value}
 
 

@@ -17,7 +17,11 @@ PROPERTY = settings(
 
 chunking = st.one_of(st.just("words"), st.integers(min_value=1, max_value=12))
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
     max_leaves=12,
 )
@@ -105,3 +109,34 @@ def test_same_request_same_bytes(
     second = session_http.post("/v1/chat/completions", content=body)
     assert first.status_code == 200
     assert first.content == second.content
+
+
+@PROPERTY
+@given(
+    parameters=st.dictionaries(
+        st.sampled_from(
+            [
+                "type",
+                "properties",
+                "required",
+                "items",
+                "enum",
+                "minimum",
+                "maxLength",
+                "anyOf",
+                "$ref",
+            ]
+        ),
+        json_values,
+        max_size=5,
+    )
+)
+def test_default_mode_survives_any_tool_schema(
+    session_server: MockServer, session_http: httpx.Client, parameters: dict[str, Any]
+) -> None:
+    session_server.reset()
+    tool = {"type": "function", "function": {"name": "t", "parameters": parameters}}
+    response = chat(session_http, tools=[tool], tool_choice="required")
+    assert response.status_code == 200, response.text
+    (call,) = response.json()["choices"][0]["message"]["tool_calls"]
+    assert isinstance(json.loads(call["function"]["arguments"]), dict)
