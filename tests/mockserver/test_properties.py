@@ -140,3 +140,38 @@ def test_default_mode_survives_any_tool_schema(
     assert response.status_code == 200, response.text
     (call,) = response.json()["choices"][0]["message"]["tool_calls"]
     assert isinstance(json.loads(call["function"]["arguments"]), dict)
+
+
+chat_keys = st.sampled_from(
+    ["messages", "model", "stream", "tools", "tool_choice", "max_tokens", "temperature", "stop"]
+)
+message = st.fixed_dictionaries(
+    {"role": st.sampled_from(["system", "user", "assistant", "tool", "robot"])},
+    optional={"content": json_values, "tool_call_id": json_values, "tool_calls": json_values},
+)
+
+
+@PROPERTY
+@given(
+    body=st.one_of(
+        json_values,
+        st.dictionaries(chat_keys, json_values, max_size=6),
+        st.fixed_dictionaries(
+            {"messages": st.lists(message, max_size=3)},
+            optional={"stream": st.booleans(), "tools": json_values, "tool_choice": json_values},
+        ),
+    )
+)
+def test_any_body_gets_a_completion_or_a_meshapi_error(
+    session_server: MockServer, session_http: httpx.Client, body: Any
+) -> None:
+    session_server.reset()
+    response = session_http.post("/v1/chat/completions", json=body)
+    assert response.status_code in (200, 400, 422), response.text
+    if response.status_code == 200:
+        if isinstance(body, dict) and body.get("stream") is True:
+            check_stream_shape(sse_payloads(response.content))
+        else:
+            assert response.json()["object"] == "chat.completion"
+    else:
+        assert response.json()["error"]["code"] in ("invalid_request", "validation_error")
