@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .config import ServerConfig
 from .errors import MeshError
+from .headers import header
 from .jsonbody import dumps
 from .openapi import openapi_document
 from .responses import JSONBytes
@@ -42,7 +43,7 @@ class RequestEnvelope:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = _header(scope, b"x-request-id") or self.state.ids.request_id()
+        request_id = header(scope["headers"], b"x-request-id") or self.state.ids.request_id()
         path: str = scope["path"]
         entry = None
         if not path.startswith(ADMIN_PREFIX) and path != "/openapi.json":
@@ -86,14 +87,6 @@ class RequestEnvelope:
             if entry is not None:
                 entry.error_code, entry.error_message = error.code, error.message
             await error.response(request_id)(scope, receive, send_with_id)
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope["headers"]:
-        if key == name:
-            text: str = value.decode("latin-1")
-            return text or None
-    return None
 
 
 def _request_id(request: Request) -> str | None:
@@ -145,10 +138,10 @@ def _by_method(path: str, handlers: dict[str, Endpoint]) -> Route:
     return Route(path, dispatch, methods=list(handlers))
 
 
-def routes() -> list[Route]:
+def routes(state: MockState) -> list[Route]:
     admin_prefix = ADMIN_PREFIX
     return [
-        Route("/v1/chat/completions", chat.chat_completions, methods=["POST"]),
+        Route("/v1/chat/completions", chat.ChatCompletions(state), methods=["POST"]),
         Route("/v1/models", models.list_models, methods=["GET"]),
         Route("/v1/models/free", models.free_models, methods=["GET"]),
         Route("/v1/models/paid", models.paid_models, methods=["GET"]),
@@ -178,7 +171,7 @@ def create_app(state: MockState | ServerConfig | None = None) -> Starlette:
         state = MockState(state)
     handlers: dict[Any, Any] = {MeshError: _mesh_error, HTTPException: _http_error}
     app = Starlette(
-        routes=routes(),
+        routes=routes(state),
         middleware=[Middleware(RequestEnvelope, state=state)],
         exception_handlers=handlers,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 DEFAULT_MODEL = "openai/gpt-4o-mini"
@@ -177,6 +177,7 @@ def find(model_id: str) -> Model | None:
     return _BY_ID.get(model_id)
 
 
+@lru_cache(maxsize=4096)
 def cost_for(model_id: str, prompt_tokens: int, completion_tokens: int) -> str:
     """Cost in USD as a decimal string; models outside the catalogue cost `"0"`."""
     model = _BY_ID.get(model_id)

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.responses import Response
 
 from .jsonbody import dumps
+
+if TYPE_CHECKING:
+    from .scripting.spec import ErrorSpec
 
 # Fallback code per status, as the official SDK assigns them (contract §1.7).
 DEFAULT_CODES: dict[int, str] = {
@@ -84,6 +87,19 @@ class MeshError(Exception):
         self.headers = dict(headers or {})
         self.extra = dict(extra or {})
         super().__init__(f"{status} {self.code}: {self.message}")
+
+    @classmethod
+    def from_spec(cls, spec: ErrorSpec) -> MeshError:
+        """The error a scripted `error` reply describes."""
+        return cls(
+            spec.status,
+            spec.code,
+            spec.message,
+            details=spec.details,
+            retry_after=spec.retry_after,
+            provider_error=spec.provider_error,
+            headers=spec.headers,
+        )
 
     def body(self, request_id: str | None) -> dict[str, Any]:
         error: dict[str, Any] = {"code": self.code, "message": self.message}

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from .headers import RawHeaders, header_map
+
 _SECRET_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "cookie", "x-api-key", "api-key"}
 )
@@ -45,7 +47,7 @@ class JournalEntry:
     method: str
     path: str
     raw_query: str = field(repr=False)
-    raw_headers: list[tuple[bytes, bytes]] = field(repr=False)
+    raw_headers: RawHeaders = field(repr=False)
     request_id: str = ""
     time: float = field(default_factory=time.time)
     body: Any = None
@@ -61,12 +63,7 @@ class JournalEntry:
     @cached_property
     def headers(self) -> dict[str, str]:
         """Lower-cased names, repeated headers joined by ', ', credentials redacted."""
-        headers: dict[str, str] = {}
-        for raw_name, raw_value in self.raw_headers:
-            name = raw_name.decode("latin-1").lower()
-            value = redact(name, raw_value.decode("latin-1"))
-            headers[name] = f"{headers[name]}, {value}" if name in headers else value
-        return headers
+        return {name: redact(name, value) for name, value in header_map(self.raw_headers).items()}
 
     @cached_property
     def query(self) -> str:

@@ -20,7 +20,7 @@ def _context(entry: JournalEntry) -> ChatContext | None:
         request = ChatCompletionRequest.model_validate(entry.body)
     except ValidationError:
         return None
-    return ChatContext(request, b"", entry.headers)
+    return ChatContext(request, b"", entry.raw_headers)
 
 
 def _why_not(rule: Rule, entry: JournalEntry) -> str:

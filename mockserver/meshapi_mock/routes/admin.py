@@ -23,6 +23,11 @@ def _state(request: Request) -> MockState:
     return state
 
 
+async def _read_body(request: Request, state: MockState) -> bytes:
+    limit = state.config.max_body_bytes
+    return await read_body(request.receive, request.headers.get("content-length"), limit)
+
+
 def _no_content() -> Response:
     return Response(status_code=204)
 
@@ -40,7 +45,7 @@ async def list_rules(request: Request) -> ASGIApp:
 
 async def add_rules(request: Request) -> ASGIApp:
     state = _state(request)
-    document = parse_json(await read_body(request, state.config.max_body_bytes))
+    document = parse_json(await _read_body(request, state))
     try:
         specs = parse_rules(document, "request body")
     except ScenarioError as exc:
@@ -101,7 +106,7 @@ async def get_config(request: Request) -> ASGIApp:
 
 async def patch_config(request: Request) -> ASGIApp:
     state = _state(request)
-    body = parse_json(await read_body(request, state.config.max_body_bytes))
+    body = parse_json(await _read_body(request, state))
     if (
         not isinstance(body, dict)
         or set(body) - {"strict"}

@@ -6,12 +6,12 @@ import inspect
 from typing import Any
 
 from pydantic import ValidationError
-from starlette.requests import Request
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..auth import require_token
 from ..contract import ChatCompletionRequest
 from ..errors import MeshError
+from ..headers import header
 from ..journal import JournalEntry
 from ..jsonbody import dumps
 from ..render.chat import build_completion, completion_body, stream_body
@@ -24,34 +24,39 @@ from ..synth import synthesize
 from ..validation import parse_json, read_body, validate, validation_details
 
 
-async def chat_completions(request: Request) -> ASGIApp:
-    state: MockState = request.app.state.mock
-    entry: JournalEntry = request.scope["state"]["journal_entry"]
-    headers = request.headers
+class ChatCompletions:
+    """The endpoint as a plain ASGI app: the hot path needs no Starlette `Request`."""
 
-    require_token(headers, state.tokens)
-    raw = await read_body(request, state.config.max_body_bytes)
-    entry.body = parse_json(raw)
-    chat = validate(ChatCompletionRequest, entry.body)
-    entry.stream = chat.stream
+    def __init__(self, state: MockState) -> None:
+        self.state = state
 
-    ctx = ChatContext(chat, raw, headers)
-    reply = await _choose_reply(state, ctx, entry)
-    if reply.error is not None:
-        e = reply.error
-        raise MeshError(
-            e.status,
-            e.code,
-            e.message,
-            details=e.details,
-            retry_after=e.retry_after,
-            provider_error=e.provider_error,
-            headers=e.headers,
-        )
-    completion = build_completion(ctx, reply, state.ids)
-    if chat.stream:
-        return SSEStream(stream_body(completion))
-    return JSONBytes(dumps(completion_body(completion)))
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        entry: JournalEntry = scope["state"]["journal_entry"]
+        try:
+            response = await self.answer(scope, receive, entry)
+        except MeshError as error:
+            entry.error_code, entry.error_message = error.code, error.message
+            response = error.response(scope["state"]["request_id"])
+        await response(scope, receive, send)
+
+    async def answer(self, scope: Scope, receive: Receive, entry: JournalEntry) -> ASGIApp:
+        state = self.state
+        raw_headers = scope["headers"]
+        require_token(header(raw_headers, b"authorization"), state.tokens)
+        length = header(raw_headers, b"content-length")
+        raw = await read_body(receive, length, state.config.max_body_bytes)
+        entry.body = parse_json(raw)
+        chat = validate(ChatCompletionRequest, entry.body)
+        entry.stream = chat.stream
+
+        ctx = ChatContext(chat, raw, raw_headers)
+        reply = await _choose_reply(state, ctx, entry)
+        if reply.error is not None:
+            raise MeshError.from_spec(reply.error)
+        completion = build_completion(ctx, reply, state.ids)
+        if chat.stream:
+            return SSEStream(stream_body(completion))
+        return JSONBytes(dumps(completion_body(completion)))
 
 
 async def _choose_reply(state: MockState, ctx: ChatContext, entry: JournalEntry) -> ReplySpec:

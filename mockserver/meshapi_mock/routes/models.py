@@ -18,7 +18,7 @@ _SORTS = {"brand", "name", "id", "context_length"}
 
 def _authorize(request: Request) -> None:
     state: MockState = request.app.state.mock
-    require_token(request.headers, state.tokens)
+    require_token(request.headers.get("authorization"), state.tokens)
 
 
 def _bool(request: Request, name: str) -> bool | None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from ..contract import ChatCompletionRequest, Message
+from ..headers import RawHeaders, header_map
 
 
 @dataclass
@@ -15,8 +15,12 @@ class ChatContext:
 
     request: ChatCompletionRequest
     raw_body: bytes
-    headers: Mapping[str, str] = field(default_factory=dict)
+    raw_headers: RawHeaders = field(default_factory=list)
     endpoint: str = "chat"
+
+    @cached_property
+    def headers(self) -> dict[str, str]:
+        return header_map(self.raw_headers)
 
     @property
     def stream(self) -> bool:
