@@ -21,18 +21,14 @@ class IdFactory:
         self._counter = itertools.count(1)  # next() on a count is atomic under the GIL
         self._request_prefix = "req_" + self.digest(b"request").upper()[:14]
 
-    def digest(self, *parts: bytes | str) -> str:
-        h = hashlib.blake2b(key=self._key, digest_size=16)
-        for part in parts:
-            h.update(part.encode() if isinstance(part, str) else part)
-            h.update(b"\x00")
-        return h.hexdigest()
+    def digest(self, *parts: bytes) -> str:
+        return hashlib.blake2b(b"\x00".join(parts), key=self._key, digest_size=16).hexdigest()
 
     def completion_id(self, request_body: bytes) -> str:
         return "chatcmpl-" + self.digest(b"completion", request_body)[:24]
 
     def tool_call_id(self, request_body: bytes, index: int) -> str:
-        return "call_" + self.digest(b"tool-call", request_body, str(index))[:24]
+        return "call_" + self.digest(b"tool-call", request_body, b"%d" % index)[:24]
 
     def request_id(self) -> str:
         """`req_` + 14 characters fixed by the seed + a 12-digit counter: unique and cheap."""

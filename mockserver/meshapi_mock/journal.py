@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from pydantic_core import from_json
+
 from .headers import RawHeaders, header_map
 
 _SECRET_HEADERS = frozenset(
@@ -50,7 +52,7 @@ class JournalEntry:
     raw_headers: RawHeaders = field(repr=False)
     request_id: str = ""
     time: float = field(default_factory=time.time)
-    body: Any = None
+    raw_body: bytes | None = field(default=None, repr=False)
     matched: str | None = None
     """The id of the rule that answered, `"default"` for a synthetic reply, else None."""
     status: int | None = None
@@ -64,6 +66,16 @@ class JournalEntry:
     def headers(self) -> dict[str, str]:
         """Lower-cased names, repeated headers joined by ', ', credentials redacted."""
         return {name: redact(name, value) for name, value in header_map(self.raw_headers).items()}
+
+    @cached_property
+    def body(self) -> Any:
+        """The parsed JSON body; None when there was none or it was not valid JSON."""
+        if not self.raw_body:
+            return None
+        try:
+            return from_json(self.raw_body)
+        except ValueError:
+            return None
 
     @cached_property
     def query(self) -> str:

@@ -5,10 +5,8 @@ from __future__ import annotations
 from starlette.types import Receive, Scope, Send
 
 _JSON = (b"content-type", b"application/json")
-_SSE_HEADERS = [
-    (b"content-type", b"text/event-stream; charset=utf-8"),
-    (b"cache-control", b"no-cache"),
-]
+# Only what the contract needs: every extra header costs h11 a validation per response.
+_SSE_HEADERS = [(b"content-type", b"text/event-stream; charset=utf-8")]
 
 
 class JSONBytes:

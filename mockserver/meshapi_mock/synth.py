@@ -46,6 +46,12 @@ def synthesize(ctx: ChatContext) -> ReplySpec:
     limit = ctx.request.max_tokens
     if limit is not None and len(text) > limit * 4:
         return _BLANK.model_copy(update={"text": text[: limit * 4], "finish_reason": "length"})
+    return _text_reply(text)
+
+
+@lru_cache(maxsize=1024)
+def _text_reply(text: str) -> ReplySpec:
+    """Shared per text: replies are never mutated, and building one costs a hot path."""
     return _BLANK.model_copy(update={"text": text})
 
 

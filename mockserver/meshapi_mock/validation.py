@@ -63,6 +63,21 @@ def validate(model: type[M], data: Any) -> M:
         ) from None
 
 
+def validate_json(model: type[M], raw: bytes) -> M:
+    """Parse and validate in one pass; bad JSON is a 400, a bad shape a 422 (as FastAPI)."""
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        if any(e["type"] == "json_invalid" for e in exc.errors()):
+            parse_json(raw)  # raises the 422 (empty body) or 400 (malformed) the client expects
+        raise MeshError(
+            422,
+            "validation_error",
+            "Request body failed validation.",
+            details=validation_details(exc),
+        ) from None
+
+
 def validation_details(exc: ValidationError) -> list[dict[str, Any]]:
     return [
         {"type": e["type"], "loc": ["body", *e["loc"]], "msg": e["msg"]}

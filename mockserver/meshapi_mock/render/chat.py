@@ -5,10 +5,10 @@ Both shapes come from one `Completion`, so a reply means the same thing streamed
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import zip_longest
-from typing import Any
+from typing import Any, Literal
 
 from .. import catalogue
 from ..ids import IdFactory
@@ -42,8 +42,8 @@ class Completion:
 
 
 def estimate_tokens(text: str) -> int:
-    """About four characters a token, as a rough tokeniser would count."""
-    return math.ceil(len(text) / 4)
+    """About four characters a token, as a rough tokeniser would count (rounded up)."""
+    return (len(text) + 3) // 4
 
 
 def prompt_tokens(ctx: ChatContext) -> int:
@@ -59,22 +59,24 @@ def prompt_tokens(ctx: ChatContext) -> int:
 
 
 def build_completion(ctx: ChatContext, reply: ReplySpec, ids: IdFactory) -> Completion:
-    tool_calls = tuple(
-        RenderedToolCall(
-            id=spec.id or ids.tool_call_id(ctx.raw_body, index),
-            name=spec.name,
-            arguments=spec.arguments_json(),
+    tool_calls: tuple[RenderedToolCall, ...] = ()
+    if reply.tool_calls:
+        tool_calls = tuple(
+            RenderedToolCall(
+                id=spec.id or ids.tool_call_id(ctx.raw_body, index),
+                name=spec.name,
+                arguments=spec.arguments_json(),
+            )
+            for index, spec in enumerate(reply.tool_calls)
         )
-        for index, spec in enumerate(reply.tool_calls or ())
-    )
     text = reply.text
     if text is None and not tool_calls:
         text = ""
-    completion_tokens = estimate_tokens(text or "") + sum(
-        3 + estimate_tokens(c.name + c.arguments) for c in tool_calls
-    )
+    completion_tokens = estimate_tokens(text) if text else 0
+    for call in tool_calls:
+        completion_tokens += 3 + estimate_tokens(call.name + call.arguments)
     usage = _usage(reply, prompt_tokens(ctx), completion_tokens)
-    model = reply.model or ctx.model or catalogue.DEFAULT_MODEL
+    model = reply.model or ctx.request.model or catalogue.DEFAULT_MODEL
     cost = reply.cost or catalogue.cost_for(
         model, usage["prompt_tokens"], usage["completion_tokens"]
     )
@@ -108,61 +110,93 @@ def _usage(reply: ReplySpec, prompt: int, completion: int) -> dict[str, Any]:
     }
 
 
-def completion_body(c: Completion) -> dict[str, Any]:
-    message: dict[str, Any] = {"role": "assistant", "content": c.text}
-    if c.tool_calls:
+def completion_body(c: Completion) -> bytes:
+    """The `chat.completion` JSON body, spliced from cached parts like the stream."""
+    envelope = dumps(
+        {"id": c.id, "object": "chat.completion", "created": c.created, "model": c.model}
+    )
+    tail = dumps({"usage": c.usage, "system_fingerprint": None})
+    choices = _encoded_choices(c.text, c.tool_calls, c.finish_reason)
+    return envelope[:-1] + b',"choices":' + choices + b"," + tail[1:]
+
+
+@lru_cache(maxsize=512)
+def _encoded_choices(
+    text: str | None, tool_calls: tuple[RenderedToolCall, ...], finish_reason: str
+) -> bytes:
+    message: dict[str, Any] = {"role": "assistant", "content": text}
+    if tool_calls:
         message["tool_calls"] = [
             {"id": t.id, "type": "function", "function": {"name": t.name, "arguments": t.arguments}}
-            for t in c.tool_calls
+            for t in tool_calls
         ]
-    return {
-        "id": c.id,
-        "object": "chat.completion",
-        "created": c.created,
-        "model": c.model,
-        "choices": [
-            {"index": 0, "message": message, "finish_reason": c.finish_reason, "logprobs": None}
-        ],
-        "usage": c.usage,
-        "system_fingerprint": None,
-    }
+    return dumps(
+        [{"index": 0, "message": message, "finish_reason": finish_reason, "logprobs": None}]
+    )
 
 
-def stream_deltas(c: Completion) -> list[dict[str, Any]]:
-    """The `delta` of every content chunk in order: role first, then text, then tool calls."""
-    deltas: list[dict[str, Any]] = [
-        {"content": piece} for piece in split_text(c.text or "", c.stream.chunks)
-    ]
-    deltas.extend({"tool_calls": [f]} for f in _tool_fragments(c))
-    if not deltas:
-        deltas.append({"content": ""})
-    deltas[0] = {"role": "assistant", **deltas[0]}
-    return deltas
+def stream_deltas(c: Completion) -> tuple[bytes, ...]:
+    """Each content chunk's encoded `delta`: role first, then text, then tool calls."""
+    chunks = c.stream.chunks
+    return _encoded_deltas(
+        c.text or "",
+        tuple(chunks) if isinstance(chunks, list) else chunks,
+        c.tool_calls,
+        c.stream.argument_chunks,
+        c.stream.interleave,
+    )
+
+
+@lru_cache(maxsize=512)
+def _encoded_deltas(
+    text: str,
+    chunks: Literal["words"] | int | tuple[str, ...],
+    tool_calls: tuple[RenderedToolCall, ...],
+    argument_chunks: int,
+    interleave: bool,
+) -> tuple[bytes, ...]:
+    # Cached: a reply served again (an unlimited rule, a repeated prompt in default mode)
+    # splits and encodes to the same deltas; only the envelope around them changes.
+    how = list(chunks) if isinstance(chunks, tuple) else chunks
+    members = [b'"content":' + dumps(piece) for piece in split_text(text, how)]
+    fragments = _tool_fragments(tool_calls, argument_chunks, interleave)
+    members.extend(b'"tool_calls":[' + dumps(f) + b"]" for f in fragments)
+    if not members:
+        members.append(b'"content":""')
+    members[0] = b'"role":"assistant",' + members[0]
+    return tuple(b"{" + member + b"}" for member in members)
 
 
 def stream_body(c: Completion) -> bytes:
     """The whole SSE body: content chunks, the finish chunk, the usage tail, `[DONE]`.
 
-    Every chunk repeats the same envelope, so it is encoded once and spliced; the bytes
-    equal encoding each chunk object on its own.
+    Every chunk repeats the same envelope, so it is encoded once and spliced around the
+    deltas; the bytes equal encoding each chunk object on its own.
     """
     envelope = dumps(
         {"id": c.id, "object": "chat.completion.chunk", "created": c.created, "model": c.model}
     )
     head = b"data: " + envelope[:-1] + b',"choices":'
     open_delta, close_delta = head + b'[{"index":0,"delta":', b',"finish_reason":null}]}\n\n'
-    frames = [open_delta + dumps(delta) + close_delta for delta in stream_deltas(c)]
     finish = {"index": 0, "delta": {}, "finish_reason": c.finish_reason}
-    frames.append(head + dumps([finish]) + b"}\n\n")
     tail = dumps({"usage": c.usage, "cost": c.cost})
-    frames.append(head + b"[]," + tail[1:] + b"\n\n")
-    frames.append(sse.DONE)
-    return b"".join(frames)
+    return b"".join(
+        (
+            open_delta,
+            (close_delta + open_delta).join(stream_deltas(c)),
+            close_delta,
+            head + dumps([finish]) + b"}\n\n",
+            head + b"[]," + tail[1:] + b"\n\n",
+            sse.DONE,
+        )
+    )
 
 
-def _tool_fragments(c: Completion) -> list[dict[str, Any]]:
+def _tool_fragments(
+    tool_calls: tuple[RenderedToolCall, ...], argument_chunks: int, interleave: bool
+) -> list[dict[str, Any]]:
     per_call: list[list[dict[str, Any]]] = []
-    for index, call in enumerate(c.tool_calls):
+    for index, call in enumerate(tool_calls):
         first = {
             "index": index,
             "id": call.id,
@@ -171,9 +205,9 @@ def _tool_fragments(c: Completion) -> list[dict[str, Any]]:
         }
         rest = [
             {"index": index, "function": {"arguments": piece}}
-            for piece in split_every(call.arguments, c.stream.argument_chunks)
+            for piece in split_every(call.arguments, argument_chunks)
         ]
         per_call.append([first, *rest])
-    if not c.stream.interleave:
+    if not interleave:
         return [fragment for fragments in per_call for fragment in fragments]
     return [f for row in zip_longest(*per_call) for f in row if f is not None]

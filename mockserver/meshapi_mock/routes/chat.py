@@ -13,7 +13,6 @@ from ..contract import ChatCompletionRequest
 from ..errors import MeshError
 from ..headers import header
 from ..journal import JournalEntry
-from ..jsonbody import dumps
 from ..render.chat import build_completion, completion_body, stream_body
 from ..responses import JSONBytes, SSEStream
 from ..scripting.context import ChatContext
@@ -21,7 +20,7 @@ from ..scripting.rulebook import Rule
 from ..scripting.spec import ReplySpec
 from ..state import MockState
 from ..synth import synthesize
-from ..validation import parse_json, read_body, validate, validation_details
+from ..validation import read_body, validate_json, validation_details
 
 
 class ChatCompletions:
@@ -45,8 +44,8 @@ class ChatCompletions:
         require_token(header(raw_headers, b"authorization"), state.tokens)
         length = header(raw_headers, b"content-length")
         raw = await read_body(receive, length, state.config.max_body_bytes)
-        entry.body = parse_json(raw)
-        chat = validate(ChatCompletionRequest, entry.body)
+        entry.raw_body = raw
+        chat = validate_json(ChatCompletionRequest, raw)
         entry.stream = chat.stream
 
         ctx = ChatContext(chat, raw, raw_headers)
@@ -56,7 +55,7 @@ class ChatCompletions:
         completion = build_completion(ctx, reply, state.ids)
         if chat.stream:
             return SSEStream(stream_body(completion))
-        return JSONBytes(dumps(completion_body(completion)))
+        return JSONBytes(completion_body(completion))
 
 
 async def _choose_reply(state: MockState, ctx: ChatContext, entry: JournalEntry) -> ReplySpec:

@@ -50,9 +50,11 @@ def differences(spec: MatchSpec, ctx: ChatContext) -> list[str]:
             out.append(f"any_message: no message does {spec.any_message.describe()}")
     if spec.system is not None and not text_matches(spec.system, ctx.system):
         out.append(f"system: expected to {spec.system.describe()}, got {_clip(ctx.system)!r}")
-    out.extend(_tools_differences(spec, ctx))
-    out.extend(_tool_result_differences(spec.tool_result, ctx))
-    for name, expected in (spec.headers or {}).items():
+    if spec.tools is not None:
+        out.extend(_tools_differences(spec, ctx))
+    if spec.tool_result is not None:
+        out.extend(_tool_result_differences(spec.tool_result, ctx))
+    for name, expected in spec.headers.items() if spec.headers else ():
         value = ctx.headers.get(name.lower())
         if isinstance(expected, str):
             ok = value == expected
