@@ -403,13 +403,15 @@ class Server:
 
 
 @contextmanager
-def running_server(kind: str, bodies_path: str | None = None) -> Iterator[Server]:
+def running_server(
+    kind: str, bodies_path: str | None = None, prefix: Sequence[str] = ()
+) -> Iterator[Server]:
     """Start a server process and stop it (by its pid) on the way out.
 
     It prints its port once the socket listens, before uvicorn runs: early requests just
     wait in the listen backlog, so no readiness polling is needed.
     """
-    command = [sys.executable, __file__, "--serve", kind]
+    command = [*prefix, sys.executable, __file__, "--serve", kind]
     if bodies_path is not None:
         command += ["--bodies", bodies_path]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
@@ -472,6 +474,13 @@ def capture(fake: Server) -> dict[str, tuple[bytes, bool]]:
         expect(status, 200, f"capturing {scenario.name}", payload)
         bodies[scenario.name] = (payload, headers.get("transfer-encoding") == "chunked")
     return bodies
+
+
+def write_bodies(bodies: dict[str, tuple[bytes, bool]], path: Path) -> Path:
+    """Hand the captured bodies to a baseline process (see `serve`)."""
+    encoded = {k: {"body": b.decode(), "chunked": c} for k, (b, c) in bodies.items()}
+    path.write_text(json.dumps(encoded), encoding="utf-8")
+    return path
 
 
 def check_baseline(baseline: Server, bodies: dict[str, tuple[bytes, bool]]) -> None:
@@ -665,11 +674,7 @@ def run(args: argparse.Namespace) -> int:
         tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="meshapi-bench-"))
         fake = stack.enter_context(running_server("fake"))
         bodies = capture(fake)
-        bodies_path = Path(tmp, "bodies.json")
-        bodies_path.write_text(
-            json.dumps({k: {"body": b.decode(), "chunked": c} for k, (b, c) in bodies.items()}),
-            encoding="utf-8",
-        )
+        bodies_path = write_bodies(bodies, Path(tmp, "bodies.json"))
         baseline = stack.enter_context(running_server("baseline", str(bodies_path)))
         check_baseline(baseline, bodies)
         if (baseline.http, baseline.loop) != (fake.http, fake.loop):

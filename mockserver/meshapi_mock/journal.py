@@ -158,9 +158,10 @@ class Journal:
         raw_headers: list[tuple[bytes, bytes]],
         request_id: str,
     ) -> JournalEntry:
-        with self._lock:
-            entry = JournalEntry(next(self._seq), method, path, query, raw_headers, request_id)
-            self._entries.append(entry)
+        # No lock: next() on a count and deque.append are atomic under the GIL, and the
+        # readers copy the deque in one C call.
+        entry = JournalEntry(next(self._seq), method, path, query, raw_headers, request_id)
+        self._entries.append(entry)
         return entry
 
     def entries(self) -> list[JournalEntry]:

@@ -42,7 +42,8 @@ def synthesize(ctx: ChatContext) -> ReplySpec:
         return ReplySpec(
             tool_calls=[ToolCallSpec(name=tool.function.name, arguments=_args(ctx, tool))]
         )
-    text = _answer_tool_results(ctx) if ctx.pending_tool_results else _answer(ctx)
+    ends_with_tool_result = ctx.request.messages[-1].role == "tool"
+    text = _answer_tool_results(ctx) if ends_with_tool_result else _answer(ctx)
     limit = ctx.request.max_tokens
     if limit is not None and len(text) > limit * 4:
         return _BLANK.model_copy(update={"text": text[: limit * 4], "finish_reason": "length"})

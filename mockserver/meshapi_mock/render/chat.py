@@ -49,7 +49,8 @@ def estimate_tokens(text: str) -> int:
 def prompt_tokens(ctx: ChatContext) -> int:
     total = 3
     for message in ctx.request.messages:
-        total += 4 + estimate_tokens(message.text())
+        content = message.content
+        total += 4 + estimate_tokens(content if isinstance(content, str) else message.text())
         for call in message.tool_calls or ():
             total += estimate_tokens(call.function.name + call.function.arguments)
     for tool in ctx.request.tools or ():
@@ -178,18 +179,22 @@ def stream_body(c: Completion) -> bytes:
     )
     head = b"data: " + envelope[:-1] + b',"choices":'
     open_delta, close_delta = head + b'[{"index":0,"delta":', b',"finish_reason":null}]}\n\n'
-    finish = {"index": 0, "delta": {}, "finish_reason": c.finish_reason}
     tail = dumps({"usage": c.usage, "cost": c.cost})
     return b"".join(
         (
             open_delta,
             (close_delta + open_delta).join(stream_deltas(c)),
             close_delta,
-            head + dumps([finish]) + b"}\n\n",
+            head + _finish_choices(c.finish_reason) + b"}\n\n",
             head + b"[]," + tail[1:] + b"\n\n",
             sse.DONE,
         )
     )
+
+
+@lru_cache(maxsize=64)
+def _finish_choices(finish_reason: str) -> bytes:
+    return dumps([{"index": 0, "delta": {}, "finish_reason": finish_reason}])
 
 
 def _tool_fragments(

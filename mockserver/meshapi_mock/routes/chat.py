@@ -49,7 +49,9 @@ class ChatCompletions:
         entry.stream = chat.stream
 
         ctx = ChatContext(chat, raw, raw_headers)
-        reply = await _choose_reply(state, ctx, entry)
+        reply = _choose_reply(state, ctx, entry)
+        if not isinstance(reply, ReplySpec):
+            reply = await _call_reply_function(reply, ctx)
         if reply.error is not None:
             raise MeshError.from_spec(reply.error)
         completion = build_completion(ctx, reply, state.ids)
@@ -58,7 +60,8 @@ class ChatCompletions:
         return JSONBytes(completion_body(completion))
 
 
-async def _choose_reply(state: MockState, ctx: ChatContext, entry: JournalEntry) -> ReplySpec:
+def _choose_reply(state: MockState, ctx: ChatContext, entry: JournalEntry) -> ReplySpec | Rule:
+    """The reply to send, or the rule whose Python function will build it."""
     try:
         rule = state.rules.select(ctx)
     except Exception as exc:  # a Python predicate raised: the test's bug, shown plainly
@@ -69,9 +72,7 @@ async def _choose_reply(state: MockState, ctx: ChatContext, entry: JournalEntry)
         entry.matched = "default"
         return synthesize(ctx)
     entry.matched = rule.id
-    if isinstance(rule.reply, ReplySpec):
-        return rule.reply
-    return await _call_reply_function(rule, ctx)
+    return rule.reply if isinstance(rule.reply, ReplySpec) else rule
 
 
 async def _call_reply_function(rule: Rule, ctx: ChatContext) -> ReplySpec:
