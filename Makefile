@@ -27,6 +27,7 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/bench_server.py
+	$(BIN)/python bench/bench_instructions.py
 	$(BIN)/python bench/bench_plugin.py
 
 schema: $(STAMP)
