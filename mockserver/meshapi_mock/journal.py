@@ -31,6 +31,9 @@ def redact_query(query: str) -> str:
     return _SECRET_QUERY.sub(r"\1[redacted]", query) if "=" in query else query
 
 
+_UNPARSED: Any = object()
+
+
 def redact(name: str, value: str) -> str:
     if name not in _SECRET_HEADERS:
         return value
@@ -53,6 +56,7 @@ class JournalEntry:
     request_id: str = ""
     time: float = field(default_factory=time.time)
     raw_body: bytes | None = field(default=None, repr=False)
+    _parsed: Any = field(default=_UNPARSED, repr=False)
     matched: str | None = None
     """The id of the rule that answered, `"default"` for a synthetic reply, else None."""
     status: int | None = None
@@ -67,15 +71,17 @@ class JournalEntry:
         """Lower-cased names, repeated headers joined by ', ', credentials redacted."""
         return {name: redact(name, value) for name, value in header_map(self.raw_headers).items()}
 
-    @cached_property
+    @property
     def body(self) -> Any:
-        """The parsed JSON body; None when there was none or it was not valid JSON."""
-        if not self.raw_body:
-            return None
-        try:
-            return from_json(self.raw_body)
-        except ValueError:
-            return None
+        """The parsed JSON body; None when there was none (yet) or it was not valid JSON."""
+        if self._parsed is _UNPARSED:
+            if self.raw_body is None:
+                return None  # not read yet: parse later, not cache a None
+            try:
+                self._parsed = from_json(self.raw_body) if self.raw_body else None
+            except ValueError:
+                self._parsed = None
+        return self._parsed
 
     @cached_property
     def query(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 from meshapi_mock import MockServer, ServerConfig
+from meshapi_mock.journal import Journal
 from support.wire import chat
 
 
@@ -78,3 +79,13 @@ def test_reset_restores_startup_strictness(server: MockServer, http: httpx.Clien
     server.reset()
     assert not server.strict
     assert chat(http).status_code == 200
+
+
+def test_reading_an_entry_mid_request_does_not_freeze_its_body() -> None:
+    # The test thread may read the journal while the server thread is still reading
+    # the body; the entry must not remember that early, empty answer.
+    journal = Journal()
+    entry = journal.open("POST", "/v1/chat/completions", "", [], "req_1")
+    assert entry.body is None
+    entry.raw_body = b'{"messages": []}'
+    assert entry.body == {"messages": []}
