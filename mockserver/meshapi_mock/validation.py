@@ -51,18 +51,6 @@ def parse_json(raw: bytes) -> Any:
         raise MeshError(400, "invalid_request", f"Request body is not valid JSON: {exc}") from None
 
 
-def validate(model: type[M], data: Any) -> M:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise MeshError(
-            422,
-            "validation_error",
-            "Request body failed validation.",
-            details=validation_details(exc),
-        ) from None
-
-
 def validate_json(model: type[M], raw: bytes) -> M:
     """Parse and validate in one pass; bad JSON is a 400, a bad shape a 422 (as FastAPI)."""
     try:
