@@ -18,12 +18,10 @@ def session_server() -> Iterator[MockServer]:
 
 
 @pytest.fixture
-def server(session_server: MockServer) -> Iterator[MockServer]:
-    """The shared fake, clean: no rules, empty journal, not strict."""
+def server(session_server: MockServer) -> MockServer:
+    """The shared fake, clean: no rules, empty journal, not strict (reset restores all)."""
     session_server.reset()
-    session_server.strict = False
-    yield session_server
-    session_server.strict = False
+    return session_server
 
 
 @pytest.fixture(scope="session")

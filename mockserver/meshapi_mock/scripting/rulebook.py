@@ -150,10 +150,9 @@ class RuleBook:
         """The live rules closest to matching `ctx`, fewest differences first."""
         misses: list[NearMiss] = []
         for rule in self.snapshot():
-            diffs = [] if rule.exhausted else rule.differences(ctx)
             if rule.exhausted:
                 diffs = [f"times: already used {rule.call_count} of {rule.times}"]
-            elif not diffs and rule.match.nth is not None:
+            elif not (diffs := rule.differences(ctx)) and rule.match.nth is not None:
                 diffs = [f"nth: answers request #{rule.match.nth}, this was #{rule.seen}"]
             misses.append(NearMiss(rule, diffs))
         misses.sort(key=lambda m: len(m.differences))
