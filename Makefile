@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: serve test lint bench schema clean
+.PHONY: serve test lint bench mutate schema clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_server.py
 	$(BIN)/python bench/bench_instructions.py
 	$(BIN)/python bench/bench_plugin.py
+
+# On demand, never in CI: make mutate MODULE=sdk/meshapi/_sse.py TESTS=tests/sdk
+mutate: $(STAMP)
+	$(BIN)/python dev/mutate.py $(MODULE) $(TESTS)
 
 schema: $(STAMP)
 	$(BIN)/meshapi-mock schema > fixtures/meshapi_fixtures/scenario.schema.json
