@@ -10,26 +10,27 @@ with MockServer() as server:
 from ._version import __version__
 from .app import create_app
 from .config import ServerConfig
-from .errors import MeshError
-from .handle import Mock
-from .journal import JournalEntry
-from .runner import MockServer
-from .scripting.dsl import ChatScript
-from .scripting.rulebook import Rule
-from .scripting.scenarios import ScenarioError
-from .scripting.spec import (
-    ErrorSpec,
+from .endpoints.chat.script import ChatScript
+from .endpoints.chat.vocabulary import (
     MatchSpec,
     ReplySpec,
-    RuleSpec,
     StreamSpec,
-    TextMatch,
     ToolCallSpec,
     UsageSpec,
 )
+from .errors import MeshError
+from .journal import JournalEntry
+from .mock import Mock
+from .runner import MockServer
+from .scripting.rulebook import Rule
+from .scripting.scenarios import ScenarioError
+from .scripting.script import Script
+from .scripting.spec import BaseMatch, BaseReply, ErrorSpec, RuleSpec, TextMatch
 from .state import MockState
 
 __all__ = [
+    "BaseMatch",
+    "BaseReply",
     "ChatScript",
     "ErrorSpec",
     "JournalEntry",
@@ -42,6 +43,7 @@ __all__ = [
     "Rule",
     "RuleSpec",
     "ScenarioError",
+    "Script",
     "ServerConfig",
     "StreamSpec",
     "TextMatch",

@@ -1,9 +1,8 @@
-"""The ASGI application: routes, the request-id/journal envelope and error handlers."""
+"""The ASGI application: routes from the registry, the request-id/journal envelope, errors."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.applications import Starlette
@@ -14,13 +13,15 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from . import admin
 from .config import ServerConfig
 from .errors import MeshError
 from .headers import header
 from .jsonbody import dumps
 from .openapi import openapi_document
+from .pipeline import OperationApp
+from .registry import ENDPOINTS
 from .responses import JSONBytes
-from .routes import admin, chat, models
 from .state import MockState
 
 log = logging.getLogger("meshapi_mock")
@@ -65,6 +66,8 @@ class RequestEnvelope:
                 message["headers"] = [*message.get("headers", ()), (b"x-request-id", rid)]
                 if entry is not None:
                     entry.status = message["status"]
+                    if entry.stream:
+                        entry.stream_completed = False
             elif (
                 entry is not None
                 and entry.stream
@@ -125,43 +128,56 @@ async def _openapi(request: Request) -> ASGIApp:
     return JSONBytes(dumps(openapi_document()))
 
 
-Endpoint = Callable[[Request], Awaitable[Any]]
+class _MethodDispatch:
+    """Sends each method of one path to its handler (an operation or an admin function)."""
+
+    def __init__(self, handlers: dict[str, Any]) -> None:
+        self.handlers = handlers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        method = "GET" if scope["method"] == "HEAD" else scope["method"]
+        handler = self.handlers[method]
+        if isinstance(handler, OperationApp):
+            await handler(scope, receive, send)
+        else:
+            response = await handler(Request(scope, receive))
+            await response(scope, receive, send)
 
 
-def _by_method(path: str, handlers: dict[str, Endpoint]) -> Route:
+def _by_method(path: str, handlers: dict[str, Any]) -> Route:
     """One route per path, so a 405 lists every method the path allows."""
+    if len(handlers) == 1:
+        ((method, handler),) = handlers.items()
+        return Route(path, handler, methods=[method])
+    return Route(path, _MethodDispatch(handlers), methods=list(handlers))
 
-    async def dispatch(request: Request) -> Any:
-        method = "GET" if request.method == "HEAD" else request.method
-        return await handlers[method](request)
 
-    return Route(path, dispatch, methods=list(handlers))
+def api_routes(state: MockState) -> list[Route]:
+    """Every operation of every registered endpoint, grouped by path."""
+    by_path: dict[str, dict[str, Any]] = {}
+    for endpoint in ENDPOINTS:
+        for operation in endpoint.operations:
+            app = OperationApp(state, endpoint, operation)
+            by_path.setdefault(operation.path, {})[operation.method] = app
+    return [_by_method(path, handlers) for path, handlers in by_path.items()]
 
 
 def routes(state: MockState) -> list[Route]:
-    admin_prefix = ADMIN_PREFIX
+    prefix = ADMIN_PREFIX
     return [
-        Route("/v1/chat/completions", chat.ChatCompletions(state), methods=["POST"]),
-        Route("/v1/models", models.list_models, methods=["GET"]),
-        Route("/v1/models/free", models.free_models, methods=["GET"]),
-        Route("/v1/models/paid", models.paid_models, methods=["GET"]),
-        Route("/v1/models/search", models.search_models, methods=["GET"]),
-        Route("/v1/models/{model_id:path}", models.get_model, methods=["GET"]),
+        *api_routes(state),
         Route("/openapi.json", _openapi, methods=["GET"]),
-        Route(f"{admin_prefix}/health", admin.health, methods=["GET"]),
+        Route(f"{prefix}/health", admin.health, methods=["GET"]),
         _by_method(
-            f"{admin_prefix}/rules",
+            f"{prefix}/rules",
             {"GET": admin.list_rules, "POST": admin.add_rules, "DELETE": admin.clear_rules},
         ),
-        Route(f"{admin_prefix}/rules/{{rule_id}}", admin.delete_rule, methods=["DELETE"]),
+        Route(f"{prefix}/rules/{{rule_id}}", admin.delete_rule, methods=["DELETE"]),
         _by_method(
-            f"{admin_prefix}/requests",
-            {"GET": admin.list_requests, "DELETE": admin.clear_requests},
+            f"{prefix}/requests", {"GET": admin.list_requests, "DELETE": admin.clear_requests}
         ),
-        Route(f"{admin_prefix}/reset", admin.reset, methods=["POST"]),
-        _by_method(
-            f"{admin_prefix}/config", {"GET": admin.get_config, "PATCH": admin.patch_config}
-        ),
+        Route(f"{prefix}/reset", admin.reset, methods=["POST"]),
+        _by_method(f"{prefix}/config", {"GET": admin.get_config, "PATCH": admin.patch_config}),
     ]
 
 

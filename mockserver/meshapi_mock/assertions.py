@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Any, NoReturn
 
 from .journal import JournalEntry
-
-CHAT_PATH = "/v1/chat/completions"
+from .registry import DEFAULT_ENDPOINT
 
 
 class RequestAssertions:
-    """Mixed into `Mock`; reads its journal through `requests`."""
+    """Mixed into `Mock`; reads its journal through `requests`.
+
+    These address the default endpoint (chat), the one most tests script; every endpoint's
+    face (`mock.embeddings.assert_called()`) has the endpoint-neutral ones too.
+    """
 
     @property
     def requests(self) -> list[JournalEntry]:  # provided by Mock
@@ -19,7 +22,11 @@ class RequestAssertions:
     @property
     def chat_requests(self) -> list[JournalEntry]:
         """Chat completion requests that got past authentication and parsing."""
-        return [e for e in self.requests if e.path == CHAT_PATH and isinstance(e.body, dict)]
+        return [
+            e
+            for e in self.requests
+            if e.endpoint == DEFAULT_ENDPOINT and e.authorized and isinstance(e.body, dict)
+        ]
 
     @property
     def call_count(self) -> int:

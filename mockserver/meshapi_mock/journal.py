@@ -56,6 +56,12 @@ class JournalEntry:
     time: float = field(default_factory=time.time)
     raw_body: bytes | None = field(default=None, repr=False)
     _parsed: Any = field(default=_UNPARSED, repr=False)
+    endpoint: str | None = None
+    """The endpoint the path belongs to (`chat`, `embeddings`, …); None for unknown paths."""
+    operation: str | None = None
+    path_params: dict[str, str] = field(default_factory=dict, repr=False)
+    authorized: bool = False
+    """The request got past authentication: a call the app made to the endpoint."""
     matched: str | None = None
     """The id of the rule that answered, `"default"` for a synthetic reply, else None."""
     status: int | None = None
@@ -97,6 +103,8 @@ class JournalEntry:
             "request_id": self.request_id,
             "method": self.method,
             "path": self.path,
+            "endpoint": self.endpoint,
+            "operation": self.operation,
             "query": self.query,
             "headers": self.headers,
             "body": self.body,

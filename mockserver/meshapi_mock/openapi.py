@@ -1,21 +1,21 @@
-"""`/openapi.json`, generated from the contract models so it cannot drift from them."""
+"""`/openapi.json`, built from the registry and the contract models, so it cannot drift.
+
+Paths come from the same operations the routes are built from; schemas come from the
+request, query and response models each operation declares.
+"""
 
 from __future__ import annotations
 
 from functools import cache
 from typing import Any
 
+from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from ._version import __version__
-from .contract import (
-    ChatCompletion,
-    ChatCompletionChunk,
-    ChatCompletionRequest,
-    ErrorEnvelope,
-    ModelInfo,
-    ModelsPage,
-)
+from .contract import ErrorEnvelope
+from .endpoints.base import Operation, Response
+from .registry import ENDPOINTS
 
 _REF = "#/components/schemas/{model}"
 
@@ -34,82 +34,81 @@ def _errors(*statuses: int) -> dict[str, Any]:
     }
 
 
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
+def _schema(schema: type[BaseModel] | dict[str, Any] | None) -> dict[str, Any]:
+    if schema is None:
+        return {}
+    if isinstance(schema, dict):
+        return schema
+    return _ref(schema.__name__)
 
 
-def _models_list(summary: str) -> dict[str, Any]:
-    return {
-        "get": {
-            "summary": summary,
-            "security": [{"bearer": []}],
-            "responses": {
-                "200": _json({"type": "array", "items": _ref("ModelInfo")}, "Bare array"),
-                **_errors(401),
-            },
+def _success(response: Response) -> dict[str, Any]:
+    schema = _schema(response.schema)
+    if response.array:
+        schema = {"type": "array", "items": schema}
+    content = {response.media_type: {"schema": schema}}
+    if response.stream_schema is not None:
+        content["text/event-stream"] = {"schema": _ref(response.stream_schema.__name__)}
+    return {"description": response.description, "content": content}
+
+
+def _parameters(operation: Operation) -> list[dict[str, Any]]:
+    params = [
+        {
+            "name": part[1:-1].split(":")[0],
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string"},
         }
-    }
+        for part in operation.path.split("/")
+        if part.startswith("{")
+    ]
+    if operation.query is not None:
+        schema = operation.query.model_json_schema()
+        for name, prop in schema.get("properties", {}).items():
+            params.append({"name": name, "in": "query", "required": False, "schema": prop})
+    return params
+
+
+def _operation(operation: Operation) -> dict[str, Any]:
+    doc: dict[str, Any] = {"summary": operation.summary}
+    if not operation.public:
+        doc["security"] = [{"bearer": []}]
+    parameters = _parameters(operation)
+    if parameters:
+        doc["parameters"] = parameters
+    if operation.request is not None:
+        doc["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _ref(operation.request.__name__)}},
+        }
+    doc["responses"] = {"200": _success(operation.response), **_errors(*operation.errors)}
+    return doc
+
+
+def _schema_models() -> list[tuple[type[BaseModel], str]]:
+    models: dict[type[BaseModel], str] = {}
+    for endpoint in ENDPOINTS:
+        for op in endpoint.operations:
+            if op.request is not None:
+                models.setdefault(op.request, "validation")
+            for out in (op.response.schema, op.response.stream_schema):
+                if isinstance(out, type) and issubclass(out, BaseModel):
+                    models.setdefault(out, "serialization")
+    models.setdefault(ErrorEnvelope, "serialization")
+    return list(models.items())
 
 
 @cache
 def openapi_document() -> dict[str, Any]:
-    models = [
-        (ChatCompletionRequest, "validation"),
-        (ChatCompletion, "serialization"),
-        (ChatCompletionChunk, "serialization"),
-        (ModelInfo, "serialization"),
-        (ModelsPage, "serialization"),
-        (ErrorEnvelope, "serialization"),
-    ]
-    _, schemas = models_json_schema(models, ref_template=_REF)  # type: ignore[arg-type]
-    chat_ok = {
-        "description": "A completion, or an SSE stream of chunks when `stream` is true",
-        "content": {
-            "application/json": {"schema": _ref("ChatCompletion")},
-            "text/event-stream": {"schema": _ref("ChatCompletionChunk")},
-        },
-    }
-    paths: dict[str, Any] = {
-        "/v1/chat/completions": {
-            "post": {
-                "summary": "Create a chat completion",
-                "security": [{"bearer": []}],
-                "requestBody": {
-                    "required": True,
-                    "content": {"application/json": {"schema": _ref("ChatCompletionRequest")}},
-                },
-                "responses": {"200": chat_ok, **_errors(400, 401, 402, 413, 422, 429, 500, 503)},
-            }
-        },
-        "/v1/models": _models_list("List models"),
-        "/v1/models/free": _models_list("List free models"),
-        "/v1/models/paid": _models_list("List paid models"),
-        "/v1/models/search": {
-            "get": {
-                "summary": "Search models",
-                "security": [{"bearer": []}],
-                "responses": {
-                    "200": _json(_ref("ModelsPage"), "A page of models"),
-                    **_errors(401, 422),
-                },
-            }
-        },
-        "/v1/models/{model_id}": {
-            "get": {
-                "summary": "Get one model",
-                "security": [{"bearer": []}],
-                "parameters": [
-                    {
-                        "name": "model_id",
-                        "in": "path",
-                        "required": True,
-                        "schema": {"type": "string"},
-                    }
-                ],
-                "responses": {"200": _json(_ref("ModelInfo"), "The model"), **_errors(401, 404)},
-            }
-        },
-    }
+    _, schemas = models_json_schema(_schema_models(), ref_template=_REF)  # type: ignore[arg-type]
+    paths: dict[str, Any] = {}
+    for endpoint in ENDPOINTS:
+        for operation in endpoint.operations:
+            if operation.public and operation.path.startswith("/openapi"):
+                continue
+            item = paths.setdefault(operation.openapi_path, {})
+            item[operation.method.lower()] = _operation(operation)
     return {
         "openapi": "3.1.0",
         "info": {"title": "MeshAPI (meshapi-mock)", "version": __version__},

@@ -6,21 +6,33 @@ the near-miss view WireMock users know, computed by the same matcher that serves
 
 from __future__ import annotations
 
-from pydantic import ValidationError
-
-from .contract import ChatCompletionRequest
-from .handle import Mock
+from .errors import MeshError
 from .journal import JournalEntry
-from .scripting.context import ChatContext
+from .mock import Mock
+from .pipeline import build_context
+from .registry import BY_NAME
+from .scripting.context import CallContext
 from .scripting.rulebook import Rule
 
 
-def _context(entry: JournalEntry) -> ChatContext | None:
-    try:
-        request = ChatCompletionRequest.model_validate(entry.body)
-    except ValidationError:
+def _context(entry: JournalEntry) -> CallContext | None:
+    """The context the pipeline saw for `entry`, rebuilt from what the journal kept."""
+    endpoint = BY_NAME.get(entry.endpoint or "")
+    operation = endpoint.operation(entry.operation or "") if endpoint else None
+    if endpoint is None or operation is None:
         return None
-    return ChatContext(request, b"", entry.raw_headers)
+    try:
+        ctx = build_context(
+            endpoint,
+            operation,
+            entry.raw_body or b"",
+            entry.raw_query.encode("latin-1"),
+            entry.raw_headers,
+        )
+    except MeshError:
+        return None
+    ctx.path_params = entry.path_params
+    return ctx
 
 
 def _why_not(rule: Rule, entry: JournalEntry) -> str:
@@ -47,11 +59,10 @@ def unused_rules_report(mock: Mock) -> str | None:
     unused = mock.unused_rules()
     if not unused:
         return None
-    chats = mock.chat_requests
     lines = [f"meshapi-mock: {len(unused)} scripted rule(s) were never used:"]
     for rule in unused:
         lines.append(f"  {_describe(rule)}")
-        for entry in chats:
+        for entry in mock.script(rule.endpoint).requests:
             lines.append(f"    request #{entry.seq}: {_why_not(rule, entry)}")
     lines.append(_requests_section(mock.requests))
     lines.append(

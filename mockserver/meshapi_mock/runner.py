@@ -16,7 +16,7 @@ import uvicorn
 
 from .app import create_app
 from .config import ServerConfig
-from .handle import Mock
+from .mock import Mock
 from .state import MockState
 
 

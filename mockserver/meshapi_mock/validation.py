@@ -1,11 +1,17 @@
-"""Step 2 of the pipeline: read the body within limits, parse JSON, validate the contract."""
+"""Steps 2 and 3 of the pipeline: read the body within limits, parse it, validate the contract.
+
+Query strings validate the same way against a model, with `loc` starting at "query".
+"""
 
 from __future__ import annotations
 
+import types
+import typing
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import from_json
+from starlette.datastructures import QueryParams
 from starlette.requests import ClientDisconnect
 from starlette.types import Receive
 
@@ -71,3 +77,34 @@ def validation_details(exc: ValidationError) -> list[dict[str, Any]]:
         {"type": e["type"], "loc": ["body", *e["loc"]], "msg": e["msg"]}
         for e in exc.errors(include_url=False)
     ]
+
+
+def validate_query(model: type[M], raw_query: str) -> M:
+    """Validate a query string; a list field takes every value of a repeated key."""
+    params = QueryParams(raw_query)
+    data: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        key = info.alias or name
+        if key not in params:
+            continue
+        data[name] = params.getlist(key) if _is_list(info.annotation) else params[key]
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise MeshError(
+            422,
+            "validation_error",
+            "Request query failed validation.",
+            details=[
+                {"type": e["type"], "loc": ["query", *e["loc"]], "msg": e["msg"]}
+                for e in exc.errors(include_url=False)
+            ],
+        ) from None
+
+
+def _is_list(annotation: Any) -> bool:
+    if typing.get_origin(annotation) is list:
+        return True
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return any(_is_list(arg) for arg in typing.get_args(annotation))
+    return False

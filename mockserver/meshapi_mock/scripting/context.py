@@ -1,77 +1,50 @@
-"""What matching and rendering know about one request, computed once."""
+"""What matching, default mode and rendering know about one call, computed once.
+
+`CallContext` holds what every endpoint shares: which endpoint and operation, the
+validated request, the raw bytes, headers, path and query parameters. Endpoints with
+more to ask (chat's last user message, tools offered, …) subclass it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
-from ..contract import ChatCompletionRequest, Message
 from ..headers import RawHeaders, header_map
 
 
 @dataclass
-class ChatContext:
-    """A validated chat request plus the facts rules ask about it."""
+class CallContext:
+    """A validated request plus the facts rules ask about it."""
 
-    request: ChatCompletionRequest
-    raw_body: bytes
+    request: Any
+    raw_body: bytes = b""
     raw_headers: RawHeaders = field(default_factory=list)
-    endpoint: str = "chat"
+    endpoint: str = ""
+    operation: str = ""
+    path_params: dict[str, str] = field(default_factory=dict)
 
     @cached_property
     def headers(self) -> dict[str, str]:
         return header_map(self.raw_headers)
 
     @property
-    def stream(self) -> bool:
-        return self.request.stream
+    def model(self) -> str | None:
+        model = getattr(self.request, "model", None)
+        return model if isinstance(model, str) else self.path_params.get("model_id")
 
     @property
-    def model(self) -> str | None:
-        return self.request.model
-
-    @cached_property
-    def last_user(self) -> str | None:
-        for message in reversed(self.request.messages):
-            if message.role == "user":
-                return message.text()
-        return None
-
-    @cached_property
-    def system(self) -> str:
-        return "\n".join(m.text() for m in self.request.messages if m.role == "system")
-
-    @cached_property
-    def tool_names(self) -> list[str]:
-        return [t.function.name for t in self.request.tools or ()]
-
-    @cached_property
-    def pending_tool_results(self) -> list[tuple[str, str | None, Message]]:
-        """Tool messages ending the conversation: (tool_call_id, tool name, message)."""
-        names: dict[str, str] = {}
-        for message in self.request.messages:
-            for call in message.tool_calls or ():
-                names[call.id] = call.function.name
-        trailing: list[tuple[str, str | None, Message]] = []
-        for message in reversed(self.request.messages):
-            if message.role != "tool":
-                break
-            call_id = message.tool_call_id or ""
-            trailing.append((call_id, message.name or names.get(call_id), message))
-        trailing.reverse()
-        return trailing
+    def stream(self) -> bool:
+        return getattr(self.request, "stream", False) is True
 
     def summary(self) -> str:
         """One line naming the request, for near-miss reports."""
-        parts = [f"model={self.model!r}", f"stream={self.stream}"]
-        if self.last_user is not None:
-            parts.append(f"last user message={_clip(self.last_user)!r}")
-        if self.tool_names:
-            parts.append(f"tools={self.tool_names}")
-        if self.pending_tool_results:
-            parts.append(f"tool results={[n or i for i, n, _ in self.pending_tool_results]}")
+        parts = [f"model={self.model!r}"]
+        if self.operation:
+            parts.insert(0, f"operation={self.operation}")
         return ", ".join(parts)
 
 
-def _clip(text: str, limit: int = 80) -> str:
+def clip(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -8,14 +8,14 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..contract import ChatCompletionRequest
-from .context import ChatContext
-from .matching import differences
-from .spec import MatchSpec, ReplySpec, RuleSpec
+from .context import CallContext
+from .spec import BaseMatch, BaseReply, RuleSpec
 
-Predicate = Callable[[ChatCompletionRequest], bool]
-ReplyResult = ReplySpec | str | dict[str, Any]
-ReplyFunction = Callable[[ChatCompletionRequest], ReplyResult | Awaitable[ReplyResult]]
+Predicate = Callable[[Any], bool]
+"""Python-only match criterion: called with the validated request model."""
+ReplyResult = BaseReply | str | dict[str, Any]
+ReplyFunction = Callable[[Any], ReplyResult | Awaitable[ReplyResult]]
+"""Python-only reply: called with the validated request model."""
 
 _ids = itertools.count(1)
 
@@ -24,12 +24,13 @@ _ids = itertools.count(1)
 class Rule:
     """A scripted rule plus its counters. Returned by every scripting call."""
 
-    match: MatchSpec
-    reply: ReplySpec | ReplyFunction
+    match: BaseMatch
+    reply: BaseReply | ReplyFunction
     times: int | None = 1
     name: str | None = None
     predicate: Predicate | None = None
     source: str = "python"
+    endpoint: str = "chat"
     id: str = field(default_factory=lambda: f"rule_{next(_ids)}")
     call_count: int = 0
     seen: int = 0
@@ -37,7 +38,14 @@ class Rule:
     @classmethod
     def from_spec(cls, spec: RuleSpec, source: str = "python") -> Rule:
         times = spec.times if isinstance(spec.times, int) else None
-        return cls(match=spec.match, reply=spec.reply, times=times, name=spec.name, source=source)
+        return cls(
+            match=spec.match,
+            reply=spec.reply,
+            times=times,
+            name=spec.name,
+            source=source,
+            endpoint=spec.endpoint,
+        )
 
     @property
     def label(self) -> str:
@@ -55,9 +63,11 @@ class Rule:
     def called(self) -> bool:
         return self.call_count > 0
 
-    def differences(self, ctx: ChatContext) -> list[str]:
+    def differences(self, ctx: CallContext) -> list[str]:
         """Reasons this rule does not answer `ctx`, ignoring `nth` and usage counts."""
-        out = differences(self.match, ctx)
+        if self.endpoint != ctx.endpoint:
+            return [f"endpoint: expected {self.endpoint!r}, got {ctx.endpoint!r}"]
+        out = self.match.differences(ctx)
         if self.predicate is not None and not out and not self.predicate(ctx.request):
             out.append("predicate: returned False")
         return out
@@ -65,7 +75,7 @@ class Rule:
     def to_wire(self) -> dict[str, Any]:
         """JSON view for the admin API; Python-only parts are described, not dumped."""
         reply: Any
-        if isinstance(self.reply, ReplySpec):
+        if isinstance(self.reply, BaseReply):
             reply = self.reply.model_dump(mode="json", exclude_defaults=True)
         else:
             reply = {"python": getattr(self.reply, "__qualname__", repr(self.reply))}
@@ -76,6 +86,7 @@ class Rule:
             "id": self.id,
             "name": self.name,
             "source": self.source,
+            "endpoint": self.endpoint,
             "match": match,
             "reply": reply,
             "times": self.times,
@@ -123,7 +134,7 @@ class RuleBook:
         with self._lock:
             return list(self._rules)
 
-    def select(self, ctx: ChatContext) -> Rule | None:
+    def select(self, ctx: CallContext) -> Rule | None:
         """Pick the first live rule that matches and count the use.
 
         `nth` counters advance for every rule whose other criteria hold, even when an
@@ -132,6 +143,8 @@ class RuleBook:
         with self._lock:
             winner: Rule | None = None
             for rule in self._rules:
+                if rule.endpoint != ctx.endpoint:
+                    continue
                 if rule.match.nth is None and (winner is not None or rule.exhausted):
                     continue
                 if rule.differences(ctx):
@@ -146,7 +159,7 @@ class RuleBook:
                 winner.call_count += 1
             return winner
 
-    def near_misses(self, ctx: ChatContext, limit: int = 3) -> list[NearMiss]:
+    def near_misses(self, ctx: CallContext, limit: int = 3) -> list[NearMiss]:
         """The live rules closest to matching `ctx`, fewest differences first."""
         misses: list[NearMiss] = []
         for rule in self.snapshot():
@@ -155,5 +168,6 @@ class RuleBook:
             elif not (diffs := rule.differences(ctx)) and rule.match.nth is not None:
                 diffs = [f"nth: answers request #{rule.match.nth}, this was #{rule.seen}"]
             misses.append(NearMiss(rule, diffs))
-        misses.sort(key=lambda m: len(m.differences))
+        # Rules of other endpoints come last: they are never the near miss a tester means.
+        misses.sort(key=lambda m: (m.rule.endpoint != ctx.endpoint, len(m.differences)))
         return misses[:limit]

@@ -15,10 +15,10 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from .spec import RuleSpec, ScenarioFile
+from .spec import RuleSpec
 
 SUFFIXES = (".yaml", ".yml", ".json")
-_RULE_KEYS = {"match", "reply", "times"}  # a mapping with these is one rule, not a file
+_RULE_KEYS = {"match", "reply", "times", "endpoint"}  # a mapping with these is one rule, not a file
 
 
 @dataclass(frozen=True)
@@ -53,17 +53,24 @@ def parse_rules(document: Any, source: str = "<data>") -> list[RuleSpec]:
         raise ScenarioError(
             [ScenarioProblem(source, "", "expected a mapping with 'rules' or a list of rules")]
         )
+    from ..registry import scenario_file_model
+
     try:
-        return ScenarioFile.model_validate(document).rules
+        rules: list[RuleSpec] = scenario_file_model().model_validate(document).rules
     except ValidationError as exc:
         raise ScenarioError(_problems(source, document, exc)) from None
+    return rules
 
 
 def _problems(source: str, document: dict[str, Any], exc: ValidationError) -> list[ScenarioProblem]:
     rules = document.get("rules")
     problems = []
+    from ..registry import BY_NAME
+
     for error in exc.errors():
         loc = list(error["loc"])
+        if len(loc) >= 3 and loc[0] == "rules" and loc[2] in BY_NAME:
+            del loc[2]  # the union's tag: the rule's `endpoint` says it already
         where = _format_loc(loc)
         if (
             len(loc) >= 2
@@ -147,16 +154,18 @@ def load_all(locations: Iterable[str]) -> list[tuple[str, RuleSpec]]:
 
 def json_schema() -> dict[str, Any]:
     """JSON Schema of a scenario file, for editors; validation itself uses the same models."""
-    schema = ScenarioFile.model_json_schema(by_alias=True)
+    from ..registry import scenario_file_model
+
+    schema = scenario_file_model().model_json_schema(by_alias=True)
     defs = schema.pop("$defs", {})
     defs["ScenarioFile"] = schema
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "meshapi-mock scenario file",
-        "description": "Script rules for the fake MeshAPI server: match + reply + times.",
+        "description": "Rules for the fake MeshAPI server: endpoint + match + reply + times.",
         "anyOf": [
             {"$ref": "#/$defs/ScenarioFile"},
-            {"type": "array", "items": {"$ref": "#/$defs/RuleSpec"}},
+            {"type": "array", "items": schema["properties"]["rules"]["items"]},
         ],
         "$defs": defs,
     }

@@ -1,39 +1,36 @@
-"""The rule model: one shape for Python, scenario files and the admin API.
+"""The rule model's shared parts: one shape for Python, scenario files and the admin API.
 
-A rule is a `match` (which requests), a `reply` (what to answer) and `times` (how
-often; once by default, `null`/"unlimited" for ever). Python-only extras — a match
-predicate and a callable reply — live on the runtime `Rule`, not here, so that
-everything in this module round-trips through JSON.
+A rule is an `endpoint` (which area of the API; chat when absent), a `match` (which
+requests), a `reply` (what to answer) and `times` (how often; once by default,
+`null`/"unlimited" for ever). Each endpoint module extends `BaseMatch` and `BaseReply`
+with its own vocabulary; this module holds what every endpoint shares. Python-only
+extras — a match predicate and a callable reply — live on the runtime `Rule`, so that
+everything here round-trips through JSON.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+if TYPE_CHECKING:
+    from .context import CallContext
 
 
-class _Spec(BaseModel):
+class Spec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-def _string_shorthand(schema: dict[str, Any]) -> None:
+def string_shorthand(schema: dict[str, Any]) -> None:
     """Tell editors that a plain string is accepted too (see the before-validators)."""
     options = schema.get("anyOf")
     if isinstance(options, list):
         options.insert(0, {"type": "string"})
 
 
-class TextMatch(_Spec):
+class TextMatch(Spec):
     """How to match a piece of text. A plain string in a file means `contains`."""
 
     contains: str | None = None
@@ -71,95 +68,7 @@ class TextMatch(_Spec):
         return "?"
 
 
-class ToolResultMatch(_Spec):
-    """Matches the tool results that end the conversation (the turn being answered)."""
-
-    tool_call_id: str | None = None
-    name: str | None = None
-
-
-Endpoint = Literal["chat"]
-
-
-class MatchSpec(_Spec):
-    """Which requests a rule answers. Every field given must hold; none given matches all."""
-
-    endpoint: Endpoint = "chat"
-    model: str | None = Field(
-        default=None, description="Exact model id or a glob such as 'openai/*'."
-    )
-    last_user: TextMatch | None = Field(
-        default=None,
-        description="The latest user message. A plain string means 'contains'.",
-        json_schema_extra=_string_shorthand,
-    )
-    any_message: TextMatch | None = Field(
-        default=None,
-        description="Any message of any role.",
-        json_schema_extra=_string_shorthand,
-    )
-    system: TextMatch | None = Field(
-        default=None,
-        description="The system prompt (system messages joined).",
-        json_schema_extra=_string_shorthand,
-    )
-    tools: bool | list[str] | None = Field(
-        default=None,
-        description="true: tools offered; false: none; a list: all these names offered.",
-    )
-    tool_result: bool | ToolResultMatch | None = Field(
-        default=None,
-        description="Whether the request ends with tool results; or which (a tool name).",
-        json_schema_extra=_string_shorthand,
-    )
-    stream: bool | None = None
-    headers: dict[str, str | TextMatch] | None = Field(
-        default=None, description="Header values; a plain string must be equal (names ignore case)."
-    )
-    nth: Annotated[int, Field(ge=1)] | None = Field(
-        default=None, description="Only the n-th request (1-based) that meets the other criteria."
-    )
-
-    @field_validator("tool_result", mode="before")
-    @classmethod
-    def _tool_name_shorthand(cls, value: Any) -> Any:
-        return {"name": value} if isinstance(value, str) else value
-
-
-class ToolCallSpec(_Spec):
-    name: Annotated[str, Field(min_length=1)]
-    arguments: Any = Field(
-        default_factory=dict,
-        description="An object (JSON-encoded on the wire) or a raw string sent as-is.",
-    )
-    id: str | None = None
-
-    def arguments_json(self) -> str:
-        if isinstance(self.arguments, str):
-            return self.arguments
-        return json.dumps(self.arguments, ensure_ascii=False)
-
-
-class StreamSpec(_Spec):
-    """How a reply is cut into SSE chunks when the request asks for `stream: true`."""
-
-    chunks: Literal["words"] | Annotated[int, Field(ge=1)] | list[str] = Field(
-        default="words",
-        description="'words', a number of characters per chunk, or the explicit chunks.",
-    )
-    argument_chunks: Annotated[int, Field(ge=1)] = Field(
-        default=16, description="Characters per tool-call `arguments` fragment."
-    )
-    interleave: bool = Field(default=False, description="Interleave parallel tool calls by index.")
-
-
-class UsageSpec(_Spec):
-    prompt_tokens: Annotated[int, Field(ge=0)] | None = None
-    completion_tokens: Annotated[int, Field(ge=0)] | None = None
-    total_tokens: Annotated[int, Field(ge=0)] | None = None
-
-
-class ErrorSpec(_Spec):
+class ErrorSpec(Spec):
     status: Annotated[int, Field(ge=400, le=599)]
     code: str | None = None
     message: str | None = None
@@ -171,48 +80,33 @@ class ErrorSpec(_Spec):
     headers: dict[str, str] | None = None
 
 
-class ReplySpec(_Spec):
-    """What the fake answers. Serves `stream: false` and `stream: true` alike."""
+class BaseMatch(Spec):
+    """Criteria every endpoint understands. Every field given must hold; none matches all."""
 
-    text: str | None = None
-    tool_calls: list[ToolCallSpec] | None = None
-    finish_reason: str | None = Field(
-        default=None, description="Defaults to 'tool_calls' or 'stop'."
+    operation: str | None = Field(
+        default=None, description="Only this operation of the endpoint (e.g. 'list', 'get')."
     )
-    id: str | None = None
-    model: str | None = None
-    created: int | None = None
-    usage: UsageSpec | None = None
-    cost: str | None = Field(default=None, description="USD as a decimal string, e.g. '0.00054'.")
+    model: str | None = Field(
+        default=None, description="Exact model id or a glob such as 'openai/*'."
+    )
+    headers: dict[str, str | TextMatch] | None = Field(
+        default=None, description="Header values; a plain string must be equal (names ignore case)."
+    )
+    nth: Annotated[int, Field(ge=1)] | None = Field(
+        default=None, description="Only the n-th request (1-based) that meets the other criteria."
+    )
+
+    def differences(self, ctx: CallContext) -> list[str]:
+        """Why this match does not hold for `ctx`; empty when it does. Endpoints extend it."""
+        from .matching import common_differences
+
+        return common_differences(self, ctx)
+
+
+class BaseReply(Spec):
+    """What every endpoint can answer: an error in the MeshAPI envelope."""
+
     error: ErrorSpec | None = None
-    stream: StreamSpec = Field(default_factory=StreamSpec)
-
-    @field_validator("cost", mode="before")
-    @classmethod
-    def _cost_is_decimal(cls, value: Any) -> Any:
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
-            raise ValueError("cost must be a decimal number such as '0.00054'")
-        try:
-            number = Decimal(str(value))
-        except InvalidOperation as exc:
-            raise ValueError(f"cost {value!r} is not a decimal number") from exc
-        if not number.is_finite() or number < 0:
-            raise ValueError("cost must be a non-negative decimal")
-        return format(number, "f")
-
-    @model_validator(mode="after")
-    def _consistent(self) -> ReplySpec:
-        if self.error is not None and (self.text is not None or self.tool_calls):
-            raise ValueError("an error reply cannot also carry text or tool calls")
-        if isinstance(self.stream.chunks, list):
-            joined = "".join(self.stream.chunks)
-            if self.text is None:
-                self.text = joined
-            elif joined != self.text:
-                raise ValueError("stream.chunks must join to exactly the reply text")
-        return self
 
 
 def parse_times(value: Any) -> int | None:
@@ -224,10 +118,13 @@ def parse_times(value: Any) -> int | None:
     return value
 
 
-class RuleSpec(_Spec):
+class RuleSpec(Spec):
+    """One rule. Each endpoint has its own subclass (see `registry.rule_model`)."""
+
     name: str | None = None
-    match: MatchSpec = Field(default_factory=MatchSpec)
-    reply: ReplySpec
+    endpoint: str = "chat"
+    match: BaseMatch
+    reply: BaseReply
     times: int | Literal["unlimited"] | None = 1
 
     @field_validator("times", mode="before")
@@ -235,11 +132,23 @@ class RuleSpec(_Spec):
     def _times(cls, value: Any) -> Any:
         return parse_times(value)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _lift_legacy_endpoint(cls, value: Any) -> Any:
+        """`match: {endpoint: chat}` (the first file format) names the rule's endpoint."""
+        match = value.get("match") if isinstance(value, dict) else None
+        if isinstance(match, dict) and "endpoint" in match:
+            match = dict(match)
+            legacy = match.pop("endpoint")
+            value = {**value, "match": match}
+            value.setdefault("endpoint", legacy)
+        return value
 
-class ScenarioFile(_Spec):
-    """A scenario file: a list of rules, optionally named and described."""
+
+class ScenarioFileBase(Spec):
+    """A scenario file's header; `registry.scenario_file_model` adds the typed `rules`."""
 
     schema_: str | None = Field(default=None, alias="$schema")
     name: str | None = None
     description: str | None = None
-    rules: list[RuleSpec]
+    rules: list[Any]

@@ -1,11 +1,8 @@
-"""The Python scripting handle: rules that read like the sentence a tester would say.
+"""The chat scripting face: rules that read like the sentence a tester would say.
 
-    mock.chat.reply("Paris")
-    mock.chat.when(last_user="weather").tool_call("get_weather", {"city": "Paris"})
-    mock.chat.when(model="openai/*", stream=True).error(503, retry_after=1)
-
-Every call builds the same `RuleSpec` a scenario file or the admin API would, then
-adds it to the rule book and returns the live `Rule` (with its `call_count`).
+mock.chat.reply("Paris")
+mock.chat.when(last_user="weather").tool_call("get_weather", {"city": "Paris"})
+mock.chat.when(model="openai/*", stream=True).error(503, retry_after=1)
 """
 
 from __future__ import annotations
@@ -14,35 +11,27 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .rulebook import Predicate, ReplyFunction, Rule, RuleBook
-from .spec import (
-    ErrorSpec,
+from ...scripting.rulebook import Predicate, Rule
+from ...scripting.script import Script, Times
+from ...scripting.spec import TextMatch
+from .vocabulary import (
     MatchSpec,
     ReplySpec,
     StreamSpec,
-    TextMatch,
     ToolCallSpec,
     ToolResultMatch,
     UsageSpec,
-    parse_times,
 )
 
 TextCriterion = str | re.Pattern[str] | TextMatch | Mapping[str, Any]
-Times = int | None
 
 
-class ChatScript:
+class ChatScript(Script[MatchSpec]):
     """Scripts `POST /v1/chat/completions`. `when(...)` narrows; the verbs add a rule."""
 
-    def __init__(
-        self,
-        book: RuleBook,
-        match: MatchSpec | None = None,
-        predicate: Predicate | None = None,
-    ) -> None:
-        self._book = book
-        self._match = match or MatchSpec()
-        self._predicate = predicate
+    endpoint = "chat"
+    match_model = MatchSpec
+    reply_model = ReplySpec
 
     def when(
         self,
@@ -59,7 +48,7 @@ class ChatScript:
         predicate: Predicate | None = None,
     ) -> ChatScript:
         """Only requests meeting every given criterion. Strings in messages mean 'contains'."""
-        given = {
+        given: dict[str, Any] = {
             "model": model,
             "last_user": last_user,
             "any_message": any_message,
@@ -70,13 +59,7 @@ class ChatScript:
             "headers": dict(headers) if headers is not None else None,
             "nth": nth,
         }
-        merged = self._match.model_dump(exclude_defaults=True)
-        merged.update({k: v for k, v in given.items() if v is not None})
-        match = MatchSpec.model_validate(merged)
-        if predicate is not None and self._predicate is not None:
-            first, second = self._predicate, predicate
-            predicate = lambda request: first(request) and second(request)  # noqa: E731
-        return ChatScript(self._book, match, predicate or self._predicate)
+        return self._narrow(given, predicate)
 
     def reply(
         self,
@@ -137,48 +120,3 @@ class ChatScript:
     ) -> Rule:
         """Answer with parallel tool calls, optionally after some text."""
         return self._add({"text": text, "tool_calls": list(calls), **options}, times, name)
-
-    def error(
-        self,
-        status: int,
-        *,
-        code: str | None = None,
-        message: str | None = None,
-        details: Sequence[Mapping[str, Any]] | None = None,
-        retry_after: float | None = None,
-        provider_error: Mapping[str, Any] | None = None,
-        headers: Mapping[str, str] | None = None,
-        times: Times = 1,
-        name: str | None = None,
-    ) -> Rule:
-        """Answer with an HTTP error in the MeshAPI envelope."""
-        error = ErrorSpec(
-            status=status,
-            code=code,
-            message=message,
-            details=[dict(d) for d in details] if details is not None else None,
-            retry_after=retry_after,
-            provider_error=dict(provider_error) if provider_error is not None else None,
-            headers=dict(headers) if headers is not None else None,
-        )
-        return self._add({"error": error}, times, name)
-
-    def respond(
-        self, function: ReplyFunction, *, times: Times = 1, name: str | None = None
-    ) -> Rule:
-        """Build the reply from the request: return a str, a `ReplySpec` or its dict."""
-        return self._add_rule(function, times, name)
-
-    def _add(self, reply: dict[str, Any], times: Times, name: str | None) -> Rule:
-        spec = ReplySpec.model_validate({k: v for k, v in reply.items() if v is not None})
-        return self._add_rule(spec, times, name)
-
-    def _add_rule(self, reply: ReplySpec | ReplyFunction, times: Times, name: str | None) -> Rule:
-        rule = Rule(
-            match=self._match,
-            reply=reply,
-            times=parse_times(times),
-            name=name,
-            predicate=self._predicate,
-        )
-        return self._book.add(rule)

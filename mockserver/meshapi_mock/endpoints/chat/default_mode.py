@@ -1,4 +1,4 @@
-"""Default mode: a plausible, deterministic reply when no rule matches.
+"""Chat's default mode: a plausible, deterministic reply when no rule matches.
 
 Same request, same reply: every choice here is a function of the request alone.
 """
@@ -9,11 +9,11 @@ import hashlib
 import re
 from functools import lru_cache
 
-from .contract import ToolChoiceObject, ToolDefinition
-from .errors import MeshError
-from .schema_example import example
-from .scripting.context import ChatContext
-from .scripting.spec import ReplySpec, ToolCallSpec
+from ...contract import ToolChoiceObject, ToolDefinition
+from ...errors import MeshError
+from ...schema_example import example
+from .context import ChatContext
+from .vocabulary import ReplySpec, ToolCallSpec
 
 _OPENERS = (
     "Here is a short answer.",

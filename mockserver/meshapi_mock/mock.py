@@ -4,26 +4,45 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .assertions import RequestAssertions
 from .journal import JournalEntry
-from .scripting.dsl import ChatScript
+from .registry import BY_NAME
 from .scripting.rulebook import Rule
 from .scripting.scenarios import load_all, parse_rules
+from .scripting.script import Script
 from .state import MockState
+
+if TYPE_CHECKING:
+    from .endpoints.chat.script import ChatScript
+    from .endpoints.models import ModelsScript
 
 
 class Mock(RequestAssertions):
-    """Script and inspect a fake server that runs in this process."""
+    """Script and inspect a fake server that runs in this process.
+
+    Every registered endpoint has a scripting face named after it:
+    `mock.chat.reply("Paris")`, `mock.models.when(operation="get").error(503)`, …
+    """
+
+    if TYPE_CHECKING:  # the faces `__getattr__` serves, spelled out for editors and mypy
+        chat: ChatScript
+        models: ModelsScript
 
     def __init__(self, state: MockState) -> None:
         self.state = state
 
-    @property
-    def chat(self) -> ChatScript:
-        """Rules for `POST /v1/chat/completions`: `mock.chat.reply("Paris")`."""
-        return ChatScript(self.state.rules)
+    def __getattr__(self, name: str) -> Script[Any]:
+        endpoint = BY_NAME.get(name)
+        if endpoint is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        return self.script(name)
+
+    def script(self, endpoint: str) -> Script[Any]:
+        """The scripting face of `endpoint` (a registry name such as 'chat')."""
+        face = BY_NAME[endpoint].script
+        return face(self.state.rules, journal=self.state.journal)
 
     @property
     def requests(self) -> list[JournalEntry]:

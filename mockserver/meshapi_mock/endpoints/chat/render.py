@@ -10,13 +10,13 @@ from functools import lru_cache
 from itertools import zip_longest
 from typing import Any, Literal
 
-from .. import catalogue
-from ..ids import IdFactory
-from ..jsonbody import dumps
-from ..scripting.context import ChatContext
-from ..scripting.spec import ReplySpec, StreamSpec
-from . import sse
-from .chunking import split_every, split_text
+from ... import catalogue
+from ...ids import IdFactory
+from ...jsonbody import dumps
+from ...render import sse
+from ...render.chunking import split_every, split_text
+from .context import ChatContext
+from .vocabulary import ReplySpec, StreamSpec
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,8 +168,8 @@ def _encoded_deltas(
     return tuple(b"{" + member + b"}" for member in members)
 
 
-def stream_body(c: Completion) -> bytes:
-    """The whole SSE body: content chunks, the finish chunk, the usage tail, `[DONE]`.
+def stream_frames(c: Completion) -> list[bytes]:
+    """The SSE frames: content chunks, the finish chunk, the usage tail, `[DONE]`.
 
     Every chunk repeats the same envelope, so it is encoded once and spliced around the
     deltas; the bytes equal encoding each chunk object on its own.
@@ -180,16 +180,11 @@ def stream_body(c: Completion) -> bytes:
     head = b"data: " + envelope[:-1] + b',"choices":'
     open_delta, close_delta = head + b'[{"index":0,"delta":', b',"finish_reason":null}]}\n\n'
     tail = dumps({"usage": c.usage, "cost": c.cost})
-    return b"".join(
-        (
-            open_delta,
-            (close_delta + open_delta).join(stream_deltas(c)),
-            close_delta,
-            head + _finish_choices(c.finish_reason) + b"}\n\n",
-            head + b"[]," + tail[1:] + b"\n\n",
-            sse.DONE,
-        )
-    )
+    frames = [open_delta + delta + close_delta for delta in stream_deltas(c)]
+    frames.append(head + _finish_choices(c.finish_reason) + b"}\n\n")
+    frames.append(head + b"[]," + tail[1:] + b"\n\n")
+    frames.append(sse.DONE)
+    return frames
 
 
 @lru_cache(maxsize=64)

@@ -9,13 +9,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp
 
-from ..errors import MeshError
-from ..jsonbody import dumps
-from ..responses import JSONBytes
-from ..scripting.rulebook import Rule
-from ..scripting.scenarios import ScenarioError, parse_rules
-from ..state import MockState
-from ..validation import parse_json, read_body
+from .errors import MeshError
+from .jsonbody import dumps
+from .responses import JSONBytes
+from .scripting.rulebook import Rule
+from .scripting.scenarios import ScenarioError, parse_rules
+from .state import MockState
+from .validation import parse_json, read_body
 
 
 def _state(request: Request) -> MockState:

@@ -1,0 +1,91 @@
+"""What an endpoint module declares, and nothing it does not own.
+
+An `Endpoint` is one area of the API under one rule key (`chat`, `embeddings`, …):
+its match and reply vocabulary, its context, its Python scripting face and its
+operations. An `Operation` is one method + path: how to read its request, its
+default-mode answer, its renderer and its OpenAPI summary. The shared pipeline
+(`pipeline.py`) runs every operation the same way; routes and `/openapi.json` are both
+built from the registry of these declarations, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel
+from starlette.types import ASGIApp
+
+from ..scripting.context import CallContext
+from ..scripting.spec import BaseMatch, BaseReply
+
+if TYPE_CHECKING:
+    from ..scripting.script import Script
+    from ..state import MockState
+
+DefaultAnswer = Callable[[Any, "MockState"], BaseReply]
+"""Default mode: the reply for a context when no rule matches (same request, same reply)."""
+Renderer = Callable[[Any, Any, "MockState"], ASGIApp | Awaitable[ASGIApp]]
+"""Turns (context, reply, state) into the response that goes on the wire."""
+BodyKind = Literal["json", "none"]
+
+
+@dataclass(frozen=True)
+class Response:
+    """An OpenAPI description of a success response."""
+
+    description: str
+    schema: type[BaseModel] | dict[str, Any] | None = None
+    array: bool = False
+    stream_schema: type[BaseModel] | None = None
+    media_type: str = "application/json"
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One method + path of an endpoint."""
+
+    name: str
+    method: str
+    path: str
+    summary: str
+    answer: DefaultAnswer
+    render: Renderer
+    request: type[BaseModel] | None = None
+    """The JSON body's model; None for operations without a body."""
+    query: type[BaseModel] | None = None
+    """The query string's model (list fields take repeated keys)."""
+    response: Response = field(default_factory=lambda: Response("Success"))
+    errors: tuple[int, ...] = (401,)
+    public: bool = False
+    """No bearer token needed (signed URLs, the fake's own documents)."""
+    synthetic: bool = True
+    """The default answer is made up, so strict mode refuses it; False for answers that
+    come from data the fake holds (the model catalogue, uploaded files)."""
+
+    @property
+    def openapi_path(self) -> str:
+        """`/v1/models/{model_id:path}` → `/v1/models/{model_id}`."""
+        parts = []
+        for part in self.path.split("/"):
+            if part.startswith("{") and ":" in part:
+                part = part.split(":", 1)[0] + "}"
+            parts.append(part)
+        return "/".join(parts)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One rule key: its vocabulary, context, scripting face and operations."""
+
+    name: str
+    match: type[BaseMatch]
+    reply: type[BaseReply]
+    script: type[Script[Any]]
+    operations: tuple[Operation, ...]
+    context: type[CallContext] = CallContext
+    description: str = ""
+
+    def operation(self, name: str) -> Operation | None:
+        return next((op for op in self.operations if op.name == name), None)

@@ -1,0 +1,189 @@
+"""Chat's rule vocabulary: what a chat rule can match on and what it can answer.
+
+Matching on the conversation (last user message, system prompt, tools offered, tool
+results) and replies (text, tool calls, finish reason, usage, cost, stream cutting)
+are chat's own; model, headers, `nth` and `error` come from the shared base.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from ...scripting.context import CallContext
+from ...scripting.matching import any_text_difference, stream_difference, text_difference
+from ...scripting.spec import BaseMatch, BaseReply, Spec, TextMatch, string_shorthand
+from .context import ChatContext
+
+
+class ToolResultMatch(Spec):
+    """Matches the tool results that end the conversation (the turn being answered)."""
+
+    tool_call_id: str | None = None
+    name: str | None = None
+
+
+class MatchSpec(BaseMatch):
+    """Which chat requests a rule answers. Every field given must hold; none given matches all."""
+
+    last_user: TextMatch | None = Field(
+        default=None,
+        description="The latest user message. A plain string means 'contains'.",
+        json_schema_extra=string_shorthand,
+    )
+    any_message: TextMatch | None = Field(
+        default=None,
+        description="Any message of any role.",
+        json_schema_extra=string_shorthand,
+    )
+    system: TextMatch | None = Field(
+        default=None,
+        description="The system prompt (system messages joined).",
+        json_schema_extra=string_shorthand,
+    )
+    tools: bool | list[str] | None = Field(
+        default=None,
+        description="true: tools offered; false: none; a list: all these names offered.",
+    )
+    tool_result: bool | ToolResultMatch | None = Field(
+        default=None,
+        description="Whether the request ends with tool results; or which (a tool name).",
+        json_schema_extra=string_shorthand,
+    )
+    stream: bool | None = None
+
+    @field_validator("tool_result", mode="before")
+    @classmethod
+    def _tool_name_shorthand(cls, value: Any) -> Any:
+        return {"name": value} if isinstance(value, str) else value
+
+    def differences(self, ctx: CallContext) -> list[str]:
+        assert isinstance(ctx, ChatContext)
+        out = super().differences(ctx)
+        out.extend(stream_difference(self.stream, ctx))
+        out.extend(text_difference("last_user", self.last_user, ctx.last_user, "no user message"))
+        if self.any_message is not None:
+            texts = [m.text() for m in ctx.request.messages]
+            out.extend(any_text_difference("any_message", self.any_message, texts))
+        if self.system is not None:
+            out.extend(text_difference("system", self.system, ctx.system))
+        out.extend(_tools_differences(self.tools, ctx))
+        out.extend(_tool_result_differences(self.tool_result, ctx))
+        return out
+
+
+def _tools_differences(expected: bool | list[str] | None, ctx: ChatContext) -> list[str]:
+    if expected is None:
+        return []
+    offered = ctx.tool_names
+    if expected is True and not offered:
+        return ["tools: expected tools to be offered, none were"]
+    if expected is False and offered:
+        return [f"tools: expected no tools, got {offered}"]
+    if isinstance(expected, list):
+        missing = [name for name in expected if name not in offered]
+        if missing:
+            return [f"tools: expected {missing} to be offered, got {offered}"]
+    return []
+
+
+def _tool_result_differences(
+    expected: bool | ToolResultMatch | None, ctx: ChatContext
+) -> list[str]:
+    if expected is None:
+        return []
+    results = ctx.pending_tool_results
+    if expected is True and not results:
+        return ["tool_result: expected the request to end with a tool result"]
+    if expected is False and results:
+        return ["tool_result: expected no pending tool result"]
+    if isinstance(expected, ToolResultMatch):
+        for call_id, name, _ in results:
+            if expected.tool_call_id not in (None, call_id):
+                continue
+            if expected.name not in (None, name):
+                continue
+            return []
+        got = [{"tool_call_id": i, "name": n} for i, n, _ in results] or "none"
+        want = expected.model_dump(exclude_none=True)
+        return [f"tool_result: expected {want}, got {got}"]
+    return []
+
+
+class ToolCallSpec(Spec):
+    name: Annotated[str, Field(min_length=1)]
+    arguments: Any = Field(
+        default_factory=dict,
+        description="An object (JSON-encoded on the wire) or a raw string sent as-is.",
+    )
+    id: str | None = None
+
+    def arguments_json(self) -> str:
+        if isinstance(self.arguments, str):
+            return self.arguments
+        return json.dumps(self.arguments, ensure_ascii=False)
+
+
+class StreamSpec(Spec):
+    """How a reply is cut into SSE chunks when the request asks for `stream: true`."""
+
+    chunks: Literal["words"] | Annotated[int, Field(ge=1)] | list[str] = Field(
+        default="words",
+        description="'words', a number of characters per chunk, or the explicit chunks.",
+    )
+    argument_chunks: Annotated[int, Field(ge=1)] = Field(
+        default=16, description="Characters per tool-call `arguments` fragment."
+    )
+    interleave: bool = Field(default=False, description="Interleave parallel tool calls by index.")
+
+
+class UsageSpec(Spec):
+    prompt_tokens: Annotated[int, Field(ge=0)] | None = None
+    completion_tokens: Annotated[int, Field(ge=0)] | None = None
+    total_tokens: Annotated[int, Field(ge=0)] | None = None
+
+
+class ReplySpec(BaseReply):
+    """What the fake answers. Serves `stream: false` and `stream: true` alike."""
+
+    text: str | None = None
+    tool_calls: list[ToolCallSpec] | None = None
+    finish_reason: str | None = Field(
+        default=None, description="Defaults to 'tool_calls' or 'stop'."
+    )
+    id: str | None = None
+    model: str | None = None
+    created: int | None = None
+    usage: UsageSpec | None = None
+    cost: str | None = Field(default=None, description="USD as a decimal string, e.g. '0.00054'.")
+    stream: StreamSpec = Field(default_factory=StreamSpec)
+
+    @field_validator("cost", mode="before")
+    @classmethod
+    def _cost_is_decimal(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+            raise ValueError("cost must be a decimal number such as '0.00054'")
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation as exc:
+            raise ValueError(f"cost {value!r} is not a decimal number") from exc
+        if not number.is_finite() or number < 0:
+            raise ValueError("cost must be a non-negative decimal")
+        return format(number, "f")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ReplySpec:
+        if self.error is not None and (self.text is not None or self.tool_calls):
+            raise ValueError("an error reply cannot also carry text or tool calls")
+        if isinstance(self.stream.chunks, list):
+            joined = "".join(self.stream.chunks)
+            if self.text is None:
+                self.text = joined
+            elif joined != self.text:
+                raise ValueError("stream.chunks must join to exactly the reply text")
+        return self

@@ -1,0 +1,199 @@
+"""`GET /v1/models…` (contract §7): the built-in catalogue, as bare JSON arrays.
+
+A rule may answer with `models: [...]` to serve its own catalogue for the call; the
+filters, search and lookup then run over those instead of the built-in models.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.types import ASGIApp
+
+from .. import catalogue
+from ..contract import ModelInfo, ModelsPage
+from ..errors import MeshError
+from ..jsonbody import dumps
+from ..responses import JSONBytes
+from ..scripting.context import CallContext
+from ..scripting.rulebook import Predicate
+from ..scripting.script import Script
+from ..scripting.spec import BaseMatch, BaseReply
+from .base import Endpoint, Operation, Response
+
+if TYPE_CHECKING:
+    from ..state import MockState
+
+ModelType = Literal["text", "embedding", "image", "audio", "video"]
+
+
+class ListQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    free: bool | None = None
+    type: ModelType | None = None
+    provider: str | None = None
+
+
+class SearchQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    q: str | None = None
+    free: bool | None = None
+    discounted: bool | None = None
+    input_modality: list[str] = []
+    output_modality: list[str] = []
+    brand: list[str] = []
+    sort: Literal["brand", "name", "id", "context_length"] = "id"
+    order: Literal["asc", "desc"] = "asc"
+    limit: Annotated[int, Field(ge=1, le=100)] = 20
+    offset: Annotated[int, Field(ge=0, le=10_000)] = 0
+
+
+class ModelsMatch(BaseMatch):
+    """`model` matches the id asked for by `GET /v1/models/{id}`."""
+
+
+class ModelsReply(BaseReply):
+    models: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="Serve these models (ModelInfo objects) instead of the built-in catalogue.",
+    )
+
+
+class ModelsScript(Script[ModelsMatch]):
+    """Scripts the `/v1/models` family: `mock.models.when(operation="get").error(503)`."""
+
+    endpoint = "models"
+    match_model = ModelsMatch
+    reply_model = ModelsReply
+
+    def when(
+        self,
+        *,
+        operation: Literal["list", "free", "paid", "search", "get"] | None = None,
+        model: str | None = None,
+        headers: dict[str, Any] | None = None,
+        nth: int | None = None,
+        predicate: Predicate | None = None,
+    ) -> ModelsScript:
+        criteria = {"operation": operation, "model": model, "headers": headers, "nth": nth}
+        return self._narrow(criteria, predicate)
+
+    def reply(self, models: list[dict[str, Any]], *, times: int | None = 1) -> Any:
+        """Serve `models` (ModelInfo objects) instead of the built-in catalogue."""
+        return self._add({"models": models}, times, None)
+
+
+def _answer(ctx: CallContext, state: MockState) -> ModelsReply:
+    return _CATALOGUE
+
+
+_CATALOGUE = ModelsReply()
+
+
+def _models(reply: ModelsReply) -> list[dict[str, Any]]:
+    if reply.models is not None:
+        return reply.models
+    return [m.as_wire() for m in catalogue.MODELS]
+
+
+def _render_list(ctx: CallContext, reply: ModelsReply, state: MockState) -> ASGIApp:
+    query: ListQuery = ctx.request
+    models = [
+        m
+        for m in _models(reply)
+        if (query.free is None or m.get("is_free") == query.free)
+        and (query.type is None or m.get("model_type") == query.type)
+        and (query.provider is None or m.get("provider") == query.provider)
+    ]
+    return JSONBytes(dumps(models))
+
+
+def _render_free(ctx: CallContext, reply: ModelsReply, state: MockState) -> ASGIApp:
+    return JSONBytes(dumps([m for m in _models(reply) if m.get("is_free")]))
+
+
+def _render_paid(ctx: CallContext, reply: ModelsReply, state: MockState) -> ASGIApp:
+    return JSONBytes(dumps([m for m in _models(reply) if not m.get("is_free")]))
+
+
+def _render_search(ctx: CallContext, reply: ModelsReply, state: MockState) -> ASGIApp:
+    query: SearchQuery = ctx.request
+    q = (query.q or "").lower()
+
+    def hit(m: dict[str, Any]) -> bool:
+        text = " ".join(str(m.get(k) or "") for k in ("id", "name", "brand")).lower()
+        return (
+            (not q or q in text)
+            and (query.free is None or m.get("is_free") == query.free)
+            and (not query.brand or m.get("brand") in query.brand)
+            and all(x in (m.get("input_modalities") or ()) for x in query.input_modality)
+            and all(x in (m.get("output_modalities") or ()) for x in query.output_modality)
+        )
+
+    hits = [m for m in _models(reply) if hit(m)]
+    hits.sort(key=lambda m: _sort_key(m.get(query.sort)), reverse=query.order == "desc")
+    page = {
+        "items": hits[query.offset : query.offset + query.limit],
+        "total": len(hits),
+        "limit": query.limit,
+        "offset": query.offset,
+        "brands": sorted({str(m.get("brand")) for m in hits if m.get("brand")}),
+    }
+    return JSONBytes(dumps(page))
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
+    if isinstance(value, int | float):
+        return (0, value)
+    return (1, str(value or ""))
+
+
+def _render_get(ctx: CallContext, reply: ModelsReply, state: MockState) -> ASGIApp:
+    model_id = ctx.path_params["model_id"]
+    found = next((m for m in _models(reply) if m.get("id") == model_id), None)
+    if found is None:
+        message = f"Model '{model_id}' not found."
+        # `detail` too: the live gateway answers FastAPI-style here (contract §7).
+        raise MeshError(404, "model_not_found", message, extra={"detail": message})
+    return JSONBytes(dumps(found))
+
+
+_ARRAY = Response("Bare array", ModelInfo, array=True)
+
+
+def _op(name: str, path: str, summary: str, render: Any, **extra: Any) -> Operation:
+    return Operation(name, "GET", path, summary, _answer, render, synthetic=False, **extra)
+
+
+ENDPOINT = Endpoint(
+    name="models",
+    match=ModelsMatch,
+    reply=ModelsReply,
+    script=ModelsScript,
+    description="The model catalogue: list, free, paid, search and get.",
+    operations=(
+        _op("list", "/v1/models", "List models", _render_list, query=ListQuery, response=_ARRAY),
+        _op("free", "/v1/models/free", "List free models", _render_free, response=_ARRAY),
+        _op("paid", "/v1/models/paid", "List paid models", _render_paid, response=_ARRAY),
+        _op(
+            "search",
+            "/v1/models/search",
+            "Search models",
+            _render_search,
+            query=SearchQuery,
+            response=Response("A page of models", ModelsPage),
+            errors=(401, 422),
+        ),
+        _op(
+            "get",
+            "/v1/models/{model_id:path}",
+            "Get one model",
+            _render_get,
+            response=Response("The model", ModelInfo),
+            errors=(401, 404),
+        ),
+    ),
+)

@@ -1,0 +1,157 @@
+"""The one request pipeline every endpoint runs through.
+
+    auth → read body → validate → journal → select rule → build reply → render
+
+Each step is one call below; what differs between endpoints comes from their
+declaration (`endpoints/base.py`): the request model, the context, the default answer
+and the renderer. Nothing here knows an endpoint by name.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .auth import require_token
+from .endpoints.base import Endpoint, Operation
+from .errors import MeshError
+from .headers import header
+from .journal import JournalEntry
+from .scripting.context import CallContext
+from .scripting.rulebook import Rule
+from .scripting.spec import BaseReply
+from .state import MockState
+from .validation import read_body, validate_json, validate_query, validation_details
+
+
+class OperationApp:
+    """One operation as a plain ASGI app: the hot path needs no Starlette `Request`."""
+
+    def __init__(self, state: MockState, endpoint: Endpoint, operation: Operation) -> None:
+        self.state = state
+        self.endpoint = endpoint
+        self.operation = operation
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        entry: JournalEntry = scope["state"]["journal_entry"]
+        try:
+            response = await self.answer(scope, receive, entry)
+        except MeshError as error:
+            entry.error_code, entry.error_message = error.code, error.message
+            response = error.response(scope["state"]["request_id"])
+        await response(scope, receive, send)
+
+    async def answer(self, scope: Scope, receive: Receive, entry: JournalEntry) -> ASGIApp:
+        state, endpoint, operation = self.state, self.endpoint, self.operation
+        raw_headers = scope["headers"]
+        entry.endpoint, entry.operation = endpoint.name, operation.name
+        # 1. auth
+        if not operation.public:
+            require_token(header(raw_headers, b"authorization"), state.tokens)
+        entry.authorized = True
+        # 2. read body
+        raw = b""
+        if operation.request is not None:
+            length = header(raw_headers, b"content-length")
+            raw = await read_body(receive, length, state.config.max_body_bytes)
+            entry.raw_body = raw
+        # 3. validate
+        path_params: dict[str, str] = scope.get("path_params", {})
+        ctx = build_context(endpoint, operation, raw, scope["query_string"], raw_headers)
+        ctx.path_params = path_params
+        # 4. journal
+        entry.path_params = path_params
+        entry.stream = ctx.stream
+        # 5. select rule, 6. build reply
+        reply = await self.reply(ctx, entry)
+        if reply.error is not None:
+            raise MeshError.from_spec(reply.error)
+        # 7. render
+        response = operation.render(ctx, reply, state)
+        if inspect.isawaitable(response):
+            response = await response
+        return response
+
+    async def reply(self, ctx: CallContext, entry: JournalEntry) -> BaseReply:
+        state = self.state
+        try:
+            rule = state.rules.select(ctx)
+        except Exception as exc:  # a Python predicate raised: the test's bug, shown plainly
+            raise MeshError(500, "mock_rule_error", f"A rule predicate raised {exc!r}.") from exc
+        if rule is None:
+            if state.config.strict and self.operation.synthetic:
+                raise no_match(state, ctx, entry)
+            entry.matched = "default"
+            return self.operation.answer(ctx, state)
+        entry.matched = rule.id
+        if isinstance(rule.reply, BaseReply):
+            return rule.reply
+        return await call_reply_function(rule, ctx, self.endpoint.reply)
+
+
+def build_context(
+    endpoint: Endpoint,
+    operation: Operation,
+    raw_body: bytes,
+    query_string: bytes,
+    raw_headers: Any,
+) -> CallContext:
+    """Validate the request (body or query) and wrap it in the endpoint's context."""
+    request: Any = None
+    if operation.request is not None:
+        request = validate_json(operation.request, raw_body)
+    elif operation.query is not None:
+        request = validate_query(operation.query, query_string.decode("latin-1"))
+    return endpoint.context(
+        request,
+        raw_body,
+        raw_headers,
+        endpoint.name,
+        operation.name,
+    )
+
+
+async def call_reply_function(rule: Rule, ctx: CallContext, model: type[BaseReply]) -> BaseReply:
+    assert not isinstance(rule.reply, BaseReply)
+    try:
+        result: Any = rule.reply(ctx.request)
+        if inspect.isawaitable(result):
+            result = await result
+        if isinstance(result, model):
+            return result
+        if isinstance(result, str):
+            result = {"text": result}
+        elif isinstance(result, BaseReply):
+            result = result.model_dump(exclude_defaults=True)
+        return model.model_validate(result)
+    except ValidationError as exc:
+        raise MeshError(
+            500,
+            "mock_reply_error",
+            f"The reply function of {rule.label} returned an invalid reply.",
+            details=validation_details(exc),
+        ) from exc
+    except MeshError:
+        raise
+    except Exception as exc:
+        raise MeshError(
+            500, "mock_reply_error", f"The reply function of {rule.label} raised {exc!r}."
+        ) from exc
+
+
+def no_match(state: MockState, ctx: CallContext, entry: JournalEntry) -> MeshError:
+    misses = state.rules.near_misses(ctx)
+    lines = [f"No rule matched {entry.method} {entry.path} ({ctx.summary()})."]
+    if misses:
+        lines.append("Closest rules:")
+        lines.extend(f"- {m.rule.label}: {'; '.join(m.differences)}" for m in misses)
+    else:
+        lines.append("No rules are scripted (strict mode is on).")
+    details = [
+        {"type": "near_miss", "loc": ["rules", m.rule.id], "msg": "; ".join(m.differences)}
+        for m in misses
+    ]
+    return MeshError(404, "no_matching_rule", "\n".join(lines), details=details)

@@ -1,1 +1,0 @@
-"""Per-endpoint routes: thin glue over auth, validation, scripting and rendering."""

@@ -1,0 +1,131 @@
+"""The Python scripting face every endpoint shares: narrow with `when`, then answer.
+
+    mock.embeddings.when(model="openai/*").error(503, retry_after=1)
+    mock.moderations.respond(lambda request: {"flagged": True})
+
+An endpoint's own script subclasses `Script`, adds a typed `when` and its reply verbs
+(`mock.chat.reply("Paris")`). Every verb builds the same rule a scenario file or the
+admin API would, adds it to the rule book and returns the live `Rule`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Generic, TypeVar
+
+from typing_extensions import Self
+
+from .rulebook import Predicate, ReplyFunction, Rule, RuleBook
+from .spec import BaseMatch, BaseReply, ErrorSpec, parse_times
+
+M = TypeVar("M", bound=BaseMatch)
+Times = int | None
+
+
+class Script(Generic[M]):
+    """Scripts one endpoint. Each subclass adds a typed `when(...)` that narrows via `_narrow`,
+    and the reply verbs of its vocabulary; `error`, `respond` and `reply_with` are shared."""
+
+    endpoint: ClassVar[str]
+    match_model: ClassVar[type[BaseMatch]]
+    reply_model: ClassVar[type[BaseReply]]
+
+    def __init__(
+        self,
+        book: RuleBook,
+        match: M | None = None,
+        predicate: Predicate | None = None,
+        journal: Any = None,
+    ) -> None:
+        self._book = book
+        self._match: BaseMatch = match if match is not None else self.match_model()
+        self._predicate = predicate
+        self._journal = journal
+
+    def _narrow(self, criteria: Mapping[str, Any], predicate: Predicate | None) -> Self:
+        merged = self._match.model_dump(exclude_defaults=True)
+        merged.update({k: v for k, v in criteria.items() if v is not None})
+        match = self.match_model.model_validate(merged)
+        if predicate is not None and self._predicate is not None:
+            first, second = self._predicate, predicate
+            predicate = lambda request: first(request) and second(request)  # noqa: E731
+        return type(self)(self._book, match, predicate or self._predicate, self._journal)  # type: ignore[arg-type]
+
+    # ----------------------------------------------------------------- verbs
+
+    def error(
+        self,
+        status: int,
+        *,
+        code: str | None = None,
+        message: str | None = None,
+        details: Sequence[Mapping[str, Any]] | None = None,
+        retry_after: float | None = None,
+        provider_error: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        times: Times = 1,
+        name: str | None = None,
+    ) -> Rule:
+        """Answer with an HTTP error in the MeshAPI envelope."""
+        error = ErrorSpec(
+            status=status,
+            code=code,
+            message=message,
+            details=[dict(d) for d in details] if details is not None else None,
+            retry_after=retry_after,
+            provider_error=dict(provider_error) if provider_error is not None else None,
+            headers=dict(headers) if headers is not None else None,
+        )
+        return self._add({"error": error}, times, name)
+
+    def respond(
+        self, function: ReplyFunction, *, times: Times = 1, name: str | None = None
+    ) -> Rule:
+        """Build the reply from the request: return the reply's dict (or the reply model)."""
+        return self._add_rule(function, times, name)
+
+    def reply_with(self, *, times: Times = 1, name: str | None = None, **reply: Any) -> Rule:
+        """Answer with the endpoint's reply fields, as a scenario file would spell them."""
+        return self._add(reply, times, name)
+
+    # ----------------------------------------------------------------- journal
+
+    @property
+    def requests(self) -> list[Any]:
+        """Journal entries of this endpoint that got past authentication, oldest first."""
+        if self._journal is None:
+            return []
+        return [e for e in self._journal.entries() if e.endpoint == self.endpoint and e.authorized]
+
+    @property
+    def call_count(self) -> int:
+        return len(self.requests)
+
+    def assert_called(self, times: int | None = None) -> None:
+        """At least one request to this endpoint, or exactly `times`."""
+        __tracebackhide__ = True
+        count = self.call_count
+        if (times is None and count == 0) or (times is not None and count != times):
+            wanted = "at least one" if times is None else str(times)
+            raise AssertionError(f"Expected {wanted} {self.endpoint} request(s); got {count}.")
+
+    def assert_not_called(self) -> None:
+        __tracebackhide__ = True
+        self.assert_called(times=0)
+
+    # ----------------------------------------------------------------- plumbing
+
+    def _add(self, reply: Mapping[str, Any], times: Times, name: str | None) -> Rule:
+        spec = self.reply_model.model_validate({k: v for k, v in reply.items() if v is not None})
+        return self._add_rule(spec, times, name)
+
+    def _add_rule(self, reply: BaseReply | ReplyFunction, times: Times, name: str | None) -> Rule:
+        rule = Rule(
+            match=self._match,
+            reply=reply,
+            times=parse_times(times),
+            name=name,
+            predicate=self._predicate,
+            endpoint=self.endpoint,
+        )
+        return self._book.add(rule)
