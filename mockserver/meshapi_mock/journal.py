@@ -133,6 +133,9 @@ class JournalEntry:
         for message in body.get("messages") or ():
             if isinstance(message, dict):
                 lines.append(f"    {message.get('role')}: {_message_text(message)}")
+        for key in ("input", "query", "prompt"):  # what other endpoints are asked
+            if key in body:
+                lines.append(f"    {key}: {_clip(repr(body[key]))}")
         return "\n".join(lines)
 
 
@@ -150,6 +153,10 @@ def _message_text(message: dict[str, Any]) -> str:
         text += f" tool_calls={names}"
     if message.get("tool_call_id"):
         text += f" (tool_call_id={message['tool_call_id']!r})"
+    return _clip(text)
+
+
+def _clip(text: str) -> str:
     return text if len(text) <= 200 else text[:199] + "…"
 
 
