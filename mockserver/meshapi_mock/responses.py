@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from starlette.requests import ClientDisconnect
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 _JSON = b"application/json"
 # Only what the contract needs: every extra header costs h11 a validation per response.
@@ -38,27 +38,58 @@ class JSONBytes(RawBytes):
 
 
 class SSEStream:
-    """SSE frames sent one per ASGI message with chunked encoding, like a live gateway.
+    """SSE frames, rendered one by one, sent with chunked encoding like a live gateway.
 
-    A client that hangs up mid-stream is noticed between frames and raised as
-    `ClientDisconnect`, so the journal records the stream as not completed.
+    Frames due at the same instant go out together, packed into ASGI messages of up to
+    `BURST_BYTES`: under h11 every message costs about as much as the whole reply, and a
+    client cannot tell one write of three frames from three writes in a row. (Scripted
+    timing between frames, when it exists, puts each frame in a message of its own.)
+
+    A client that hangs up is noticed after each message and raised as `ClientDisconnect`,
+    so the journal records the stream as not completed.
     """
+
+    BURST_BYTES = 64 * 1024
 
     def __init__(self, frames: Sequence[bytes]) -> None:
         self.frames = frames
 
+    def bursts(self) -> Iterator[bytes]:
+        burst: list[bytes] = []
+        size = 0
+        for frame in self.frames:
+            if burst and size + len(frame) > self.BURST_BYTES:
+                yield b"".join(burst)
+                burst, size = [], 0
+            burst.append(frame)
+            size += len(frame)
+        if burst:
+            yield b"".join(burst)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": list(_SSE_HEADERS)})
-        # The request body is read already, so the next message is `http.disconnect`:
-        # it arrives when the client goes away, or once the response is complete.
-        gone = asyncio.ensure_future(receive())
+        gone: asyncio.Future[Message] | None = None
         try:
-            for frame in self.frames:
-                await send({"type": "http.response.body", "body": frame, "more_body": True})
-                await asyncio.sleep(0)  # one loop turn: a closed socket is seen here
-                if gone.done():
-                    raise ClientDisconnect()
+            for burst in self.bursts():
+                await send({"type": "http.response.body", "body": burst, "more_body": True})
+                gone = await _check_connection(receive, gone)
             await send({"type": "http.response.body", "body": b""})
         finally:
-            if not gone.done():
+            if gone is not None and not gone.done():
                 gone.cancel()
+
+
+async def _check_connection(
+    receive: Receive, gone: asyncio.Future[Message] | None
+) -> asyncio.Future[Message]:
+    """Raise `ClientDisconnect` if the client has gone; the watcher is made on first use.
+
+    The request body is read already, so the next message is `http.disconnect`: it arrives
+    when the client goes away, or once the response is complete.
+    """
+    if gone is None:
+        gone = asyncio.ensure_future(receive())
+    await asyncio.sleep(0)  # one loop turn: the watcher runs and a closed socket is seen
+    if gone.done():
+        raise ClientDisconnect()
+    return gone
