@@ -11,6 +11,16 @@ class RequestModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class OptionsModel(BaseModel):
+    """A nested request building block that, as in the official SDK, drops unknown keys.
+
+    Only the top-level params models refuse unknown fields there; the chat building blocks are
+    the exception and stay strict (see ``meshapi.types.chat``).
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+
 class ResponseModel(BaseModel):
     """What we receive: the server may add fields at any time, so they are kept, not rejected."""
 
