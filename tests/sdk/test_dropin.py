@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from meshapi import (
+    APIConnectionError,
     AsyncHttpClient,
     AsyncMeshAPI,
     ChatCompletionChunk,
@@ -20,6 +21,7 @@ from meshapi import (
     ContentPartText,
     EmbeddingsParams,
     ImageItem,
+    InvalidRequestError,
     MeshAPI,
     MeshAPIConfig,
     MeshAPIError,
@@ -30,6 +32,7 @@ from meshapi import (
     ServerError,
     StreamInterruptedError,
     SyncHttpClient,
+    UnauthorizedError,
     UsageInfo,
 )
 from meshapi._types import ToolCallChunk
@@ -463,3 +466,144 @@ def test_a_stream_body_that_is_cut_is_still_an_interruption_outside_chat() -> No
 
     with pytest.raises(StreamInterruptedError):
         list(client.compare.stream(CompareParams(models=["a"], messages=HI)))
+
+
+@pytest.mark.parametrize(
+    ("call", "body"),
+    [
+        (lambda c: c.models.list(), b'[{"id": 1}]'),
+        (lambda c: c.templates.list(), b'{"not": "a list"}'),
+        (lambda c: c.audio.get_transcription("t1"), b"<html>"),
+        (lambda c: c.router.select({"messages": HI}), b'{"model": "m"}'),
+    ],
+)
+def test_a_success_body_that_does_not_fit_is_a_parse_error(
+    call: Callable[[MeshAPI], Any], body: bytes
+) -> None:
+    reply = httpx.Response(200, content=body, headers={"x-request-id": "req_p"})
+
+    with pytest.raises(MeshAPIError) as caught:
+        call(official_client(Recorder(reply)))
+
+    assert (caught.value.error_code, caught.value.status) == ("parse_error", 200)
+    assert caught.value.request_id == "req_p"
+
+
+def test_a_stream_frame_that_does_not_fit_is_a_parse_error() -> None:
+    body = b'data: {"type": 5}\n\n'
+    client = official_client(Recorder(httpx.Response(200, content=body)))
+
+    with pytest.raises(MeshAPIError) as caught:
+        list(client.responses.stream(ResponsesParams(input="x")))
+
+    assert caught.value.error_code == "parse_error"
+
+
+def test_only_compare_and_responses_events_carry_the_event_name() -> None:
+    frame = b'event: partial\ndata: {"created": 1, "type": "t", "delta": "d"}\n\n'
+    client = official_client(Recorder(httpx.Response(200, content=frame)))
+
+    [image] = client.images.stream({"prompt": "p"})
+    [response] = client.responses.stream({"input": "x"})
+    [compare] = client.compare.stream({"models": ["a"], "messages": HI})
+
+    assert "event" not in (image.model_extra or {})
+    assert (response.model_extra or {})["event"] == "partial"
+    assert compare.event == "partial"
+
+
+class ClosingBody(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """An error body that records whether the client released it."""
+
+    def __init__(self) -> None:
+        self.closed = False
+
+    def __iter__(self) -> Any:
+        yield b'{"error": {"code": "unauthorized", "message": "no"}}'
+
+    async def __aiter__(self) -> Any:
+        yield b'{"error": {"code": "unauthorized", "message": "no"}}'
+
+    def close(self) -> None:
+        self.closed = True
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+def test_own_transport_closes_on_exit_and_reads_bytes() -> None:
+    recorder = Recorder(httpx.Response(200, content=b"raw"))
+    config = MeshAPIConfig(base_url=BASE_URL, token="t")
+
+    with SyncHttpClient(config) as http:
+        http._client = httpx.Client(transport=httpx.MockTransport(recorder))
+        assert http.get_bytes("/v1/raw") == b"raw"
+
+    assert http.client.is_closed
+
+
+def test_a_failed_stream_open_releases_the_error_body() -> None:
+    body = ClosingBody()
+    client = official_client(Recorder(httpx.Response(401, stream=body)))
+
+    with pytest.raises(MeshAPIError) as caught:
+        list(client.responses.stream({"input": "x"}))
+
+    assert caught.value.status == 401
+    assert body.closed
+
+
+@pytest.mark.anyio
+async def test_async_failures_surface_like_sync_ones() -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused")
+
+    async def no_wait(seconds: float) -> None:
+        pass
+
+    body = ClosingBody()
+    bad = httpx.Response(400, json={"error": {"code": "invalid_request", "message": "no"}})
+    replies = [
+        httpx.MockTransport(refuse),
+        httpx.MockTransport(Recorder(bad)),
+        httpx.MockTransport(Recorder(httpx.Response(401, stream=body))),
+    ]
+    clients = [
+        AsyncMeshAPI(
+            base_url=BASE_URL,
+            token="t",
+            async_httpx_client=httpx.AsyncClient(transport=transport),
+            sleep=no_wait,
+        )
+        for transport in replies
+    ]
+
+    with pytest.raises(APIConnectionError):
+        await clients[0].models.free()
+    with pytest.raises(InvalidRequestError):
+        await clients[1].models.free()
+    with pytest.raises(UnauthorizedError):
+        [event async for event in clients[2].compare.stream({"models": ["a"], "messages": HI})]
+
+    assert body.closed
+    assert clients[0].base_url == BASE_URL
+
+
+@pytest.mark.anyio
+async def test_async_streams_hand_out_events_before_the_body_ends() -> None:
+    async def cut() -> Any:
+        yield b'event: delta\ndata: {"delta": "a"}\n\n'
+        raise httpx.ReadError("reset")
+
+    http = httpx.AsyncClient(
+        transport=httpx.MockTransport(lambda request: httpx.Response(200, content=cut()))
+    )
+    client = AsyncMeshAPI(base_url=BASE_URL, token="t", async_httpx_client=http)
+    received = []
+
+    with pytest.raises(StreamInterruptedError):
+        async for event in client.compare.stream({"models": ["a"], "messages": HI}):
+            received.append(event.delta)
+
+    assert received == ["a"]
+    await http.aclose()
