@@ -12,10 +12,10 @@ class RequestModel(BaseModel):
 
 
 class OptionsModel(BaseModel):
-    """A nested request building block that, as in the official SDK, drops unknown keys.
+    """A nested request building block that drops unknown keys, as the official SDK's do.
 
-    Only the top-level params models refuse unknown fields there; the chat building blocks are
-    the exception and stay strict (see ``meshapi.types.chat``).
+    Top-level params models refuse unknown fields; so do the chat building blocks, which stay
+    strict on purpose (see ``meshapi.types.chat``).
     """
 
     model_config = ConfigDict(extra="ignore")
