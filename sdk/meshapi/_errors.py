@@ -7,6 +7,7 @@ and, where there is no status (an error frame inside a stream), from the MeshAPI
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,7 +21,10 @@ _BODY_EXCERPT = 500
 class MeshAPIError(Exception):
     """Base of every error the SDK raises about a call.
 
-    ``status`` is 0 when no HTTP status applies (connection failures, errors inside a stream).
+    The attributes are those of the official SDK's ``MeshAPIError``, with the same types:
+    ``status`` (0 when no HTTP status applies: connection failures, errors inside a stream),
+    ``error_code``, ``request_id`` (``""`` when unknown), ``details`` (a list, maybe empty),
+    ``provider_error`` and ``retry_after_seconds`` (whole seconds or None); plus ``message``.
     """
 
     def __init__(
@@ -29,19 +33,19 @@ class MeshAPIError(Exception):
         *,
         status: int = 0,
         error_code: str = "http_error",
-        request_id: str | None = None,
+        request_id: str | None = "",
         details: list[Any] | None = None,
-        retry_after_seconds: float | None = None,
         provider_error: Any = None,
+        retry_after_seconds: int | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.error_code = error_code
-        self.request_id = request_id
+        self.request_id: str = request_id or ""
         self.details: list[Any] = details if details is not None else []
-        self.retry_after_seconds = retry_after_seconds
         self.provider_error = provider_error
+        self.retry_after_seconds = retry_after_seconds
 
     def __str__(self) -> str:
         where = f"{self.status} {self.error_code}" if self.status else self.error_code
@@ -49,6 +53,24 @@ class MeshAPIError(Exception):
         if self.request_id:
             text += f" (request_id={self.request_id})"
         return text
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(status={self.status}, error_code={self.error_code!r}, "
+            f"request_id={self.request_id!r}, message={str(self)!r})"
+        )
+
+    @classmethod
+    def from_response(cls, response: httpx.Response) -> MeshAPIError:
+        """The error for a failed ``httpx`` response: the subclass its status and code call for."""
+        return error_from_response(response.status_code, response.headers, response.read())
+
+    @classmethod
+    def stream_interrupted(cls, cause: str) -> MeshAPIError:
+        """The error for a stream whose connection broke before it was complete."""
+        return StreamInterruptedError(
+            f"Stream interrupted: {cause}", status=0, error_code="stream_interrupted"
+        )
 
 
 class InvalidRequestError(MeshAPIError):
@@ -161,10 +183,13 @@ def _as_details(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _as_seconds(value: Any) -> float | None:
+def _as_seconds(value: Any) -> int | None:
+    """Whole seconds, rounded up, from a number; None for anything else."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return value
+    if not math.isfinite(value):
+        return None
+    return math.ceil(value)
 
 
 def error_from_response(status: int, headers: httpx.Headers, body: bytes) -> MeshAPIError:
@@ -176,7 +201,7 @@ def error_from_response(status: int, headers: httpx.Headers, body: bytes) -> Mes
     """
     fallback_code = _FALLBACK_CODE.get(status, "http_error")
     header_request_id = headers.get("x-request-id")
-    header_retry_after = parse_retry_after(headers.get("retry-after"))
+    header_retry_after = _as_seconds(parse_retry_after(headers.get("retry-after")))
     try:
         payload: Any = json.loads(body) if body else None
     except ValueError:
@@ -188,7 +213,7 @@ def error_from_response(status: int, headers: httpx.Headers, body: bytes) -> Mes
             text or f"HTTP {status}",
             status=status,
             error_code=fallback_code,
-            request_id=header_request_id,
+            request_id=header_request_id or "",
             retry_after_seconds=header_retry_after,
         )
 
@@ -211,7 +236,7 @@ def error_from_response(status: int, headers: httpx.Headers, body: bytes) -> Mes
         message,
         status=status,
         error_code=code,
-        request_id=_str_or_none(payload.get("request_id")) or header_request_id,
+        request_id=_str_or_none(payload.get("request_id")) or header_request_id or "",
         details=_as_details(details),
         retry_after_seconds=retry_after if retry_after is not None else header_retry_after,
         provider_error=envelope.get("provider_error"),
@@ -227,7 +252,7 @@ def error_from_frame(payload: Mapping[str, Any]) -> MeshAPIError:
     return _error_class(0, code)(
         message,
         error_code=code,
-        request_id=_str_or_none(payload.get("request_id")),
+        request_id=_str_or_none(payload.get("request_id")) or "",
         details=_as_details(envelope.get("details")),
         retry_after_seconds=_as_seconds(envelope.get("retry_after_seconds")),
         provider_error=envelope.get("provider_error"),

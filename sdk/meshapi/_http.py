@@ -1,79 +1,92 @@
-"""Sending one logical request: headers, JSON body, retries, and turning failures into errors.
+"""The transport: the thin sync and async shells around :mod:`meshapi._request`.
 
+Each shell only sends, waits and retries; what to send and how to read the answer is the
+shared, I/O-free :class:`~meshapi._request.Call`. Every call goes through one retry loop:
+429/502/503/504 and dropped connections are retried with backoff (``Retry-After`` wins).
 A stream is retried only while opening (no 2xx status yet); once its body flows, a failure is
-reported, never replayed, because the caller may already have acted on the chunks it saw.
+reported, never replayed, because the caller may already have acted on the events it saw.
+
+The names and helper methods (``get``, ``post``, ``patch``, ``delete``, ``get_bytes``,
+``post_bytes``, ``post_multipart``, ``stream``, ``stream_json``) are those of the official SDK's
+``meshapi._http``, so code that drove the official transport directly keeps working.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Awaitable, Callable
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from meshapi._config import ClientConfig
-from meshapi._errors import MeshAPIError, connection_error, error_from_response
+from meshapi import _request as rq
+from meshapi._config import MeshAPIConfig
+from meshapi._errors import connection_error
+from meshapi._request import APIRequest, Call, StreamCall
 from meshapi._retry import RetryPolicy
+from meshapi._streaming import AsyncChatCompletionStream, AsyncStream, ChatCompletionStream, Stream
 
+__all__ = ["AsyncHttpClient", "MeshAPIConfig", "SyncHttpClient"]
+
+T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
+_SH = TypeVar("_SH", bound="SyncHttpClient")
+_AH = TypeVar("_AH", bound="AsyncHttpClient")
+
+ErrorFactory = Callable[[httpx.Response], Exception]
 
 
-def _encode(body: dict[str, Any]) -> bytes:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+def _multipart_call(
+    path: str, fields: Mapping[str, Any], file_data: tuple[Any, ...] | None, file_field: str
+) -> Call[Any]:
+    form = {key: str(value) for key, value in fields.items() if value is not None}
+    files = {file_field: file_data} if file_data is not None else {}
+    return rq.multipart(path, form, files, rq.raw_json)
 
 
-def _build_request(
-    client: httpx.Client | httpx.AsyncClient,
-    config: ClientConfig,
-    method: str,
-    path: str,
-    body: dict[str, Any],
-) -> httpx.Request:
-    return client.build_request(
-        method,
-        config.url(path),
-        content=_encode(body),
-        headers=config.headers(),
-        timeout=config.timeout if config.timeout is not None else httpx.USE_CLIENT_DEFAULT,
-    )
+class SyncHttpClient:
+    """Synchronous transport over one ``httpx.Client``.
 
+    The client is ``config.httpx_client`` when given (and then never closed here, since it is
+    the caller's), else a new one with ``config.timeout``. ``retry_policy`` defaults to
+    backoff with ``config.max_retries`` retries; ``sleep`` is what waits between attempts.
+    """
 
-def parse_json(response: httpx.Response, model: type[M]) -> M:
-    """Validate a success body; a malformed one is the server's fault, reported as parse_error."""
-    request_id = response.headers.get("x-request-id")
-    try:
-        return model.model_validate_json(response.content)
-    except ValidationError as exc:
-        raise MeshAPIError(
-            f"unexpected response body for {model.__name__}: {exc}",
-            status=response.status_code,
-            error_code="parse_error",
-            request_id=request_id,
-        ) from exc
-
-
-class SyncHTTP:
     def __init__(
         self,
-        config: ClientConfig,
-        client: httpx.Client,
-        policy: RetryPolicy,
-        sleep: Callable[[float], None],
+        config: MeshAPIConfig,
+        *,
+        retry_policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.config = config
-        self.client = client
-        self.policy = policy
+        self._config = config
+        self.policy = retry_policy or RetryPolicy(max_retries=config.max_retries)
+        self._owns_client = config.httpx_client is None
+        self._client = config.httpx_client or httpx.Client(timeout=config.httpx_timeout)
         self._sleep = sleep
 
-    def send(self, method: str, path: str, body: dict[str, Any], *, stream: bool) -> httpx.Response:
-        """Send with retries; returns a 2xx response (unread if ``stream``) or raises."""
-        request = _build_request(self.client, self.config, method, path, body)
+    @property
+    def config(self) -> MeshAPIConfig:
+        return self._config
+
+    @property
+    def client(self) -> httpx.Client:
+        return self._client
+
+    # ------------------------------------------------------------------ the one send loop
+
+    def send(
+        self, request: APIRequest, *, stream: bool = False, error: ErrorFactory = rq.api_error
+    ) -> httpx.Response:
+        """Send with retries; returns a response below 400 (unread if ``stream``) or raises."""
         attempt = 0
         while True:
             try:
-                response = self.client.send(request, stream=stream)
+                response = self._client.send(
+                    rq.build_request(self._client, self._config, request), stream=stream
+                )
                 if response.status_code >= 400:
                     try:
                         response.read()
@@ -90,35 +103,113 @@ class SyncHTTP:
                     attempt, response.status_code, response.headers.get("retry-after")
                 )
                 if delay is None:
-                    raise error_from_response(
-                        response.status_code, response.headers, response.content
-                    )
+                    raise error(response)
             self._sleep(delay)
             attempt += 1
 
+    def call(self, call: Call[T]) -> T:
+        """Run one described call: send (with retries), then read the answer."""
+        return call.parse(self.send(call.request, error=call.error))
 
-class AsyncHTTP:
+    def open_stream(self, call: StreamCall[T]) -> Stream[T]:
+        """A stream of parsed events; the request goes out when iteration starts."""
+        return Stream(
+            lambda: self.send(call.request, stream=True),
+            call.parse,
+            event_names=call.event_names,
+            require_done=call.require_done,
+        )
+
+    def chat_stream(self, request: APIRequest) -> ChatCompletionStream:
+        return ChatCompletionStream(lambda: self.send(request, stream=True))
+
+    # ------------------------------------------------------------------ official helpers
+
+    def get(self, path: str, *, params: dict[str, Any] | None = None) -> Any:
+        return self.call(rq.get(path, rq.raw_json, params))
+
+    def post(self, path: str, body: Any) -> Any:
+        return self.call(rq.post(path, body, rq.raw_json))
+
+    def patch(self, path: str, body: Any) -> Any:
+        return self.call(rq.patch(path, body, rq.raw_json))
+
+    def delete(self, path: str) -> None:
+        self.call(rq.delete(path))
+
+    def get_bytes(self, path: str, *, params: dict[str, Any] | None = None) -> bytes:
+        return self.call(rq.get(path, rq.raw_bytes, params))
+
+    def post_bytes(self, path: str, body: Any) -> bytes:
+        return self.call(rq.post(path, body, rq.raw_bytes))
+
+    def post_multipart(
+        self,
+        path: str,
+        fields: dict[str, Any],
+        file_data: tuple[Any, ...] | None = None,
+        file_field: str = "file",
+    ) -> Any:
+        return self.call(_multipart_call(path, fields, file_data, file_field))
+
+    def stream(self, path: str, body: Any) -> ChatCompletionStream:
+        """Chat completion chunks from an SSE response to ``POST path``."""
+        return self.chat_stream(APIRequest("POST", path, json=body))
+
+    def stream_json(self, path: str, body: Any, model_cls: type[M]) -> Stream[M]:
+        """``model_cls`` events from an SSE response, each with its ``event:`` name injected."""
+        return self.open_stream(rq.sse(path, body, rq.event_parser(model_cls), event_names=True))
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def close(self) -> None:
+        """Close the connection pool, unless it belongs to the caller."""
+        if self._owns_client:
+            self._client.close()
+
+    def __enter__(self: _SH) -> _SH:
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        self.close()
+
+
+class AsyncHttpClient:
+    """Asynchronous transport over one ``httpx.AsyncClient``; see :class:`SyncHttpClient`."""
+
     def __init__(
         self,
-        config: ClientConfig,
-        client: httpx.AsyncClient,
-        policy: RetryPolicy,
-        sleep: Callable[[float], Awaitable[None]],
+        config: MeshAPIConfig,
+        *,
+        retry_policy: RetryPolicy | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self.config = config
-        self.client = client
-        self.policy = policy
+        self._config = config
+        self.policy = retry_policy or RetryPolicy(max_retries=config.max_retries)
+        self._owns_client = config.async_httpx_client is None
+        self._client = config.async_httpx_client or httpx.AsyncClient(timeout=config.httpx_timeout)
         self._sleep = sleep
 
+    @property
+    def config(self) -> MeshAPIConfig:
+        return self._config
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        return self._client
+
+    # ------------------------------------------------------------------ the one send loop
+
     async def send(
-        self, method: str, path: str, body: dict[str, Any], *, stream: bool
+        self, request: APIRequest, *, stream: bool = False, error: ErrorFactory = rq.api_error
     ) -> httpx.Response:
-        """Send with retries; returns a 2xx response (unread if ``stream``) or raises."""
-        request = _build_request(self.client, self.config, method, path, body)
+        """Send with retries; returns a response below 400 (unread if ``stream``) or raises."""
         attempt = 0
         while True:
             try:
-                response = await self.client.send(request, stream=stream)
+                response = await self._client.send(
+                    rq.build_request(self._client, self._config, request), stream=stream
+                )
                 if response.status_code >= 400:
                     try:
                         await response.aread()
@@ -135,8 +226,76 @@ class AsyncHTTP:
                     attempt, response.status_code, response.headers.get("retry-after")
                 )
                 if delay is None:
-                    raise error_from_response(
-                        response.status_code, response.headers, response.content
-                    )
+                    raise error(response)
             await self._sleep(delay)
             attempt += 1
+
+    async def call(self, call: Call[T]) -> T:
+        """Run one described call: send (with retries), then read the answer."""
+        return call.parse(await self.send(call.request, error=call.error))
+
+    def open_stream(self, call: StreamCall[T]) -> AsyncStream[T]:
+        """Not a coroutine: the request goes out on ``async for`` / ``async with``."""
+        return AsyncStream(
+            lambda: self.send(call.request, stream=True),
+            call.parse,
+            event_names=call.event_names,
+            require_done=call.require_done,
+        )
+
+    def chat_stream(self, request: APIRequest) -> AsyncChatCompletionStream:
+        return AsyncChatCompletionStream(lambda: self.send(request, stream=True))
+
+    # ------------------------------------------------------------------ official helpers
+
+    async def get(self, path: str, *, params: dict[str, Any] | None = None) -> Any:
+        return await self.call(rq.get(path, rq.raw_json, params))
+
+    async def post(self, path: str, body: Any) -> Any:
+        return await self.call(rq.post(path, body, rq.raw_json))
+
+    async def patch(self, path: str, body: Any) -> Any:
+        return await self.call(rq.patch(path, body, rq.raw_json))
+
+    async def delete(self, path: str) -> None:
+        await self.call(rq.delete(path))
+
+    async def get_bytes(self, path: str, *, params: dict[str, Any] | None = None) -> bytes:
+        return await self.call(rq.get(path, rq.raw_bytes, params))
+
+    async def post_bytes(self, path: str, body: Any) -> bytes:
+        return await self.call(rq.post(path, body, rq.raw_bytes))
+
+    async def post_multipart(
+        self,
+        path: str,
+        fields: dict[str, Any],
+        file_data: tuple[Any, ...] | None = None,
+        file_field: str = "file",
+    ) -> Any:
+        return await self.call(_multipart_call(path, fields, file_data, file_field))
+
+    def stream(self, path: str, body: Any) -> AsyncChatCompletionStream:
+        """Chat completion chunks from an SSE response to ``POST path`` (``async for``)."""
+        return self.chat_stream(APIRequest("POST", path, json=body))
+
+    def stream_json(self, path: str, body: Any, model_cls: type[M]) -> AsyncStream[M]:
+        """``model_cls`` events from an SSE response, each with its ``event:`` name injected."""
+        return self.open_stream(rq.sse(path, body, rq.event_parser(model_cls), event_names=True))
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def aclose(self) -> None:
+        """Close the connection pool, unless it belongs to the caller."""
+        if self._owns_client:
+            await self._client.aclose()
+
+    async def close(self) -> None:
+        """Same as :meth:`aclose`."""
+        await self.aclose()
+
+    async def __aenter__(self: _AH) -> _AH:
+        return self
+
+    async def __aexit__(self, *args: object) -> None:
+        await self.aclose()

@@ -31,8 +31,13 @@ class _Done:
 _DONE = _Done()
 
 
-def _decode_event(event: ServerSentEvent) -> Mapping[str, Any] | _Done | None:
-    """Payload of one event; None for frames that carry nothing (non-JSON, non-object)."""
+def _decode_event(
+    event: ServerSentEvent, *, event_names: bool = False
+) -> Mapping[str, Any] | _Done | None:
+    """Payload of one event; None for frames that carry nothing (non-JSON, non-object).
+
+    With ``event_names``, the frame's ``event:`` name is put into the payload as ``"event"``.
+    """
     if event.data == "[DONE]":
         return _DONE
     try:
@@ -43,6 +48,8 @@ def _decode_event(event: ServerSentEvent) -> Mapping[str, Any] | _Done | None:
         return None
     if payload.get("error") is not None:
         raise error_from_frame(payload)
+    if event_names and event.event is not None:
+        payload["event"] = event.event
     return payload
 
 
@@ -63,10 +70,23 @@ def _chunk(payload: Mapping[str, Any]) -> ChatCompletionChunk:
 
 
 class _StreamState(Generic[T]):
-    """What the sync and async wrappers share: parsing, completion and the observer hook."""
+    """What the sync and async wrappers share: parsing, completion and the observer hook.
 
-    def __init__(self, parse: Callable[[Mapping[str, Any]], T]) -> None:
+    ``require_done``: a body that ends without ``data: [DONE]`` is an interruption (chat). When
+    False (the other streams, as in the official SDK) it is simply the end; a broken connection
+    is an interruption either way.
+    """
+
+    def __init__(
+        self,
+        parse: Callable[[Mapping[str, Any]], T],
+        *,
+        event_names: bool = False,
+        require_done: bool = True,
+    ) -> None:
         self._parse = parse
+        self._event_names = event_names
+        self._require_done = require_done
         self._completed = False
         self._closed = False
 
@@ -78,7 +98,7 @@ class _StreamState(Generic[T]):
     def _feed(self, decoder: SSEDecoder, raw: bytes) -> Iterator[T]:
         """Items completed by these bytes, one event at a time, up to ``[DONE]``."""
         for event in decoder.feed(raw):
-            payload = _decode_event(event)
+            payload = _decode_event(event, event_names=self._event_names)
             if isinstance(payload, _Done):
                 self._completed = True
                 return
@@ -90,8 +110,8 @@ class _StreamState(Generic[T]):
     @staticmethod
     def _tag(exc: MeshAPIError, response: httpx.Response | None) -> None:
         """Frames rarely carry a request id; the response header usually does."""
-        if exc.request_id is None and response is not None:
-            exc.request_id = response.headers.get("x-request-id")
+        if not exc.request_id and response is not None:
+            exc.request_id = response.headers.get("x-request-id", "")
 
     def _observe(self, item: T) -> None:
         """Hook for subclasses that keep state across items."""
@@ -105,9 +125,14 @@ class Stream(_StreamState[T]):
     """
 
     def __init__(
-        self, open_response: Callable[[], httpx.Response], parse: Callable[[Mapping[str, Any]], T]
+        self,
+        open_response: Callable[[], httpx.Response],
+        parse: Callable[[Mapping[str, Any]], T],
+        *,
+        event_names: bool = False,
+        require_done: bool = True,
     ) -> None:
-        super().__init__(parse)
+        super().__init__(parse, event_names=event_names, require_done=require_done)
         self._open_response = open_response
         self._response: httpx.Response | None = None
         self._iterator: Generator[T, None, None] | None = None
@@ -164,6 +189,8 @@ class Stream(_StreamState[T]):
                 try:
                     raw = next(raw_chunks)
                 except StopIteration:
+                    if not self._require_done:
+                        return
                     raise _interrupted() from None
                 except httpx.TransportError as exc:
                     raise _interrupted(exc) from exc
@@ -182,8 +209,11 @@ class AsyncStream(_StreamState[T]):
         self,
         open_response: Callable[[], Awaitable[httpx.Response]],
         parse: Callable[[Mapping[str, Any]], T],
+        *,
+        event_names: bool = False,
+        require_done: bool = True,
     ) -> None:
-        super().__init__(parse)
+        super().__init__(parse, event_names=event_names, require_done=require_done)
         self._open_response = open_response
         self._response: httpx.Response | None = None
         self._iterator: AsyncGenerator[T, None] | None = None
@@ -222,6 +252,10 @@ class AsyncStream(_StreamState[T]):
             await self._iterator.aclose()
         await self._release()
 
+    async def aclose(self) -> None:
+        """Same as :meth:`close`, under the name async generators use."""
+        await self.close()
+
     async def _ensure_open(self) -> httpx.Response:
         if self._response is None:
             self._response = await self._open_response()
@@ -240,6 +274,8 @@ class AsyncStream(_StreamState[T]):
                 try:
                     raw = await raw_chunks.__anext__()
                 except StopAsyncIteration:
+                    if not self._require_done:
+                        return
                     raise _interrupted() from None
                 except httpx.TransportError as exc:
                     raise _interrupted(exc) from exc

@@ -81,7 +81,6 @@ def test_the_issue_names_are_importable_from_the_package() -> None:
     ("model", "fields"),
     [
         (ChatCompletionParams, {"messages": [], "temprature": 0.7}),
-        (ChatCompletionParams, {"messages": [], "stream": True}),
         (ChatMessage, {"role": "user", "content": "hi", "rol": "user"}),
         (ChatMessage, {"role": "user", "content": [{"type": "text", "text": "hi", "x": 1}]}),
         (Tool, {"function": {"name": "f"}, "strict": True}),
@@ -92,6 +91,14 @@ def test_the_issue_names_are_importable_from_the_package() -> None:
 def test_request_models_refuse_unknown_fields(model: type[Any], fields: dict[str, Any]) -> None:
     with pytest.raises(ValidationError, match="Extra inputs are not permitted"):
         model(**fields)
+
+
+def test_stream_is_a_field_as_in_the_official_sdk() -> None:
+    """Official code passes ``stream=``; the method still decides what is sent (test_resources)."""
+    params = ChatCompletionParams(messages=[], stream=True)
+
+    assert params.stream is True
+    assert ChatCompletionParams(messages=[]).stream is None
 
 
 def test_request_models_check_values() -> None:

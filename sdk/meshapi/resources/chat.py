@@ -5,60 +5,68 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from meshapi._http import AsyncHTTP, SyncHTTP, parse_json
+from meshapi import _request as rq
+from meshapi._http import AsyncHttpClient, SyncHttpClient
+from meshapi._request import APIRequest, Call
 from meshapi._streaming import AsyncChatCompletionStream, ChatCompletionStream
 from meshapi.types.chat import ChatCompletionParams, ChatCompletionResponse
 
 PATH = "/v1/chat/completions"
+Params = ChatCompletionParams | Mapping[str, Any]
 
 
-def _body(params: ChatCompletionParams | Mapping[str, Any], *, stream: bool) -> dict[str, Any]:
-    """The JSON body: None fields omitted (also nested), ``stream`` always present."""
-    if not isinstance(params, ChatCompletionParams):
-        params = ChatCompletionParams.model_validate(params)
-    return {**params.model_dump(mode="json", exclude_none=True), "stream": stream}
+def _request(params: Params, *, stream: bool) -> APIRequest:
+    """The body: None fields omitted (also nested), ``stream`` always set by the method."""
+    return APIRequest(
+        "POST", PATH, json={**rq.dump(params, ChatCompletionParams), "stream": stream}
+    )
 
 
-class Completions:
-    def __init__(self, http: SyncHTTP) -> None:
+def _create(params: Params) -> Call[ChatCompletionResponse]:
+    return Call(_request(params, stream=False), rq.as_model(ChatCompletionResponse))
+
+
+class CompletionsResource:
+    def __init__(self, http: SyncHttpClient) -> None:
         self._http = http
 
-    def create(self, params: ChatCompletionParams | Mapping[str, Any]) -> ChatCompletionResponse:
+    def create(self, params: Params) -> ChatCompletionResponse:
         """Send the request and wait for the whole reply (retried on 429/502/503/504)."""
-        response = self._http.send("POST", PATH, _body(params, stream=False), stream=False)
-        return parse_json(response, ChatCompletionResponse)
+        return self._http.call(_create(params))
 
-    def stream(self, params: ChatCompletionParams | Mapping[str, Any]) -> ChatCompletionStream:
+    def stream(self, params: Params) -> ChatCompletionStream:
         """Chunks as they are generated; the request goes out when iteration (or ``with``) starts.
 
         ``stream.final_response()`` assembles the chunks into a :class:`ChatCompletionResponse`.
         """
-        body = _body(params, stream=True)
-        return ChatCompletionStream(lambda: self._http.send("POST", PATH, body, stream=True))
+        return self._http.chat_stream(_request(params, stream=True))
 
 
-class AsyncCompletions:
-    def __init__(self, http: AsyncHTTP) -> None:
+class AsyncCompletionsResource:
+    def __init__(self, http: AsyncHttpClient) -> None:
         self._http = http
 
-    async def create(
-        self, params: ChatCompletionParams | Mapping[str, Any]
-    ) -> ChatCompletionResponse:
+    async def create(self, params: Params) -> ChatCompletionResponse:
         """Send the request and wait for the whole reply (retried on 429/502/503/504)."""
-        response = await self._http.send("POST", PATH, _body(params, stream=False), stream=False)
-        return parse_json(response, ChatCompletionResponse)
+        return await self._http.call(_create(params))
 
-    def stream(self, params: ChatCompletionParams | Mapping[str, Any]) -> AsyncChatCompletionStream:
+    def stream(self, params: Params) -> AsyncChatCompletionStream:
         """Not a coroutine: returns at once, sending the request on ``async for``/``async with``."""
-        body = _body(params, stream=True)
-        return AsyncChatCompletionStream(lambda: self._http.send("POST", PATH, body, stream=True))
+        return self._http.chat_stream(_request(params, stream=True))
 
 
-class Chat:
-    def __init__(self, http: SyncHTTP) -> None:
-        self.completions = Completions(http)
+class ChatResource:
+    def __init__(self, http: SyncHttpClient) -> None:
+        self.completions = CompletionsResource(http)
 
 
-class AsyncChat:
-    def __init__(self, http: AsyncHTTP) -> None:
-        self.completions = AsyncCompletions(http)
+class AsyncChatResource:
+    def __init__(self, http: AsyncHttpClient) -> None:
+        self.completions = AsyncCompletionsResource(http)
+
+
+# The names this module used before it matched the official SDK's.
+Chat = ChatResource
+AsyncChat = AsyncChatResource
+Completions = CompletionsResource
+AsyncCompletions = AsyncCompletionsResource

@@ -2,13 +2,17 @@
 
 Request models reject unknown fields so a typo fails in the caller's process instead of being
 silently dropped; response models keep unknown fields so a newer server never breaks an older SDK.
+Unlike the official SDK (which silently drops unknown keys in nested chat building blocks), the
+chat building blocks here refuse them too. The official SDK's names for these models are
+aliases at the end of this module.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal, TypeAlias
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field, GetCoreSchemaHandler
+from pydantic_core import core_schema
 
 from meshapi.types._base import RequestModel, ResponseModel
 
@@ -134,13 +138,15 @@ class ChatAudioOptions(RequestModel):
 class ChatCompletionParams(RequestModel):
     """Body of ``POST /v1/chat/completions``.
 
-    ``stream`` is not a field: ``create()`` and ``stream()`` set it, so a request can never ask
-    for one shape of answer while the SDK parses the other.
+    ``stream`` is accepted, as by the official SDK, but the method decides: ``create()`` always
+    sends ``false`` and ``stream()`` always ``true``, so a request can never ask for one shape of
+    answer while the SDK parses the other.
     """
 
     messages: list[ChatMessage]
     model: str | None = None
     models: list[str] | None = None
+    stream: bool | None = None
     template: str | None = None
     variables: dict[str, str] | None = None
     session_id: str | None = None
@@ -170,8 +176,26 @@ class ChatCompletionParams(RequestModel):
 # --------------------------------------------------------------------------- response
 
 
-class PromptTokensDetails(ResponseModel):
-    cached_tokens: int | None = None
+class PromptTokensDetails(dict[str, Any]):
+    """The usage breakdown object: a plain ``dict`` (as in the official SDK) whose keys also
+    read as attributes, so ``details["cached_tokens"]`` and ``details.cached_tokens`` both work.
+    """
+
+    @property
+    def cached_tokens(self) -> int | None:
+        return self.get("cached_tokens")
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(cls, handler(dict[str, Any]))
 
 
 class Usage(ResponseModel):
@@ -187,7 +211,8 @@ class Usage(ResponseModel):
 
 class ChatCompletionMessage(ResponseModel):
     role: str
-    content: str | list[dict[str, Any]] | None = None
+    content: str | list[ContentPart | dict[str, Any]] | None = None
+    """Text, or parts: known part shapes become content-part models, anything else stays a dict."""
     tool_calls: list[ToolCall] | None = None
     audio: dict[str, Any] | None = None
 
@@ -196,10 +221,16 @@ def _empty_message() -> ChatCompletionMessage:
     return ChatCompletionMessage(role="assistant")
 
 
+def _none_as_empty_message(value: Any) -> Any:
+    return _empty_message() if value is None else value
+
+
 class ChatCompletionChoice(ResponseModel):
     index: int
-    message: ChatCompletionMessage = Field(default_factory=_empty_message)
-    """Never None: a choice the server sent without a message reads as an empty assistant turn."""
+    message: Annotated[ChatCompletionMessage, BeforeValidator(_none_as_empty_message)] = Field(
+        default_factory=_empty_message
+    )
+    """Never None: a choice sent without a message (or with ``null``) reads as an empty turn."""
     finish_reason: str | None = None
     logprobs: Any = None
 
@@ -256,3 +287,21 @@ class ChatCompletionChunk(ResponseModel):
     usage: Usage | None = None
     cost: str | None = None
     system_fingerprint: str | None = None
+
+
+# --------------------------------------------------------------------------- official names
+
+# The official SDK (meshapi 0.1.11) spells these models differently; same classes, both names.
+ChatRole: TypeAlias = Role
+ImageDetail = ImageUrl
+ContentPartText = TextContentPart
+ContentPartImage = ImageUrlContentPart
+ContentPartAudio = InputAudioContentPart
+ContentPartVideo = VideoUrlContentPart
+ImageOptions = ChatImageOptions
+AudioOutputOptions = ChatAudioOptions
+UsageInfo = Usage
+ToolCallChunk = ToolCallDelta
+ToolCallFunctionChunk = ToolCallDeltaFunction
+ChatCompletionChunkDelta = ChoiceDelta
+ChatCompletionChunkChoice = ChunkChoice
