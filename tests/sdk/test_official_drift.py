@@ -15,21 +15,17 @@ each with its reason; an entry that no longer differs fails the test, so the lis
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import importlib.util
 import json
-import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+from support.official_sdk import OFFICIAL, cache_dir, clean_env, official_python, run
 
-OFFICIAL = "meshapi==0.1.11"
 HERE = Path(__file__).resolve().parent
 SURFACE_SCRIPT = HERE / "api_surface.py"
 
@@ -76,65 +72,6 @@ ALLOWED: dict[tuple[str, str], str] = {
 # --------------------------------------------------------------------------- the official side
 
 
-def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "meshapi-mock" / "official-meshapi-0.1.11"
-
-
-def clean_env() -> dict[str, str]:
-    """No PYTHONPATH & co: the bundled SDK must not shadow the official one in the venv."""
-    dropped = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE", "VIRTUAL_ENV")
-    return {key: value for key, value in os.environ.items() if key not in dropped}
-
-
-@contextlib.contextmanager
-def locked(path: Path) -> Iterator[None]:
-    """One process at a time builds the venv (pytest-xdist workers share the cache)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def run(command: list[str], what: str) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run(
-        command, capture_output=True, text=True, env=clean_env(), timeout=600, check=False
-    )
-    if result.returncode != 0:
-        output = (result.stdout + result.stderr)[-3000:]
-        pytest.fail(
-            f"could not {what} (is the package index reachable? this test needs it to install "
-            f"{OFFICIAL}):\n$ {' '.join(command)}\n{output}",
-            pytrace=False,
-        )
-    return result
-
-
-def build_venv(root: Path) -> Path:
-    python = root / "bin" / "python"
-    run([sys.executable, "-m", "venv", "--clear", str(root)], "create a virtual environment")
-    run(
-        [str(python), "-m", "pip", "install", "--quiet", "--no-input", OFFICIAL],
-        f"install {OFFICIAL} from the package index",
-    )
-    (root / "complete").write_text(OFFICIAL + "\n")
-    return python
-
-
-def official_python() -> Path:
-    """The cached venv's python; built when missing or incomplete (e.g. an interrupted run)."""
-    root = cache_dir()
-    with locked(root.with_name(root.name + ".lock")):
-        marker = root / "complete"
-        python = root / "bin" / "python"
-        if marker.is_file() and marker.read_text().strip() == OFFICIAL and python.exists():
-            return python
-        return build_venv(root)
-
-
 def dump_official(python: Path) -> dict[str, Any] | None:
     result = subprocess.run(
         [str(python), "-I", str(SURFACE_SCRIPT)],
@@ -155,8 +92,7 @@ def official() -> dict[str, Any]:
     python = official_python()
     data = dump_official(python)
     if data is None or data["version"] != "0.1.11":  # a damaged cache: build it again, once
-        with locked(cache_dir().with_name(cache_dir().name + ".lock")):
-            python = build_venv(cache_dir())
+        python = official_python(rebuild=True)
         data = dump_official(python)
     assert data is not None, "the official SDK could not be described"
     assert data["version"] == "0.1.11"

@@ -1,9 +1,10 @@
 """The official `meshapi` SDK from the package index, in a cached environment of its own.
 
 It has the same import name as the bundled SDK, so it never enters the test environment:
-it lives in its own virtual environment (created once, reused while valid) and test code
-drives it in a subprocess started isolated (`-I`: no PYTHONPATH, no user site, no cwd),
-so neither package can shadow the other.
+it lives in its own virtual environment under the user cache (built once, rebuilt when
+incomplete) and test code drives it in a subprocess started isolated (`-I`, and no
+PYTHONPATH & co in the environment), so neither package can shadow the other. An
+unreachable package index fails the test that needs it, saying so; it never skips.
 """
 
 from __future__ import annotations
@@ -14,33 +15,36 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
-import venv
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 VERSION = "0.1.11"
-REQUIREMENT = f"meshapi=={VERSION}"
+OFFICIAL = f"meshapi=={VERSION}"
 
 
-def cache_root() -> Path:
-    explicit = os.environ.get("MESHAPI_MOCK_CACHE")
-    if explicit:
-        return Path(explicit)
+def cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "meshapi-mock"
+    return Path(base) / "meshapi-mock" / f"official-meshapi-{VERSION}"
 
 
-def _python(env_dir: Path) -> Path:
-    return env_dir / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
+def clean_env() -> dict[str, str]:
+    """No PYTHONPATH & co: the bundled SDK must not shadow the official one in the venv."""
+    dropped = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE", "VIRTUAL_ENV")
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if key not in dropped and not key.startswith("MESHAPI_")
+    }
 
 
 @contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """One installer at a time (xdist workers share the cache)."""
+def locked(path: Path) -> Iterator[None]:
+    """One process at a time builds the venv (pytest-xdist workers share the cache)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w") as handle:
+    with open(path, "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
@@ -48,40 +52,41 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def official_python() -> Path:
-    """The interpreter of the cached environment holding `meshapi==0.1.11`, made on first use."""
-    env_dir = (
-        cache_root() / f"official-meshapi-{VERSION}-py{sys.version_info[0]}{sys.version_info[1]}"
+def run(command: list[str], what: str) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        command, capture_output=True, text=True, env=clean_env(), timeout=600, check=False
     )
-    marker = env_dir / ".installed"
-    with _locked(cache_root() / ".official.lock"):
-        if marker.exists() and _python(env_dir).exists():
-            return _python(env_dir)
-        venv.EnvBuilder(clear=True, with_pip=True).create(env_dir)
-        install = subprocess.run(
-            [
-                str(_python(env_dir)),
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                REQUIREMENT,
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
+    if result.returncode != 0:
+        output = (result.stdout + result.stderr)[-3000:]
+        pytest.fail(
+            f"could not {what} (is the package index reachable? this test needs it to install "
+            f"{OFFICIAL}):\n$ {' '.join(command)}\n{output}",
+            pytrace=False,
         )
-        if install.returncode != 0:
-            raise RuntimeError(
-                f"could not install {REQUIREMENT} from the package index into {env_dir}:\n"
-                f"{install.stdout}\n{install.stderr}"
-            )
-        check = run_script(_python(env_dir), "import meshapi; emit(meshapi.__version__)")
-        if check != VERSION:
-            raise RuntimeError(f"{env_dir} holds meshapi {check!r}, not {VERSION}")
-        marker.write_text(VERSION)
-    return _python(env_dir)
+    return result
+
+
+def build_venv(root: Path) -> Path:
+    python = root / "bin" / "python"
+    run([sys.executable, "-m", "venv", "--clear", str(root)], "create a virtual environment")
+    run(
+        [str(python), "-m", "pip", "install", "--quiet", "--no-input", OFFICIAL],
+        f"install {OFFICIAL} from the package index",
+    )
+    (root / "complete").write_text(OFFICIAL + "\n")
+    return python
+
+
+def official_python(rebuild: bool = False) -> Path:
+    """The cached venv's python; built when missing or incomplete (e.g. an interrupted run)."""
+    root = cache_dir()
+    with locked(root.with_name(root.name + ".lock")):
+        marker = root / "complete"
+        python = root / "bin" / "python"
+        fresh = marker.is_file() and marker.read_text().strip() == OFFICIAL and python.exists()
+        if fresh and not rebuild:
+            return python
+        return build_venv(root)
 
 
 _PRELUDE = """
@@ -97,13 +102,11 @@ def run_script(python: Path, code: str, **variables: Any) -> Any:
         f"{name} = json.loads({json.dumps(json.dumps(value))})\n"
         for name, value in variables.items()
     )
-    source = _PRELUDE + assignments + textwrap.dedent(code)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "MESHAPI_"))}
     done = subprocess.run(
-        [str(python), "-I", "-c", source],
+        [str(python), "-I", "-c", _PRELUDE + assignments + code],
         capture_output=True,
         text=True,
-        env=env,
+        env=clean_env(),
         timeout=120,
         check=False,
     )
