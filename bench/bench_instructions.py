@@ -25,7 +25,6 @@ from pathlib import Path
 
 from bench_server import (
     BASELINE_PATH,
-    CHAT_PATH,
     HOST,
     SCENARIOS,
     TARGET,
@@ -58,7 +57,7 @@ def callgrind(pid: int, command: str) -> None:
 
 def instructions_per_request(server: Server, scenario: Scenario, out: Path, count: int) -> float:
     """Zero the counters, serve `count` requests, dump, and divide."""
-    path = CHAT_PATH if server.kind == "fake" else f"{BASELINE_PATH}/{scenario.name}"
+    path = scenario.path if server.kind == "fake" else f"{BASELINE_PATH}/{scenario.name}"
     if server.kind == "fake":
         script_fake(server, scenario)
     conn = http.client.HTTPConnection(HOST, server.port, timeout=600)

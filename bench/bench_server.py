@@ -55,6 +55,16 @@ PROMPT: dict[str, Any] = {
     "messages": [{"role": "user", "content": "What is the capital of France?"}],
 }
 RULE: dict[str, Any] = {"reply": {"text": "Paris is the capital of France."}, "times": None}
+EMBEDDINGS_PATH = "/v1/embeddings"
+EMBEDDINGS_PROMPT: dict[str, Any] = {
+    "model": "openai/text-embedding-3-small",
+    "input": ["What is the capital of France?", "Paris is the capital of France."],
+}
+EMBEDDINGS_RULE: dict[str, Any] = {
+    "endpoint": "embeddings",
+    "reply": {"embeddings": [[0.6, 0.8], [0.8, 0.6]]},
+    "times": None,
+}
 TARGET = 0.85
 START_TIMEOUT = 20.0
 
@@ -69,9 +79,12 @@ class Scenario:
     label: str
     stream: bool
     scripted: bool
+    path: str = CHAT_PATH
+    payload: dict[str, Any] = field(default_factory=lambda: PROMPT)
+    rule: dict[str, Any] = field(default_factory=lambda: RULE)
 
     def body(self) -> bytes:
-        payload = {**PROMPT, "stream": True} if self.stream else PROMPT
+        payload = {**self.payload, "stream": True} if self.stream else self.payload
         return json.dumps(payload, separators=(",", ":")).encode()
 
 
@@ -80,6 +93,23 @@ SCENARIOS = (
     Scenario("chat-rule", "chat, 1 rule", stream=False, scripted=True),
     Scenario("stream", "stream, default mode", stream=True, scripted=False),
     Scenario("stream-rule", "stream, 1 rule", stream=True, scripted=True),
+    Scenario(
+        "embeddings",
+        "embeddings, default",
+        stream=False,
+        scripted=False,
+        path=EMBEDDINGS_PATH,
+        payload=EMBEDDINGS_PROMPT,
+    ),
+    Scenario(
+        "embeddings-rule",
+        "embeddings, 1 rule",
+        stream=False,
+        scripted=True,
+        path=EMBEDDINGS_PATH,
+        payload=EMBEDDINGS_PROMPT,
+        rule=EMBEDDINGS_RULE,
+    ),
 )
 
 
@@ -461,7 +491,7 @@ def script_fake(fake: Server, scenario: Scenario) -> None:
     status, _, payload = call(fake.port, "DELETE", "/_mock/rules")
     expect(status, 204, "clearing rules", payload)
     if scenario.scripted:
-        status, _, payload = call(fake.port, "POST", "/_mock/rules", RULE)
+        status, _, payload = call(fake.port, "POST", "/_mock/rules", scenario.rule)
         expect(status, 201, "adding the rule", payload)
 
 
@@ -470,7 +500,7 @@ def capture(fake: Server) -> dict[str, tuple[bytes, bool]]:
     bodies: dict[str, tuple[bytes, bool]] = {}
     for scenario in SCENARIOS:
         script_fake(fake, scenario)
-        status, headers, payload = call(fake.port, "POST", CHAT_PATH, raw=scenario.body())
+        status, headers, payload = call(fake.port, "POST", scenario.path, raw=scenario.body())
         expect(status, 200, f"capturing {scenario.name}", payload)
         bodies[scenario.name] = (payload, headers.get("transfer-encoding") == "chunked")
     return bodies
@@ -533,7 +563,7 @@ class Bench:
     cells: dict[tuple[str, str, int], Measurement] = field(default_factory=dict)
 
     def spec(self, server: Server, scenario: Scenario, connections: int, secs: float) -> LoadSpec:
-        path = CHAT_PATH if server is self.fake else f"{BASELINE_PATH}/{scenario.name}"
+        path = scenario.path if server is self.fake else f"{BASELINE_PATH}/{scenario.name}"
         return LoadSpec(
             port=server.port,
             server_pid=server.process.pid,
