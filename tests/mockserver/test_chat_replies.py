@@ -271,3 +271,39 @@ def test_callable_reply_failure_is_a_clear_error(server: MockServer, http: httpx
     assert "boom in test code" in error_of(first)["message"]
     assert error_of(second)["code"] == "mock_reply_error"
     assert "bad-shape" in error_of(second)["message"]
+
+
+def test_parallel_tool_calls_non_streaming(server: MockServer, http: httpx.Client) -> None:
+    calls = [
+        {"name": "get_weather", "arguments": {"city": "Paris"}, "id": "call_mine"},
+        {"name": "get_time", "arguments": {"zone": "CET"}},
+    ]
+    server.chat.tool_calls(calls, times=2)
+    first, second = chat(http).json(), chat(http).json()
+    choice = first["choices"][0]
+    assert choice["index"] == 0 and choice["finish_reason"] == "tool_calls"
+    message = choice["message"]
+    assert message["content"] is None
+    generated = message["tool_calls"][1]["id"]
+    assert generated.startswith("call_") and generated != "call_mine"
+    assert message["tool_calls"] == [
+        {
+            "id": "call_mine",
+            "type": "function",
+            "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+        },
+        {
+            "id": generated,
+            "type": "function",
+            "function": {"name": "get_time", "arguments": '{"zone": "CET"}'},
+        },
+    ]
+    assert second == first  # same request, same reply: generated ids are stable
+
+
+def test_scripted_replies_ignore_max_tokens(server: MockServer, http: httpx.Client) -> None:
+    """max_tokens cuts only default-mode text; a scripted reply is sent exactly as written."""
+    server.chat.reply("Paris is the capital of France.")
+    body = chat(http, max_tokens=1).json()
+    assert body["choices"][0]["message"]["content"] == "Paris is the capital of France."
+    assert body["choices"][0]["finish_reason"] == "stop"

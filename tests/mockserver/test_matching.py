@@ -76,6 +76,13 @@ def test_model_exact_or_glob(
         (re.compile(r"^what is", re.IGNORECASE), "What is up", True),
         ({"regex": r"\d{3}"}, "call 555 now", True),
         ({"regex": r"\d{3}"}, "call now", False),
+        ({"equals": "HELLO", "ignore_case": True}, "hello", True),
+        ({"equals": "Hello", "ignore_case": True}, "hELLO", True),
+        ({"equals": "hello"}, "Hello", False),
+        ({"contains": "FRANCE", "ignore_case": True}, "Capital of France?", True),
+        ({"contains": "FRANCE"}, "Capital of France?", False),
+        ({"regex": "^hello$", "ignore_case": True}, "HELLO", True),
+        ({"regex": "^hello$"}, "HELLO", False),
     ],
 )
 def test_last_user_message(
@@ -172,13 +179,40 @@ def test_stream_flag(server: MockServer, http: httpx.Client) -> None:
 
 
 def test_headers_exact_and_pattern(server: MockServer, http: httpx.Client) -> None:
-    server.chat.when(headers={"X-Tenant": "acme"}).reply("acme")
-    server.chat.when(headers={"x-trace": {"regex": "^t-\\d+$"}}).reply("traced")
-    post = http.post
+    # Unlimited rules: a request that does not match must be refused by the header check
+    # itself, not because the rule happens to be used up already.
+    server.chat.when(headers={"X-Tenant": "acme"}).reply("acme", times=None)
+    server.chat.when(headers={"x-trace": {"regex": "^t-\\d+$"}}).reply("traced", times=None)
+
+    def answer(headers: dict[str, str]) -> str | None:
+        body = {"messages": user("hi")}
+        return text_of(http.post("/v1/chat/completions", json=body, headers=headers))
+
+    assert answer({"x-tenant": "acme"}) == "acme"
+    assert answer({"X-TENANT": "acme"}) == "acme", "header names ignore case"
+    assert answer({"x-trace": "t-42"}) == "traced"
+    assert answer({"x-tenant": "acme"}) == "acme", "still live: times=None"
+    assert answer({"x-tenant": "acme2"}) not in {"acme", "traced"}
+    assert answer({"x-tenant": "ACME"}) not in {"acme", "traced"}, "values are exact"
+    assert answer({"x-trace": "t-x"}) not in {"acme", "traced"}
+    assert answer({}) not in {"acme", "traced"}, "a missing header never matches"
+
+
+@pytest.mark.parametrize(
+    "criterion",
+    [{"regex": ".*"}, {"contains": ""}, {"equals": ""}, {"regex": "^$", "ignore_case": True}],
+    ids=["regex-anything", "contains-empty", "equals-empty", "regex-empty"],
+)
+def test_pattern_header_rule_needs_the_header(
+    server: MockServer, http: httpx.Client, criterion: dict[str, Any]
+) -> None:
+    # Even a pattern any value would satisfy does not match a request without the header.
+    server.chat.when(headers={"X-Trace": criterion}).reply("traced", times=None)
     body = {"messages": user("hi")}
-    assert text_of(post("/v1/chat/completions", json=body, headers={"x-tenant": "acme"})) == "acme"
-    assert text_of(post("/v1/chat/completions", json=body, headers={"x-trace": "t-42"})) == "traced"
-    assert text_of(post("/v1/chat/completions", json=body, headers={"x-tenant": "acme2"})) != "acme"
+    assert text_of(http.post("/v1/chat/completions", json=body)) != "traced"
+    assert server.requests[-1].matched == "default"
+    with_header = http.post("/v1/chat/completions", json=body, headers={"x-trace": ""})
+    assert text_of(with_header) == "traced"
 
 
 def test_nth_counts_requests_meeting_the_other_criteria(
@@ -239,3 +273,270 @@ def test_without_strict_unmatched_requests_get_the_default_reply(
     response = chat(http)
     assert response.status_code == 200
     assert server.requests[-1].matched == "default"
+
+
+# --- every criterion also refuses: one unlimited rule per case, so a miss is the matcher's ---
+
+
+def answered(server: MockServer, http: httpx.Client, **body: Any) -> bool:
+    """Whether the one scripted rule (reply "scripted") answered this request."""
+    hit = text_of(chat(http, **body)) == "scripted"
+    assert hit is (server.requests[-1].matched not in (None, "default"))
+    return hit
+
+
+def only_system(text: str) -> list[dict[str, Any]]:
+    return [{"role": "system", "content": text}]
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [
+        only_system("You are terse."),
+        [*only_system("sys"), {"role": "assistant", "content": "How can I help?"}],
+    ],
+    ids=["system-only", "no-user-turn"],
+)
+def test_last_user_needs_a_user_message(
+    server: MockServer, http: httpx.Client, messages: list[dict[str, Any]]
+) -> None:
+    server.chat.when(last_user="").reply("scripted", times=None)
+    assert not answered(server, http, messages=messages)
+    assert answered(server, http, messages=[*messages, *user("anything")])
+
+
+def test_model_pattern_needs_a_model(server: MockServer, http: httpx.Client) -> None:
+    server.chat.when(model="openai/*").reply("scripted", times=None)
+    assert not answered(server, http, model=None)
+    assert answered(server, http)
+
+
+@pytest.mark.parametrize(
+    ("messages", "hit"),
+    [
+        (user("hi"), False),
+        ([*only_system("You are a ninja."), *user("hi")], False),
+        ([*only_system("You are a PIRATE."), *user("hi")], False),
+        ([*only_system("You are a pirate."), *user("hi")], True),
+        ([*only_system("Be brief."), *only_system("Talk like a pirate."), *user("hi")], True),
+    ],
+)
+def test_system_prompt(
+    server: MockServer, http: httpx.Client, messages: list[dict[str, Any]], hit: bool
+) -> None:
+    server.chat.when(system="pirate").reply("scripted", times=None)
+    assert answered(server, http, messages=messages) is hit
+
+
+@pytest.mark.parametrize(
+    ("messages", "hit"),
+    [
+        (user("nothing to see"), False),
+        ([*only_system("no"), {"role": "assistant", "content": "nope"}, *user("hi")], False),
+        ([{"role": "assistant", "content": "the secret word"}, *user("hi")], True),
+        ([*only_system("secret word inside"), *user("hi")], True),
+        ([*user("the SECRET WORD")], False),
+    ],
+)
+def test_any_message(
+    server: MockServer, http: httpx.Client, messages: list[dict[str, Any]], hit: bool
+) -> None:
+    server.chat.when(any_message="secret word").reply("scripted", times=None)
+    assert answered(server, http, messages=messages) is hit
+
+
+TIME_TOOL = {"type": "function", "function": {"name": "get_time"}}
+
+
+@pytest.mark.parametrize(
+    ("criterion", "offered", "hit"),
+    [
+        (True, [], False),
+        (True, [WEATHER_TOOL], True),
+        (False, [], True),
+        (False, [WEATHER_TOOL], False),
+        (["get_weather"], [], False),
+        (["get_weather"], [TIME_TOOL], False),
+        (["get_weather"], [TIME_TOOL, WEATHER_TOOL], True),
+        (["get_weather", "get_time"], [WEATHER_TOOL], False),
+        (["get_weather", "get_time"], [TIME_TOOL, WEATHER_TOOL], True),
+    ],
+)
+def test_tools_criterion(
+    server: MockServer,
+    http: httpx.Client,
+    criterion: bool | list[str],
+    offered: list[dict[str, Any]],
+    hit: bool,
+) -> None:
+    server.chat.when(tools=criterion).reply("scripted", times=None)
+    body: dict[str, Any] = {"tools": offered} if offered else {}
+    assert answered(server, http, **body) is hit
+
+
+def parallel_round_trip() -> list[dict[str, Any]]:
+    """Two tool calls answered by two tool messages that end the conversation."""
+    calls = [
+        {
+            "id": "call_a",
+            "type": "function",
+            "function": {"name": "get_weather", "arguments": "{}"},
+        },
+        {"id": "call_b", "type": "function", "function": {"name": "get_time", "arguments": "{}"}},
+    ]
+    return [
+        *user("Weather and time?"),
+        {"role": "assistant", "content": None, "tool_calls": calls},
+        {"role": "tool", "tool_call_id": "call_a", "content": "sunny"},
+        {"role": "tool", "tool_call_id": "call_b", "content": "noon"},
+    ]
+
+
+NO_RESULT = user("hi")
+ONE_RESULT = tool_round_trip()
+TWO_RESULTS = parallel_round_trip()
+STALE_RESULT = [*tool_round_trip(), {"role": "assistant", "content": "Sunny."}, *user("ok")]
+
+
+@pytest.mark.parametrize(
+    ("criterion", "messages", "hit"),
+    [
+        (True, NO_RESULT, False),
+        (True, ONE_RESULT, True),
+        (True, STALE_RESULT, False),
+        (False, NO_RESULT, True),
+        (False, ONE_RESULT, False),
+        (False, STALE_RESULT, True),
+        ("get_weather", ONE_RESULT, True),
+        ("get_weather", NO_RESULT, False),
+        ("get_weather", STALE_RESULT, False),
+        ("get_time", ONE_RESULT, False),
+        ("get_time", TWO_RESULTS, True),
+        ("get_weather", TWO_RESULTS, True),
+        ({"tool_call_id": "call_9"}, ONE_RESULT, True),
+        ({"tool_call_id": "call_9"}, TWO_RESULTS, False),
+        ({"tool_call_id": "call_b"}, TWO_RESULTS, True),
+        ({"tool_call_id": "call_b", "name": "get_time"}, TWO_RESULTS, True),
+        ({"tool_call_id": "call_a", "name": "get_time"}, TWO_RESULTS, False),
+        ({"tool_call_id": "call_9", "name": "get_weather"}, ONE_RESULT, True),
+    ],
+)
+def test_tool_result_criterion(
+    server: MockServer,
+    http: httpx.Client,
+    criterion: Any,
+    messages: list[dict[str, Any]],
+    hit: bool,
+) -> None:
+    server.chat.when(tool_result=criterion).reply("scripted", times=None)
+    assert answered(server, http, messages=messages) is hit
+
+
+# --- what a near miss says, per criterion (strict mode) ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("criteria", "body", "headers", "expected"),
+    [
+        (
+            {"model": "anthropic/*"},
+            {},
+            {},
+            "model: expected 'anthropic/*', got 'openai/gpt-4o-mini'",
+        ),
+        ({"stream": True}, {}, {}, "stream: expected True, got False"),
+        (
+            {"last_user": "weather"},
+            {"messages": only_system("Be brief.")},
+            {},
+            "last_user: expected to contains 'weather', got no user message",
+        ),
+        (
+            {"last_user": {"equals": "HI", "ignore_case": True}},
+            {"messages": user("Hello")},
+            {},
+            "last_user: expected to equals 'HI' (ignoring case), got 'Hello'",
+        ),
+        (
+            {"any_message": {"regex": "^x"}},
+            {},
+            {},
+            "any_message: no message does regex '^x'",
+        ),
+        ({"system": "pirate"}, {}, {}, "system: expected to contains 'pirate', got ''"),
+        ({"tools": True}, {}, {}, "tools: expected tools to be offered, none were"),
+        (
+            {"tools": False},
+            {"tools": [WEATHER_TOOL]},
+            {},
+            "tools: expected no tools, got ['get_weather']",
+        ),
+        (
+            {"tools": ["get_weather", "get_time"]},
+            {"tools": [WEATHER_TOOL]},
+            {},
+            "tools: expected ['get_time'] to be offered, got ['get_weather']",
+        ),
+        (
+            {"tool_result": True},
+            {},
+            {},
+            "tool_result: expected the request to end with a tool result",
+        ),
+        (
+            {"tool_result": False},
+            {"messages": ONE_RESULT},
+            {},
+            "tool_result: expected no pending tool result",
+        ),
+        (
+            {"tool_result": "get_time"},
+            {},
+            {},
+            "tool_result: expected {'name': 'get_time'}, got none",
+        ),
+        (
+            {"tool_result": "get_time"},
+            {"messages": ONE_RESULT},
+            {},
+            "tool_result: expected {'name': 'get_time'}, "
+            "got [{'tool_call_id': 'call_9', 'name': 'get_weather'}]",
+        ),
+        (
+            {"headers": {"X-Tenant": "acme"}},
+            {},
+            {},
+            "header X-Tenant: expected 'acme', got None",
+        ),
+        (
+            {"headers": {"X-Trace": {"regex": "^t-"}}},
+            {},
+            {"x-trace": "u-1"},
+            "header X-Trace: expected to regex '^t-', got 'u-1'",
+        ),
+        (
+            {"model": "anthropic/*", "stream": True},
+            {},
+            {},
+            "model: expected 'anthropic/*', got 'openai/gpt-4o-mini'; "
+            "stream: expected True, got False",
+        ),
+    ],
+)
+def test_near_miss_says_what_differed(
+    server: MockServer,
+    http: httpx.Client,
+    criteria: dict[str, Any],
+    body: dict[str, Any],
+    headers: dict[str, str],
+    expected: str,
+) -> None:
+    server.strict = True
+    rule = server.chat.when(**criteria).reply("scripted", times=None)
+    payload = {"model": "openai/gpt-4o-mini", "messages": user("Hello"), **body}
+    response = http.post("/v1/chat/completions", json=payload, headers=headers)
+    assert response.status_code == 404, response.text
+    error = error_of(response)
+    assert error["code"] == "no_matching_rule"
+    assert error["details"] == [{"type": "near_miss", "loc": ["rules", rule.id], "msg": expected}]
+    assert f"- {rule.id}: {expected}" in error["message"]

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from meshapi import (
+    AsyncMeshAPI,
     ChatCompletionAccumulator,
     ChatCompletionChunk,
+    ChatCompletionParams,
     ChatCompletionResponse,
+    ChatMessage,
+    MeshAPI,
     MeshAPIError,
 )
 
@@ -159,3 +165,262 @@ def test_accumulation_reproduces_text_and_arguments(
         (f"call_{i}", name, arguments) for i, (name, arguments) in enumerate(calls)
     ]
     assert reply.cost == "0.00054"
+
+
+# --------------------------------------------------------------------------- edge cases
+
+
+def test_empty_text_deltas_give_empty_content_and_no_text_at_all_gives_none() -> None:
+    """As in a non-streamed reply: "" for an empty answer, None when no text was ever sent."""
+    empty = accumulate([chunk({"role": "assistant", "content": ""}), chunk({"content": ""})])
+    silent = accumulate([chunk({"role": "assistant"}), chunk({}, finish="stop")])
+
+    assert empty.choices[0].message.content == ""
+    assert silent.choices[0].message.content is None
+
+
+def test_a_tool_call_turn_with_empty_text_has_no_content() -> None:
+    reply = accumulate(
+        [
+            chunk({"role": "assistant", "content": ""}),
+            chunk({"tool_calls": [fragment(0, "{}", "call_1", "now")]}),
+        ]
+    )
+
+    message = reply.choices[0].message
+    assert message.content is None
+    assert message.tool_calls is not None
+    assert [(c.id, c.function.name, c.function.arguments) for c in message.tool_calls] == [
+        ("call_1", "now", "{}")
+    ]
+
+
+def test_text_and_tool_calls_in_one_turn_keep_both() -> None:
+    reply = accumulate(
+        [
+            chunk({"role": "assistant", "content": "Checking."}),
+            chunk({"tool_calls": [fragment(0, "{}", "call_1", "now")]}),
+        ]
+    )
+
+    message = reply.choices[0].message
+    assert message.content == "Checking."
+    assert message.tool_calls is not None and len(message.tool_calls) == 1
+
+
+def test_tool_call_fragments_without_a_function_part_keep_the_call_whole() -> None:
+    """A fragment may carry only the index and id; name and arguments come in later ones."""
+    reply = accumulate(
+        [
+            chunk({"role": "assistant", "tool_calls": [{"index": 0}]}),
+            chunk({"tool_calls": [{"index": 0, "id": "call_late", "type": "function"}]}),
+            chunk({"tool_calls": [{"index": 0, "function": {"name": "now", "arguments": "{"}}]}),
+            chunk({"tool_calls": [{"index": 0, "id": "call_other", "function": {"name": "x"}}]}),
+            chunk({"tool_calls": [{"index": 0, "function": {"arguments": "}"}}]}),
+        ]
+    )
+
+    calls = reply.choices[0].message.tool_calls
+    assert calls is not None
+    # The first id and name seen stick; later fragments only add arguments.
+    assert [(c.id, c.type, c.function.name, c.function.arguments) for c in calls] == [
+        ("call_late", "function", "now", "{}")
+    ]
+
+
+def test_a_call_whose_id_and_name_never_came_still_assembles() -> None:
+    reply = accumulate([chunk({"tool_calls": [fragment(0, '{"a": 1}')]})])
+
+    calls = reply.choices[0].message.tool_calls
+    assert calls is not None
+    assert [(c.id, c.function.name, c.function.arguments) for c in calls] == [("", "", '{"a": 1}')]
+
+
+def test_tool_calls_are_ordered_by_index_not_by_arrival() -> None:
+    reply = accumulate(
+        [
+            chunk({"tool_calls": [fragment(2, "{}", "call_c", "c")]}),
+            chunk({"tool_calls": [fragment(0, "{}", "call_a", "a")]}),
+            chunk({"tool_calls": [fragment(1, "{}", "call_b", "b")]}),
+        ]
+    )
+
+    calls = reply.choices[0].message.tool_calls
+    assert calls is not None
+    assert [c.id for c in calls] == ["call_a", "call_b", "call_c"]
+
+
+def test_the_last_finish_reason_wins_and_a_later_null_does_not_erase_it() -> None:
+    reply = accumulate(
+        [
+            chunk({"role": "assistant", "content": "a"}),
+            chunk({}, finish="length"),
+            chunk({"content": "b"}, finish="stop"),
+            chunk({}),
+            TAIL,
+        ]
+    )
+
+    assert reply.choices[0].finish_reason == "stop"
+    assert reply.choices[0].message.content == "ab"
+
+
+def test_a_choice_without_a_delta_still_reports_its_finish_reason() -> None:
+    reply = accumulate(
+        [
+            chunk({"role": "assistant", "content": "hi"}),
+            {**chunk(), "choices": [{"index": 0, "delta": None, "finish_reason": "stop"}]},
+        ]
+    )
+
+    assert reply.choices[0].finish_reason == "stop"
+    assert reply.choices[0].message.content == "hi"
+
+
+def test_the_role_comes_from_the_stream_and_the_first_one_sticks() -> None:
+    announced = accumulate([chunk({"role": "tool", "content": "x"}), chunk({"role": "user"})])
+    unannounced = accumulate([chunk({"content": "x"})])
+
+    assert announced.choices[0].message.role == "tool"
+    assert unannounced.choices[0].message.role == "assistant"
+
+
+def test_usage_cost_and_fingerprint_survive_later_chunks_without_them() -> None:
+    early = chunk(
+        {"role": "assistant", "content": "a"},
+        usage={"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3},
+        cost="0.001",
+        system_fingerprint="fp_early",
+    )
+
+    reply = accumulate([early, chunk({"content": "b"}), chunk({}, finish="stop")])
+
+    assert reply.usage is not None and reply.usage.total_tokens == 3
+    assert reply.cost == "0.001"
+    assert reply.system_fingerprint == "fp_early"
+
+
+def test_later_usage_cost_and_fingerprint_replace_earlier_ones() -> None:
+    reply = accumulate(
+        [
+            chunk({"role": "assistant"}, system_fingerprint="fp_1", cost="0.5"),
+            chunk({"content": "a"}, system_fingerprint="fp_2"),
+            TAIL,
+        ]
+    )
+
+    assert reply.system_fingerprint == "fp_2"
+    assert reply.cost == "0.00054"
+    assert reply.usage is not None and reply.usage.total_tokens == 102
+
+
+def test_a_stream_without_tail_has_no_usage_cost_or_fingerprint() -> None:
+    reply = accumulate([chunk({"role": "assistant", "content": "a"}), chunk({}, finish="stop")])
+
+    assert (reply.usage, reply.cost, reply.system_fingerprint) == (None, None, None)
+
+
+def test_the_envelope_comes_from_the_first_chunk() -> None:
+    reply = accumulate(
+        [
+            chunk({"role": "assistant"}),
+            {**chunk({"content": "x"}), "id": "chatcmpl-other", "created": 2, "model": "other"},
+        ]
+    )
+
+    assert (reply.id, reply.object, reply.created, reply.model) == (
+        "chatcmpl-c9d0",
+        "chat.completion",
+        1767225700,
+        "openai/gpt-4o",
+    )
+
+
+def test_each_choice_keeps_its_own_role_text_calls_and_finish_reason() -> None:
+    def choice(index: int, delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+        return {"index": index, "delta": delta, "finish_reason": finish}
+
+    reply = accumulate(
+        [
+            {**chunk(), "choices": [choice(0, {"role": "assistant"}), choice(1, {"role": "tool"})]},
+            {**chunk(), "choices": [choice(1, {"tool_calls": [fragment(0, "{}", "call_1", "f")]})]},
+            {**chunk(), "choices": [choice(0, {"content": "zero"}, "stop")]},
+            {**chunk(), "choices": [choice(1, {}, "tool_calls")]},
+        ]
+    )
+
+    first, second = reply.choices
+    assert (first.index, first.message.role, first.message.content) == (0, "assistant", "zero")
+    assert (first.finish_reason, first.message.tool_calls) == ("stop", None)
+    assert (second.index, second.message.role, second.message.content) == (1, "tool", None)
+    assert second.finish_reason == "tool_calls"
+    assert second.message.tool_calls is not None
+    assert [c.id for c in second.message.tool_calls] == ["call_1"]
+
+
+def test_chunks_with_no_choices_only_give_an_empty_choice_list() -> None:
+    reply = accumulate([TAIL])
+
+    assert reply.choices == []
+    assert reply.cost == "0.00054"
+
+
+# --------------------------------------------------------------------------- through a stream
+
+STREAMED = [
+    chunk({"role": "assistant", "content": ""}, system_fingerprint="fp_9"),
+    chunk(
+        {"content": "Hi"},
+        usage={"prompt_tokens": 5, "completion_tokens": 1, "total_tokens": 6},
+        cost="0.00001",
+    ),
+    chunk({"content": ""}),
+    chunk({}, finish="length"),
+    chunk({}, finish="stop"),
+    chunk(),
+]
+STREAM_BODY = (
+    b"".join(f"data: {json.dumps(c)}\n\n".encode() for c in STREAMED) + b"data: [DONE]\n\n"
+)
+PARAMS = ChatCompletionParams(model="m", messages=[ChatMessage(role="user", content="hi")])
+
+
+def serve(body: bytes) -> Callable[[httpx.Request], httpx.Response]:
+    return lambda request: httpx.Response(200, content=body)
+
+
+def check_streamed_reply(reply: ChatCompletionResponse) -> None:
+    assert (reply.id, reply.model, reply.created) == ("chatcmpl-c9d0", "openai/gpt-4o", 1767225700)
+    assert reply.system_fingerprint == "fp_9"
+    assert reply.usage is not None and reply.usage.total_tokens == 6
+    assert reply.cost == "0.00001"
+    [choice] = reply.choices
+    assert choice.finish_reason == "stop"
+    assert (choice.message.role, choice.message.content) == ("assistant", "Hi")
+
+
+def test_final_response_of_a_stream_keeps_early_usage_and_the_last_finish(
+    sync_client: Callable[..., MeshAPI],
+) -> None:
+    reply = sync_client(serve(STREAM_BODY)).chat.completions.stream(PARAMS).final_response()
+
+    check_streamed_reply(reply)
+
+
+@pytest.mark.anyio
+async def test_async_final_response_assembles_the_same_reply(
+    async_client: Callable[..., AsyncMeshAPI],
+) -> None:
+    reply = await async_client(serve(STREAM_BODY)).chat.completions.stream(PARAMS).final_response()
+
+    check_streamed_reply(reply)
+
+
+def test_final_response_of_an_empty_answer_has_empty_content(
+    sync_client: Callable[..., MeshAPI],
+) -> None:
+    body = STREAM_BODY.replace(b'"content": "Hi"', b'"content": ""')
+
+    reply = sync_client(serve(body)).chat.completions.stream(PARAMS).final_response()
+
+    assert reply.choices[0].message.content == ""

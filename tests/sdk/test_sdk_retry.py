@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Iterator
 from email.utils import formatdate
@@ -15,6 +16,7 @@ from meshapi import (
     ChatCompletionParams,
     ChatMessage,
     MeshAPI,
+    MeshAPIError,
     RateLimitError,
     RetryPolicy,
     ServerError,
@@ -264,3 +266,261 @@ async def test_async_stream_is_retried_while_opening_only(
     assert [chunk.id for chunk in chunks] == ["c1"]
     assert len(script.requests) == 2
     assert sleeps == [0.5]
+
+
+# --------------------------------------------------------------------------- more of the policy
+
+
+def test_default_policy_is_three_retries_from_half_a_second_capped_at_thirty() -> None:
+    policy = RetryPolicy()
+
+    assert repr(policy) == "RetryPolicy(max_retries=3, base_delay=0.5, max_delay=30.0, jitter=0.2)"
+
+
+def test_a_policy_is_immutable_so_clients_can_share_it() -> None:
+    policy = RetryPolicy()
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        policy.max_retries = 5  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(("random", "factor"), [(0.0, 0.8), (0.999, 1.1996), (0.25, 0.9)])
+def test_jitter_spreads_delays_over_plus_minus_twenty_percent(random: float, factor: float) -> None:
+    policy = RetryPolicy(random=lambda: random)
+
+    assert policy.backoff(2) == pytest.approx(2.0 * factor)
+
+
+def test_jitter_base_delay_and_cap_are_configurable() -> None:
+    assert RetryPolicy(jitter=0.0, random=lambda: 0.9).backoff(3) == 4.0
+    assert RetryPolicy(jitter=0.5, random=lambda: 0.0).backoff(1) == 0.5
+    assert RetryPolicy(base_delay=0.1, random=lambda: 0.5).backoff(2) == pytest.approx(0.4)
+    assert RetryPolicy(max_delay=1.5, random=lambda: 0.5).backoff(3) == 1.5
+
+
+def test_jitter_is_applied_after_the_cap() -> None:
+    assert RetryPolicy(random=lambda: 1.0).backoff(20) == pytest.approx(36.0)
+    assert RetryPolicy(random=lambda: 0.0).backoff(20) == pytest.approx(24.0)
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        ("0.5", 1.0),
+        ("0.001", 1.0),
+        ("29.2", 30.0),
+        ("1e2", 100.0),
+        ("inf", None),
+        ("-0.5", None),
+        ("", None),
+        ("Mon, 99 Foo 2026 25:61:00 GMT", None),
+    ],
+)
+def test_retry_after_seconds_are_rounded_up_and_garbage_is_ignored(
+    header: str, seconds: float | None
+) -> None:
+    assert parse_retry_after(header, lambda: NOW) == seconds
+
+
+def test_retry_after_http_date_is_rounded_up_never_down() -> None:
+    date = formatdate(NOW + 10, usegmt=True)
+
+    assert parse_retry_after(date, lambda: NOW + 0.25) == 10.0
+    assert parse_retry_after(date, lambda: NOW + 9.75) == 1.0
+    assert parse_retry_after(date, lambda: NOW + 10.5) == 0.0
+
+
+def test_retry_after_http_date_without_zone_is_read_as_utc() -> None:
+    naive = formatdate(NOW + 10, usegmt=True).replace("GMT", "-0000")
+
+    assert parse_retry_after(naive, lambda: NOW) == 10.0
+
+
+def test_retry_after_http_date_in_another_zone_is_converted() -> None:
+    two_hours_east = formatdate(NOW + 10 + 7200, usegmt=True).replace("GMT", "+0200")
+
+    assert parse_retry_after(two_hours_east, lambda: NOW) == 10.0
+
+
+def test_retry_after_zero_means_retry_at_once_not_backoff() -> None:
+    policy = RetryPolicy(random=lambda: 0.5)
+
+    assert policy.delay_after_status(2, 503, "0") == 0.0
+    assert policy.delay_after_status(2, 503, "soon") == 2.0
+    assert policy.delay_after_status(0, 429, "30") == 30.0
+    assert policy.delay_after_status(0, 429, "31") == 30.0
+    assert RetryPolicy(max_delay=5.0).delay_after_status(0, 429, "10") == 5.0
+
+
+def test_retry_after_date_uses_the_policy_clock() -> None:
+    policy = RetryPolicy(clock=lambda: NOW)
+
+    assert policy.delay_after_status(0, 503, formatdate(NOW + 4, usegmt=True)) == 4.0
+
+
+def test_transport_errors_use_backoff_and_respect_max_retries() -> None:
+    policy = RetryPolicy(max_retries=2, random=lambda: 0.5)
+    refused = httpx.ConnectError("refused")
+
+    assert [policy.delay_after_error(n, refused) for n in range(3)] == [0.5, 1.0, None]
+
+
+# --------------------------------------------------------------------------- more through a client
+
+
+@pytest.mark.parametrize("code", [429, 502, 503, 504])
+def test_each_retryable_status_is_retried(
+    sync_client: Callable[..., MeshAPI], sleeps: list[float], code: int
+) -> None:
+    script = Script(status(code), httpx.Response(200, json=COMPLETION))
+
+    reply = sync_client(script).chat.completions.create(PARAMS)
+
+    assert reply.id == "c1"
+    assert len(script.requests) == 2
+    assert sleeps == [0.5]
+
+
+@pytest.mark.parametrize("code", [400, 401, 403, 404, 408, 409, 422, 428, 430, 500, 501, 505])
+def test_other_error_statuses_are_not_retried(
+    sync_client: Callable[..., MeshAPI], sleeps: list[float], code: int
+) -> None:
+    script = Script(status(code, **{"Retry-After": "1"}))
+
+    with pytest.raises(MeshAPIError) as caught:
+        sync_client(script).chat.completions.create(PARAMS)
+
+    assert caught.value.status == code
+    assert len(script.requests) == 1
+    assert sleeps == []
+
+
+@pytest.mark.parametrize("max_retries", [0, 1, 2, 5])
+def test_max_retries_is_honoured_exactly(
+    sync_client: Callable[..., MeshAPI], sleeps: list[float], max_retries: int
+) -> None:
+    script = Script(status(502))
+
+    with pytest.raises(ServerError):
+        sync_client(script, max_retries=max_retries).chat.completions.create(PARAMS)
+
+    assert len(script.requests) == max_retries + 1
+    assert sleeps == [0.5 * 2**n for n in range(max_retries)]
+
+
+def test_max_retries_counts_transport_errors_too(
+    sync_client: Callable[..., MeshAPI], sleeps: list[float]
+) -> None:
+    script = Script(httpx.ReadError("reset"))
+
+    with pytest.raises(APIConnectionError):
+        sync_client(script, max_retries=2).chat.completions.create(PARAMS)
+
+    assert len(script.requests) == 3
+    assert sleeps == [0.5, 1.0]
+
+
+def test_an_exhausted_backoff_sequence_is_capped(
+    sync_client: Callable[..., MeshAPI], sleeps: list[float]
+) -> None:
+    script = Script(status(503))
+
+    with pytest.raises(ServerError):
+        sync_client(script, max_retries=8).chat.completions.create(PARAMS)
+
+    assert sleeps == [0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0]
+
+
+@pytest.mark.parametrize(
+    ("header", "slept"),
+    [("4", 4.0), ("1.2", 2.0), ("0", 0.0), ("later", 0.5), ("600", 30.0), ("-3", 0.5)],
+)
+def test_retry_after_header_sets_the_wait(
+    sync_client: Callable[..., MeshAPI], sleeps: list[float], header: str, slept: float
+) -> None:
+    script = Script(status(429, **{"Retry-After": header}), httpx.Response(200, json=COMPLETION))
+
+    sync_client(script).chat.completions.create(PARAMS)
+
+    assert sleeps == [slept]
+
+
+def test_retry_after_date_between_seconds_waits_the_full_remainder(
+    sync_client: Callable[..., MeshAPI], sleeps: list[float]
+) -> None:
+    policy = RetryPolicy(random=lambda: 0.5, clock=lambda: NOW + 0.4)
+    script = Script(
+        status(503, **{"Retry-After": formatdate(NOW + 5, usegmt=True)}),
+        status(503, **{"Retry-After": formatdate(NOW - 60, usegmt=True)}),
+        httpx.Response(200, json=COMPLETION),
+    )
+
+    sync_client(script, retry_policy=policy).chat.completions.create(PARAMS)
+
+    assert sleeps == [5.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        httpx.ConnectError("refused"),
+        httpx.ConnectTimeout("slow connect"),
+        httpx.ReadTimeout("slow read"),
+        httpx.WriteTimeout("slow write"),
+        httpx.PoolTimeout("no connection free"),
+        httpx.ReadError("reset"),
+        httpx.WriteError("broken pipe"),
+        httpx.RemoteProtocolError("server disconnected without sending a response"),
+    ],
+    ids=lambda failure: type(failure).__name__,
+)
+def test_connection_level_failures_are_retried(
+    sync_client: Callable[..., MeshAPI], sleeps: list[float], failure: Exception
+) -> None:
+    script = Script(failure, httpx.Response(200, json=COMPLETION))
+
+    reply = sync_client(script).chat.completions.create(PARAMS)
+
+    assert reply.id == "c1"
+    assert len(script.requests) == 2
+    assert sleeps == [0.5]
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        httpx.LocalProtocolError("we sent something malformed"),
+        httpx.UnsupportedProtocol("ftp://"),
+        httpx.ProxyError("proxy refused"),
+    ],
+    ids=lambda failure: type(failure).__name__,
+)
+def test_failures_a_retry_cannot_fix_are_raised_at_once(
+    sync_client: Callable[..., MeshAPI], sleeps: list[float], failure: Exception
+) -> None:
+    script = Script(failure, httpx.Response(200, json=COMPLETION))
+
+    with pytest.raises(APIConnectionError) as caught:
+        sync_client(script).chat.completions.create(PARAMS)
+
+    assert caught.value.error_code == "connection_error"
+    assert isinstance(caught.value.__cause__, type(failure))
+    assert len(script.requests) == 1
+    assert sleeps == []
+
+
+@pytest.mark.anyio
+async def test_async_client_honours_max_retries_and_skips_non_retryable(
+    async_client: Callable[..., AsyncMeshAPI], sleeps: list[float]
+) -> None:
+    retried = Script(httpx.RemoteProtocolError("dropped"), status(504))
+    not_retried = Script(status(500))
+
+    with pytest.raises(ServerError):
+        await async_client(retried, max_retries=2).chat.completions.create(PARAMS)
+    with pytest.raises(ServerError):
+        await async_client(not_retried).chat.completions.create(PARAMS)
+
+    assert len(retried.requests) == 3
+    assert len(not_retried.requests) == 1
+    assert sleeps == [0.5, 1.0]

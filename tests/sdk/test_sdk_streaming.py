@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -313,7 +314,13 @@ def test_a_frame_that_is_not_a_chunk_is_a_parse_error(sync_client: Callable[...,
 
 
 class DroppingServer:
-    """Serves one connection on 127.0.0.1 with raw bytes, then drops it mid-response."""
+    """Serves one connection on 127.0.0.1 with raw bytes, then drops it mid-response.
+
+    The drop must be a clean FIN, never a reset: the whole request (body included) is read before
+    replying, and the socket is closed only after the client has closed its side. Closing with
+    unread request bytes would send RST, and a reset can overtake the reply's last bytes, so the
+    client would see a connection error before any chunk (a race that made this test flaky).
+    """
 
     def __init__(self, reply: bytes) -> None:
         self.reply = reply
@@ -328,15 +335,35 @@ class DroppingServer:
         except OSError:
             return
         with conn:
-            request = b""
-            while b"\r\n\r\n" not in request:
-                request += conn.recv(65536)
+            conn.settimeout(10)
+            _read_whole_request(conn)
             conn.sendall(self.reply)
-            conn.shutdown(socket.SHUT_RDWR)
+            conn.shutdown(socket.SHUT_WR)
+            while conn.recv(65536):  # wait for the client to hang up first
+                pass
 
     def close(self) -> None:
         self.listener.close()
         self.thread.join(timeout=5)
+
+
+def _read_whole_request(conn: socket.socket) -> bytes:
+    """Read the request head and its Content-Length body, so nothing is left unread."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        more = conn.recv(65536)
+        if not more:
+            return data
+        data += more
+    head, _, body = data.partition(b"\r\n\r\n")
+    match = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+    length = int(match.group(1)) if match else 0
+    while len(body) < length:
+        more = conn.recv(65536)
+        if not more:
+            break
+        body += more
+    return head + b"\r\n\r\n" + body
 
 
 HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
