@@ -249,6 +249,7 @@ def test_listing_shows_only_what_was_scripted(server: MockServer, http: httpx.Cl
         "id": rule.id,
         "name": "paris",
         "source": "python",
+        "endpoint": "chat",
         "match": {"last_user": {"contains": "capital"}},
         "reply": {"text": "Paris."},
         "times": 2,
