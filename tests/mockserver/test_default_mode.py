@@ -344,6 +344,7 @@ def test_only_the_trailing_tool_results_are_answered(http: httpx.Client) -> None
         (tool_result("call_a", ""), "get_weather finished"),
         (tool_result("call_a", "fine", name="weather_v2"), "weather_v2 returned fine"),
         (tool_result("call_zzz", "fine"), "the tool returned fine"),
+        (tool_result("call_zzz", ""), "the tool finished"),
         (
             tool_result(
                 "call_a", [{"type": "text", "text": "18C"}, {"type": "text", "text": "dry"}]

@@ -80,7 +80,8 @@ def _answer_tool_results(ctx: ChatContext) -> str:
         content = " ".join(message.text().split())
         if len(content) > 200:
             content = content[:199] + "…"
-        parts.append(f"{name or 'the tool'} returned {content}" if content else f"{name} finished")
+        name = name or "the tool"
+        parts.append(f"{name} returned {content}" if content else f"{name} finished")
     return "Based on the tool results: " + "; ".join(parts) + "."
 
 
