@@ -158,3 +158,60 @@ def test_a_scripted_models_failure_reaches_the_official_client(
     )
 
     assert seen == [404, "model_not_found", "gone"]
+
+
+def test_embeddings_moderations_web_search_and_router(official: Path, server: MockServer) -> None:
+    server.moderations.when(input="picnic").flag("harassment")
+    server.web_search.when(query="pinned").answer("Scripted answer.")
+    server.router.when(last_user="pinned").select("openai/gpt-4o")
+
+    seen = drive(
+        official,
+        server,
+        """
+        from meshapi import (
+            ChatMessage, EmbeddingsParams, ModerationParams, RouterSelectParams,
+            WebSearchParams,
+        )
+        vectors = client.embeddings.create(EmbeddingsParams(
+            model="openai/text-embedding-3-small", input=["a cat", "a cat sat", "stock prices"]
+        ))
+        base64_vectors = client.embeddings.create(EmbeddingsParams(
+            input="a cat", dimensions=4, encoding_format="base64"
+        ))
+        moderation = client.moderations.create(ModerationParams(input=["A picnic."]))
+        benign = client.moderations.create(ModerationParams(input=["Hello", "I will murder you"]))
+        search = client.web.search(WebSearchParams(query="pinned", include_answer=True))
+        default_search = client.web.search(WebSearchParams(query="fake servers", max_results=2))
+        route = client.router.select(RouterSelectParams(
+            messages=[ChatMessage(role="user", content="pinned")]
+        ))
+        emit({
+            "vectors": [item.embedding for item in vectors.data],
+            "base64": base64_vectors.data[0].embedding,
+            "flagged": [r.flagged for r in moderation.results + benign.results],
+            "harassment": moderation.results[0].categories.get("harassment"),
+            "answer": search.answer,
+            "default_results": len(default_search.results),
+            "route": route.model,
+            "fallback": route.auto_router.fallback_used,
+        })
+        """,
+    )
+
+    cat, cat_sat, stocks = seen["vectors"]
+    similarity = lambda a, b: sum(x * y for x, y in zip(a, b, strict=True))  # noqa: E731
+    assert similarity(cat, cat_sat) > similarity(cat, stocks)
+    assert isinstance(seen["base64"], str) and len(seen["base64"]) == 24  # 4 float32s
+    assert seen["flagged"] == [True, False, True] and seen["harassment"] is True
+    assert seen["answer"] == "Scripted answer." and seen["default_results"] == 2
+    assert seen["route"] == "openai/gpt-4o" and seen["fallback"] is False
+    assert [e.endpoint for e in server.requests] == [
+        "embeddings",
+        "embeddings",
+        "moderations",
+        "moderations",
+        "web_search",
+        "web_search",
+        "router",
+    ]
