@@ -45,7 +45,7 @@ def redact(name: str, value: str) -> str:
 
 @dataclass(eq=False)
 class JournalEntry:
-    """One request. `body` is the parsed JSON (or the raw text when it did not parse)."""
+    """One request. `body` is the parsed JSON (None when there was none or it did not parse)."""
 
     seq: int
     method: str

@@ -76,6 +76,11 @@ def test_an_unused_once_only_rule_fails_the_test(pytester: pytest.Pytester) -> N
             "*user: 'What time is it?'*",
         ]
     )
+    # The report is the whole failure: no traceback through the plugin's hook above it.
+    result.stdout.fnmatch_lines(
+        ["*_ test_forgets_a_rule _*", "meshapi-mock: 1 scripted rule(s) were never used:"],
+        consecutive=True,
+    )
 
 
 def test_the_unused_rule_check_can_be_switched_off(pytester: pytest.Pytester) -> None:
@@ -387,3 +392,95 @@ def test_subprocess_app_reaches_the_fake_through_env(pytester: pytest.Pytester) 
         """
     )
     run(pytester).assert_outcomes(passed=1)
+
+
+STRICT_THEN_SESSION = """
+    import httpx, pytest
+
+    def ask(server):
+        return httpx.post(server.url + "/v1/chat/completions",
+                          headers={{"Authorization": "Bearer rsk_x"}},
+                          json={{"messages": [{{"role": "user", "content": "anything"}}]}})
+
+    @pytest.mark.meshapi(strict={marked})
+    def test_marked(meshapi_mock):
+        assert meshapi_mock.strict is {marked}
+
+    def test_session_server_afterwards(meshapi_server):
+        assert meshapi_server.strict is {session}
+        assert ask(meshapi_server).status_code == {status}
+"""
+
+
+@pytest.mark.parametrize(
+    ("marked", "session", "args"),
+    [(True, False, ()), (False, True, ("--meshapi-strict",))],
+)
+def test_a_marker_does_not_leak_strictness_into_later_tests(
+    pytester: pytest.Pytester, marked: bool, session: bool, args: tuple[str, ...]
+) -> None:
+    pytester.makepyfile(
+        STRICT_THEN_SESSION.format(marked=marked, session=session, status=404 if session else 200)
+    )
+    run(pytester, *args).assert_outcomes(passed=2)
+
+
+def test_meshapi_env_hides_a_real_token(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MESHAPI_TOKEN", "rsk_real_production_token")
+    pytester.makepyfile(
+        """
+        import os
+
+        def test_env(meshapi_mock, meshapi_env):
+            assert "MESHAPI_TOKEN" not in os.environ
+            assert os.environ["MESHAPI_API_KEY"] == meshapi_env["MESHAPI_API_KEY"]
+            assert os.environ["MESHAPI_BASE_URL"] == meshapi_mock.url
+
+        def test_restored_after_the_test():
+            assert os.environ["MESHAPI_TOKEN"] == "rsk_real_production_token"
+            assert "MESHAPI_BASE_URL" not in os.environ
+        """
+    )
+    monkeypatch.delenv("MESHAPI_BASE_URL", raising=False)
+    run(pytester).assert_outcomes(passed=2)
+
+
+def test_the_async_client_works_across_event_loops_and_is_closed(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        """
+        import asyncio
+        import httpx, pytest
+        from meshapi import ChatCompletionParams, ChatMessage
+
+        PARAMS = ChatCompletionParams(model="openai/gpt-4o-mini",
+                                      messages=[ChatMessage(role="user", content="hi")])
+        MADE = []
+
+        class RecordingClient(httpx.AsyncClient):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                MADE.append(self)
+
+        @pytest.fixture(autouse=True)
+        def record_clients(monkeypatch):
+            monkeypatch.setattr(httpx, "AsyncClient", RecordingClient)
+
+        def test_two_event_loops(meshapi_mock, async_meshapi_client):
+            # A sync test driving its own loops: no connection may outlive the first one.
+            meshapi_mock.chat.reply("one")
+            meshapi_mock.chat.reply("two")
+            first = asyncio.run(async_meshapi_client.chat.completions.create(PARAMS))
+            second = asyncio.run(async_meshapi_client.chat.completions.create(PARAMS))
+            assert [first.choices[0].message.content, second.choices[0].message.content] == [
+                "one", "two"]
+            assert len(MADE) == 1 and not MADE[0].is_closed
+
+        def test_the_client_was_closed_at_teardown():
+            assert len(MADE) == 1 and MADE[0].is_closed
+        """
+    )
+    run(pytester).assert_outcomes(passed=2)
