@@ -230,7 +230,9 @@ def test_entries_that_are_not_chat_streams(server: MockServer, http: httpx.Clien
         assert entry.stream is False and entry.stream_completed is None
         assert entry.body is None
         assert entry.is_complete
-    assert (models.status, models.matched, models.error_code) == (200, None, None)
+    # the catalogue runs through the pipeline too: no rule, so its default answer
+    assert (models.status, models.matched, models.error_code) == (200, "default", None)
+    assert (models.endpoint, models.operation) == ("models", "list")
     assert anonymous.body is None  # the body of a refused request is never read
     assert empty.status == 422 and empty.error_code == "validation_error"
     wire = http.get("/_mock/requests").json()
@@ -260,6 +262,8 @@ def test_wire_form_of_an_entry(server: MockServer, http: httpx.Client) -> None:
         "request_id": entry.request_id,
         "method": "POST",
         "path": "/v1/chat/completions",
+        "endpoint": "chat",
+        "operation": "create",
         "query": "",
         "headers": entry.headers,
         "body": {
