@@ -200,7 +200,10 @@ def test_embeddings_moderations_web_search_and_router(official: Path, server: Mo
     )
 
     cat, cat_sat, stocks = seen["vectors"]
-    similarity = lambda a, b: sum(x * y for x, y in zip(a, b, strict=True))  # noqa: E731
+
+    def similarity(a: list[float], b: list[float]) -> float:
+        return sum(x * y for x, y in zip(a, b, strict=True))
+
     assert similarity(cat, cat_sat) > similarity(cat, stocks)
     assert isinstance(seen["base64"], str) and len(seen["base64"]) == 24  # 4 float32s
     assert seen["flagged"] == [True, False, True] and seen["harassment"] is True
