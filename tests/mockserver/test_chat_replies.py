@@ -307,3 +307,38 @@ def test_scripted_replies_ignore_max_tokens(server: MockServer, http: httpx.Clie
     body = chat(http, max_tokens=1).json()
     assert body["choices"][0]["message"]["content"] == "Paris is the capital of France."
     assert body["choices"][0]["finish_reason"] == "stop"
+
+
+@pytest.mark.parametrize(
+    ("cost", "message"),
+    [
+        ("abc", "is not a decimal number"),
+        (True, "decimal number such as"),
+        ([1], "decimal number such as"),
+        ("-1", "non-negative"),
+        ("NaN", "non-negative"),
+    ],
+)
+def test_a_cost_that_is_not_a_decimal_is_refused_when_scripted(
+    server: MockServer, cost: object, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        server.chat.reply("x", cost=cost)  # type: ignore[arg-type]
+    assert server.rules == []
+
+
+def test_tool_call_arguments_keep_non_ascii_text_unescaped(
+    server: MockServer, http: httpx.Client
+) -> None:
+    server.chat.tool_call("get_weather", {"city": "Zürich", "note": "☀"})
+    body = http.post(
+        "/v1/chat/completions",
+        json={"messages": [{"role": "user", "content": "weather?"}]},
+    ).json()
+    arguments = body["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"]
+    assert arguments == '{"city": "Zürich", "note": "☀"}'
+
+
+def test_a_zero_cost_can_be_scripted(server: MockServer) -> None:
+    rule = server.chat.reply("free", cost="0")
+    assert rule.reply.cost == "0"  # type: ignore[union-attr]
