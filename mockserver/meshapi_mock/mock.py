@@ -16,7 +16,11 @@ from .state import MockState
 
 if TYPE_CHECKING:
     from .endpoints.chat.script import ChatScript
+    from .endpoints.embeddings.script import EmbeddingsScript
     from .endpoints.models import ModelsScript
+    from .endpoints.moderations import ModerationsScript
+    from .endpoints.router import RouterScript
+    from .endpoints.web_search import WebSearchScript
 
 
 class Mock(RequestAssertions):
@@ -28,7 +32,11 @@ class Mock(RequestAssertions):
 
     if TYPE_CHECKING:  # the faces `__getattr__` serves, spelled out for editors and mypy
         chat: ChatScript
+        embeddings: EmbeddingsScript
         models: ModelsScript
+        moderations: ModerationsScript
+        web_search: WebSearchScript
+        router: RouterScript
 
     def __init__(self, state: MockState) -> None:
         self.state = state

@@ -12,13 +12,17 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import Discriminator, Field, Tag, TypeAdapter, create_model
 
-from .endpoints import chat, models
+from .endpoints import chat, embeddings, models, moderations, router, web_search
 from .endpoints.base import Endpoint
 from .scripting.spec import RuleSpec, ScenarioFileBase
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     chat.ENDPOINT,
     models.ENDPOINT,
+    embeddings.ENDPOINT,
+    moderations.ENDPOINT,
+    web_search.ENDPOINT,
+    router.ENDPOINT,
 )
 
 BY_NAME: dict[str, Endpoint] = {endpoint.name: endpoint for endpoint in ENDPOINTS}
