@@ -178,6 +178,10 @@ def test_a_text_embeds_the_same_alone_in_a_batch_and_under_any_model(
     assert len(large) == 3072
 
 
+LONG_TEXT = " ".join(f"w{i}" for i in range(2050))
+LONG_URL = "https://img.example/" + "a/" * 1100 + "tail.png"
+
+
 def image(url: str) -> dict[str, Any]:
     return {"type": "image_url", "image_url": {"url": url}}
 
@@ -196,6 +200,11 @@ def video(url: str) -> dict[str, Any]:
         ({"input": [0, 4, 1], "dimensions": 1}, ["860f3b4a4166c3fa"]),
         ({"input": [image("https://img.example/cat.png")], "dimensions": 32}, ["09bb159d93a6df2e"]),
         ({"input": [video("https://v.example/clip.mp4")], "dimensions": 2}, ["cc1ff200c47ffcdc"]),
+        # the caps: features from the first 2048 words, trigrams from a word's first 64
+        # characters, words from a URL's first 2048 characters
+        ({"input": LONG_TEXT, "dimensions": 16}, ["e440ece92e30c9e7"]),
+        ({"input": "x" * 70, "dimensions": 16}, ["67877dff701cd60b"]),
+        ({"input": [image(LONG_URL)], "dimensions": 16}, ["9cb492365c0d5e2d"]),
     ],
 )
 def test_vectors_never_change(http: httpx.Client, body: dict[str, Any], digests: list[str]) -> None:

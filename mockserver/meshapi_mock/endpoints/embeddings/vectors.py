@@ -65,7 +65,6 @@ MAX_DIMENSIONS = 16_384
 _DENSE_SHARE = 0.2
 """Weight of the per-input dense component; the hashed features carry the rest."""
 _FEATURE_SHARE = math.sqrt(1 - _DENSE_SHARE**2)
-_SLOT_SHARE = 1 / math.sqrt(3)
 _THREE_WORDS = struct.Struct("<3I")
 _MAX_WORDS = 2048
 """Features come from the first 2048 words (the whole input still picks the dense part)."""
@@ -218,12 +217,11 @@ def _vector(features: list[tuple[str, float]], key: bytes, dimensions: int) -> V
         weights[feature] = weights.get(feature, 0.0) + weight
     sparse: dict[int, float] = {}
     for feature, weight in weights.items():
-        # Spreading a feature over a few dimensions keeps one hash collision from
-        # cancelling it out (the "hashing trick" with several slots).
-        share = weight * _SLOT_SHARE
+        # Three slots a feature: one hash collision cannot cancel it out (the "hashing
+        # trick" with several slots); the normalisation below makes their scale moot.
         for h in _feature_slots(feature):
             index = (h >> 1) % dimensions
-            sparse[index] = sparse.get(index, 0.0) + (share if h & 1 else -share)
+            sparse[index] = sparse.get(index, 0.0) + (weight if h & 1 else -weight)
     sparse_norm = math.hypot(*sparse.values())
     if sparse_norm == 0.0:  # the features cancelled out: a fixed direction
         return Vector(array.array("f", [1.0] + [0.0] * (dimensions - 1)))
