@@ -219,8 +219,9 @@ def test_a_stored_vector_reads_back(http: httpx.Client) -> None:
     assert vectors(embed(http, "hello world", dimensions=4)) == [
         [0.25162994861602783, -0.8006407618522644, -0.13725270330905914, -0.5261353850364685]
     ]
-    # one dimension, with features that cancel out: still a unit vector
+    # tiny sizes where the features cancel out: still a unit vector
     assert vectors(embed(http, [0, 4, 1], dimensions=1)) == [[1.0]]
+    assert vectors(embed(http, [0, 3, 9], dimensions=2)) == [[1.0, 0.0]]
 
 
 @PROPERTY
