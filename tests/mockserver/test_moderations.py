@@ -279,6 +279,7 @@ def test_allow_clears_every_flag_and_lowers_the_scores(
     check_result_shape(res)
     assert res["flagged"] is False
     assert all(score < 0.4 for score in res["category_scores"].values())
+    assert result(http, "I will murder you and stab you")["flagged"] is True  # used once
     server.moderations.reply(flagged=False, categories={"hate": False})
     res = result(http, "I will murder you and stab you")
     check_result_shape(res)

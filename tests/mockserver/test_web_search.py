@@ -269,6 +269,8 @@ def test_scripted_results_fill_what_they_omit(server: MockServer, http: httpx.Cl
     assert second["title"] == "Second"
     assert "meaning life" in second["content"] and second["score"] > 0
     host(second["url"])
+    again = search(http, "meaning of life", max_results=1)  # the rule was used once
+    assert again["provider"] == "native" and len(again["results"]) == 1
 
 
 def test_scripted_results_fill_urls_within_the_domain_filters(
@@ -289,6 +291,7 @@ def test_no_results_and_answer_verbs(server: MockServer, http: httpx.Client) -> 
     assert search(http, "into the void")["results"] == []
     body = search(http, "capital of France")
     assert body["answer"] == "Paris." and len(body["results"]) == 5
+    assert len(search(http, "into the void")["results"]) == 5  # each rule was used once
 
 
 def test_when_query_text_criteria(server: MockServer, http: httpx.Client) -> None:
