@@ -311,10 +311,6 @@ class ModerationContext(CallContext):
     def model(self) -> str | None:
         return self.request.model
 
-    @property
-    def stream(self) -> bool:
-        return False  # never streamed, whatever extra fields a client sends
-
     @cached_property
     def inputs(self) -> list[Input]:
         given = self.request.input

@@ -62,10 +62,6 @@ class RouterSelectRequest(_Wire):
 class RouterContext(CallContext):
     request: RouterSelectRequest
 
-    @property
-    def stream(self) -> bool:
-        return False  # never streamed, whatever extra fields a client sends
-
     @cached_property
     def last_user(self) -> str | None:
         for message in reversed(self.request.messages):

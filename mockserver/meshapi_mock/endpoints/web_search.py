@@ -59,10 +59,6 @@ class WebSearchContext(CallContext):
     def model(self) -> str | None:
         return self.request.model
 
-    @property
-    def stream(self) -> bool:
-        return False  # never streamed, whatever extra fields a client sends
-
     def summary(self) -> str:
         return f"query={clip(self.request.query)!r}, model={self.model!r}"
 

@@ -36,7 +36,9 @@ class CallContext:
 
     @property
     def stream(self) -> bool:
-        return getattr(self.request, "stream", False) is True
+        """False: an endpoint that streams says so in its own context, so an extra
+        `"stream": true` a client sends elsewhere never marks the journal entry a stream."""
+        return False
 
     def summary(self) -> str:
         """One line naming the request, for near-miss reports."""

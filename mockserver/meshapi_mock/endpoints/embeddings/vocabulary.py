@@ -65,10 +65,6 @@ class EmbeddingsContext(CallContext):
     request: EmbeddingsRequest
 
     @property
-    def stream(self) -> bool:
-        return False  # embeddings never stream, whatever extra field a client sends
-
-    @property
     def model(self) -> str:
         """The model that answers: the one asked for, else the default embedding model."""
         return self.request.model or vectors.DEFAULT_MODEL
