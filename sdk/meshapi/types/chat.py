@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, TypeAlias
 
-from pydantic import BeforeValidator, Field, GetCoreSchemaHandler
+from pydantic import BeforeValidator, Field, GetCoreSchemaHandler, model_validator
 from pydantic_core import core_schema
 
 from meshapi.types._base import RequestModel, ResponseModel
@@ -121,6 +121,20 @@ class ChatMessage(RequestModel):
     tool_call_id: str | None = None
     tool_calls: list[ToolCall] | None = None
     reasoning_details: list[dict[str, Any]] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_reply(cls, value: Any) -> Any:
+        """A reply's message goes straight into the next request, as in a tool round trip.
+
+        Only fields a request message can carry are taken from it; reply-only fields (such
+        as ``audio`` or a provider's extras) stay behind. Plain dicts stay strict.
+        """
+        if isinstance(value, ChatCompletionMessage):
+            fields = cls.model_fields
+            data = value.model_dump(exclude_none=True)
+            return {key: item for key, item in data.items() if key in fields}
+        return value
 
 
 class ChatImageOptions(RequestModel):
