@@ -1,11 +1,20 @@
-"""`meshapi-mock serve` and `meshapi-mock validate`."""
+"""`meshapi-mock serve | validate | scenarios | schema`: the fake from a shell.
+
+Every mistake on the command line is a usage error that names the flag (exit 2), never
+a traceback: argument types check ranges, and an unknown flag is reported by the
+sub-command it was given to, with the closest flag it might have meant. Abbreviated
+flags are not guessed: `--fixture` is a mistake to point out, not `--fixtures`.
+"""
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
+import logging
 import signal
 import sys
+import textwrap
 from collections.abc import Sequence
 from types import FrameType
 
@@ -13,29 +22,78 @@ import uvicorn
 
 from ._version import __version__
 from .app import create_app
+from .cli_args import (
+    at_least,
+    env_port,
+    host_name,
+    plural,
+    port_number,
+    positive_int,
+    positive_seconds,
+)
 from .config import ServerConfig
 from .runner import bind_socket, uvicorn_config
-from .scripting.scenarios import ScenarioError, json_schema, load_all
+from .scripting.scenarios import ScenarioError, json_schema, load_files
 from .state import MockState
 
+DEFAULTS = ServerConfig()
 
-def _parser() -> argparse.ArgumentParser:
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Keep the epilog's line breaks; each help text names its own default."""
+
+
+def _bundled_names_epilog() -> str:
+    from meshapi_fixtures import names
+
+    listing = textwrap.fill(
+        ", ".join(names()),
+        width=78,
+        initial_indent="  ",
+        subsequent_indent="  ",
+        break_on_hyphens=False,
+    )
+    return (
+        f"bundled scenario names for --fixtures:\n{listing}\n"
+        "`meshapi-mock scenarios` says what each holds."
+    )
+
+
+def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     parser = argparse.ArgumentParser(
-        prog="meshapi-mock", description="A scripted fake MeshAPI server."
+        prog="meshapi-mock",
+        description="A scripted fake MeshAPI server.",
+        formatter_class=_HelpFormatter,
+        allow_abbrev=False,
     )
     parser.add_argument("--version", action="version", version=f"meshapi-mock {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = commands.add_parser("serve", help="run the fake until interrupted")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000, help="0 picks a free port")
+    serve = commands.add_parser(
+        "serve",
+        help="run the fake until interrupted",
+        description="Run the fake MeshAPI server until Ctrl+C or SIGTERM.",
+        epilog=_bundled_names_epilog(),
+        formatter_class=_HelpFormatter,
+        allow_abbrev=False,
+    )
+    serve.add_argument(
+        "--host", type=host_name, default="127.0.0.1", help="address to bind (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--port",
+        type=port_number,
+        default=env_port(8000),
+        help="TCP port, 0 picks a free one (default: %(default)s, or $MESHAPI_MOCK_PORT)",
+    )
     serve.add_argument(
         "--fixtures",
         nargs="+",
         action="extend",
         default=[],
         metavar="PATH",
-        help="scenario files, folders or bundled scenario names (e.g. 'default')",
+        help="scenario files, folders or bundled scenario names (below), loaded at start and "
+        "on every reset (default: none)",
     )
     serve.add_argument(
         "--token",
@@ -43,39 +101,161 @@ def _parser() -> argparse.ArgumentParser:
         action="extend",
         default=[],
         metavar="KEY",
-        help="accept only these bearer keys (default: any rsk_ key)",
+        help="accept only these bearer keys (default: any rsk_ key); also guards /_mock/*",
+    )
+    serve.add_argument(
+        "--admin-token",
+        metavar="KEY",
+        default=None,
+        help="bearer key that /_mock/* requires (default: open unless --token is given)",
+    )
+    serve.add_argument(
+        "--allow-host",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="NAME",
+        help="Host header names accepted besides the bound address and loopback names; "
+        "'*' accepts any (default: none)",
     )
     serve.add_argument("--strict", action="store_true", help="unmatched requests get an error")
-    serve.add_argument("--seed", type=int, default=0, help="seed for ids in replies")
     serve.add_argument(
-        "--journal-limit", type=int, default=1000, help="requests kept in the journal"
+        "--seed",
+        type=int,
+        default=DEFAULTS.seed,
+        help="seed for ids in replies (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--journal-limit",
+        type=positive_int,
+        default=DEFAULTS.journal_limit,
+        metavar="N",
+        help="requests kept in the journal (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--journal-bytes",
+        type=at_least(0),
+        default=DEFAULTS.journal_max_bytes,
+        metavar="BYTES",
+        help="request-body bytes the journal keeps in all (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--journal-body-bytes",
+        type=at_least(0),
+        default=DEFAULTS.journal_body_bytes,
+        metavar="BYTES",
+        help="bytes of one request body the journal keeps; longer ones are kept truncated "
+        "(default: %(default)s)",
+    )
+    serve.add_argument(
+        "--request-timeout",
+        type=positive_seconds,
+        default=DEFAULTS.request_timeout,
+        metavar="SECONDS",
+        help="time a client has to send a whole request before a 408 (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--regex-timeout",
+        type=positive_seconds,
+        default=DEFAULTS.regex_timeout,
+        metavar="SECONDS",
+        help="time one rule's regex may take on one request (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--log-requests", action="store_true", help="log one line per request to stderr"
     )
 
-    validate = commands.add_parser("validate", help="check scenario files; non-zero exit on errors")
+    validate = commands.add_parser(
+        "validate",
+        help="check scenario files; non-zero exit on errors",
+        description="Check scenario files, folders or bundled names without serving them.",
+        formatter_class=_HelpFormatter,
+        allow_abbrev=False,
+    )
     validate.add_argument("paths", nargs="+", metavar="PATH")
 
-    commands.add_parser("schema", help="print the JSON Schema of scenario files")
-    return parser
+    scenarios = commands.add_parser(
+        "scenarios",
+        help="list the bundled scenarios",
+        description="List the bundled scenario names that --fixtures and the plugin accept.",
+        formatter_class=_HelpFormatter,
+        allow_abbrev=False,
+    )
+    scenarios.add_argument("--json", action="store_true", help="print them as JSON")
+
+    commands.add_parser(
+        "schema",
+        help="print the JSON Schema of scenario files",
+        description="Print the JSON Schema of scenario files, for editors.",
+        formatter_class=_HelpFormatter,
+    )
+    return parser, dict(commands.choices)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse, reporting unknown flags on the sub-command's own usage with a suggestion."""
+    parser, subparsers = _parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        sub = subparsers[args.command]
+        flags = [flag for action in sub._actions for flag in action.option_strings]
+        message = "unrecognized arguments: " + " ".join(unknown)
+        first = unknown[0].split("=", 1)[0]
+        close = difflib.get_close_matches(first, flags, n=1) if first.startswith("-") else []
+        if close:
+            message += f" (did you mean {close[0]}?)"
+        sub.error(message)
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = parse_args(argv)
     if args.command == "validate":
         return _validate(args.paths)
+    if args.command == "scenarios":
+        return _scenarios(as_json=args.json)
     if args.command == "schema":
         print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
         return 0
     return _serve(args)
 
 
+class _CliLogHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The CLI's own stderr handler on the `meshapi_mock` logger, installed once per run."""
+
+
+def _log_to_stderr(level: int) -> None:
+    logger = logging.getLogger("meshapi_mock")
+    for handler in [h for h in logger.handlers if isinstance(h, _CliLogHandler)]:
+        logger.removeHandler(handler)
+    handler = _CliLogHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(level)
+
+
 def _validate(paths: list[str]) -> int:
+    _log_to_stderr(logging.WARNING)
     try:
-        loaded = load_all(paths)
+        loaded = load_files(paths)
     except ScenarioError as exc:
         _print_problems(exc)
         return 1
-    files = sorted({path for path, _ in loaded})
-    print(f"ok: {len(loaded)} rules in {len(files)} files")
+    rules = sum(len(specs) for _, specs in loaded)
+    print(f"ok: {plural(rules, 'rule')} in {plural(len(loaded), 'file')}")
+    return 0
+
+
+def _scenarios(as_json: bool) -> int:
+    from .scenario_catalog import bundled_scenarios
+
+    listing = bundled_scenarios()
+    if as_json:
+        print(json.dumps([entry.to_json() for entry in listing], indent=2, ensure_ascii=False))
+        return 0
+    width = max(len(entry.name) for entry in listing)
+    for entry in listing:
+        print(f"{entry.name:<{width}}  {plural(entry.rules, 'rule'):>8}  {entry.summary}")
     return 0
 
 
@@ -84,14 +264,26 @@ def _print_problems(exc: ScenarioError) -> None:
         print(f"error: {problem}", file=sys.stderr)
 
 
-def _serve(args: argparse.Namespace) -> int:
-    config = ServerConfig(
+def _config(args: argparse.Namespace) -> ServerConfig:
+    return ServerConfig(
         tokens=tuple(args.token),
+        admin_token=args.admin_token,
+        allowed_hosts=tuple(args.allow_host),
         strict=args.strict,
         seed=args.seed,
         journal_limit=args.journal_limit,
+        journal_max_bytes=args.journal_bytes,
+        journal_body_bytes=args.journal_body_bytes,
+        request_timeout=args.request_timeout,
+        regex_timeout=args.regex_timeout,
+        log_requests=args.log_requests,
         fixtures=tuple(args.fixtures),
     )
+
+
+def _serve(args: argparse.Namespace) -> int:
+    _log_to_stderr(logging.INFO if args.log_requests else logging.WARNING)
+    config = _config(args)
     try:
         state = MockState(config)
     except ScenarioError as exc:
@@ -100,14 +292,19 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         sock = bind_socket(args.host, args.port)
     except OSError as exc:
-        print(f"error: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+        reason = exc.strerror or str(exc)
+        print(f"error: cannot listen on {args.host}:{args.port}: {reason}", file=sys.stderr)
         return 2
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
+    details = [plural(len(state.rules), "scripted rule")]
+    if config.strict:
+        details.append("strict")
+    if config.tokens or config.admin_token:
+        details.append("admin API needs a token")
     print(
         f"meshapi-mock {__version__} serving on http://{shown}:{port} "
-        f"({len(state.rules)} scripted rules{', strict' if config.strict else ''}); "
-        "Ctrl+C to stop",
+        f"({', '.join(details)}); Ctrl+C to stop",
         flush=True,
     )
     server = uvicorn.Server(uvicorn_config(create_app(state)))
@@ -124,5 +321,10 @@ def _ignore(signum: int, frame: FrameType | None) -> None:
     """Placeholder handler; uvicorn installs its own while serving."""
 
 
-if __name__ == "__main__":
+def run() -> None:
+    """Console-script and `python -m meshapi_mock` entry point."""
     raise SystemExit(main())
+
+
+if __name__ == "__main__":
+    run()

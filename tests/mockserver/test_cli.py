@@ -28,7 +28,7 @@ import pytest
 from meshapi_mock import MockServer
 from meshapi_mock.cli import main
 
-CLI = [sys.executable, "-m", "meshapi_mock.cli"]
+CLI = [sys.executable, "-m", "meshapi_mock"]
 CONSOLE_SCRIPT = Path(sys.executable).with_name("meshapi-mock")
 TIMEOUT = 30  # only to avoid hanging; nothing here is timed
 KEY_ONE, KEY_TWO = "rsk_cli_one", "rsk_cli_two"
@@ -208,7 +208,7 @@ def processes(workdir: Path) -> Iterator[Processes]:
 def fake(processes: Processes) -> Iterator[Served]:
     """`serve --strict --seed 7 --fixtures default <file> --token … --token …`, reset."""
     served = processes.served["main"]
-    with httpx.Client(base_url=served.url, timeout=TIMEOUT) as admin:
+    with served.client() as admin:  # --token guards /_mock/* too
         assert admin.post("/_mock/reset").status_code == 204
     yield served
 
@@ -316,7 +316,7 @@ def test_seed_changes_ids_deterministically(fake: Served, server: MockServer) ->
     assert completion_id(fake.url) == seven, "same seed and request, same id"
     assert also_seven == seven, "--seed 7 means what seed=7 means in Python"
     assert zero != seven, "another seed gives other ids"
-    with httpx.Client(base_url=fake.url, timeout=TIMEOUT) as admin:
+    with fake.client() as admin:
         assert admin.get("/_mock/config").json()["seed"] == 7
 
 

@@ -6,7 +6,9 @@ problem is reported as `<file>: rules[<i>] (<rule name>).<field>: <what is wrong
 
 from __future__ import annotations
 
+import difflib
 import json
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,26 +117,60 @@ def load_file(path: Path) -> list[RuleSpec]:
     return parse_rules(document, str(path))
 
 
+BUNDLED_PREFIX = "bundled:"
+"""`bundled:docs` always names the bundled set, even where a local `docs` folder exists."""
+
+log = logging.getLogger("meshapi_mock")
+
+
 def expand(location: str) -> list[Path]:
     """A file, a folder of scenario files, or the name of a bundled scenario set."""
-    path = Path(location)
-    if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file())
-    if path.is_file():
-        return [path]
-    from meshapi_fixtures import locate  # bundled names, e.g. "default"
+    from meshapi_fixtures import locate, names  # bundled names, e.g. "default"
 
+    if location.startswith(BUNDLED_PREFIX):
+        bundled = location.removeprefix(BUNDLED_PREFIX)
+        found = locate(bundled)
+        if not found:
+            raise _no_such(location, bundled, names())
+        return [file for path in found for file in expand(str(path))]
+    path = Path(location)
+    if path.is_dir() or path.is_file():
+        if locate(location):
+            log.warning(
+                "%r is the local %s %s, not the bundled scenario set of that name; "
+                "say %r for the bundled one",
+                location,
+                "folder" if path.is_dir() else "file",
+                path.resolve(),
+                BUNDLED_PREFIX + location,
+            )
+        if path.is_file():
+            return [path]
+        return sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file())
     found = locate(location)
     if not found:
-        raise ScenarioError(
-            [ScenarioProblem(location, "", "no such file, folder or bundled scenario")]
-        )
+        raise _no_such(location, location, names())
     return [file for path in found for file in expand(str(path))]
 
 
-def load_all(locations: Iterable[str]) -> list[tuple[str, RuleSpec]]:
-    """Load every location, collecting all problems before failing."""
-    loaded: list[tuple[str, RuleSpec]] = []
+def _no_such(location: str, name: str, bundled: list[str]) -> ScenarioError:
+    message = "no such file, folder or bundled scenario"
+    close = difflib.get_close_matches(name, bundled, n=3, cutoff=0.6)
+    if close:
+        message += "; did you mean " + " or ".join(repr(c) for c in close) + "?"
+    else:
+        message += " (`meshapi-mock scenarios` lists the bundled ones)"
+    return ScenarioError([ScenarioProblem(location, "", message)])
+
+
+def load_files(locations: Iterable[str]) -> list[tuple[str, list[RuleSpec]]]:
+    """Each distinct file once, with its rules (possibly none); all problems before failing.
+
+    The same file reached twice (`docs docs`, or `default` and `docs`) loads once, so
+    no rule is scripted twice by accident.
+    """
+    loaded: list[tuple[str, list[RuleSpec]]] = []
+    seen: set[Path] = set()
     problems: list[ScenarioProblem] = []
     for location in locations:
         try:
@@ -143,13 +179,21 @@ def load_all(locations: Iterable[str]) -> list[tuple[str, RuleSpec]]:
             problems.extend(exc.problems)
             continue
         for path in paths:
+            if (key := path.resolve()) in seen:
+                continue
+            seen.add(key)
             try:
-                loaded.extend((str(path), spec) for spec in load_file(path))
+                loaded.append((str(path), load_file(path)))
             except ScenarioError as exc:
                 problems.extend(exc.problems)
     if problems:
         raise ScenarioError(problems)
     return loaded
+
+
+def load_all(locations: Iterable[str]) -> list[tuple[str, RuleSpec]]:
+    """Every rule of every location, each tagged with its file."""
+    return [(path, spec) for path, specs in load_files(locations) for spec in specs]
 
 
 def json_schema() -> dict[str, Any]:
