@@ -1,0 +1,34 @@
+"""The README's SDK tool round trip runs as printed, against the fake in default mode (only the
+URL changes), so the example a new user copies cannot rot."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from meshapi_mock import MockServer
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def python_block_after(heading: str) -> str:
+    text = README.read_text(encoding="utf-8")
+    start = text.index(heading)
+    found = re.search(r"```python\n(.*?)```", text[start:], re.DOTALL)
+    assert found is not None, f"no python block after {heading!r}"
+    return found.group(1)
+
+
+def test_the_tool_round_trip_runs_against_default_mode(capsys: pytest.CaptureFixture[str]) -> None:
+    code = python_block_after("A full tool round trip")
+    with MockServer() as server:
+        exec(code.replace("http://127.0.0.1:8000", server.url), {})
+        sent = [entry.body["messages"] for entry in server.requests]
+
+    printed = capsys.readouterr().out.strip()
+    assert len(sent) == 2, "one tool call, then the answer"
+    roles = [message["role"] for message in sent[1]]
+    assert roles == ["user", "assistant", "tool"]
+    assert sent[1][1]["tool_calls"][0]["id"] == sent[1][2]["tool_call_id"]
+    assert printed, "the final answer is printed"
