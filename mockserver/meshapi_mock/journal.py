@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from pydantic_core import from_json
-
 from .headers import RawHeaders, header_map
+from .jsonbody import InvalidJson, loads
 
 _SECRET_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "cookie", "x-api-key", "api-key"}
@@ -78,13 +77,13 @@ class JournalEntry:
 
     @property
     def body(self) -> Any:
-        """The parsed JSON body; None when there was none (yet) or it was not valid JSON."""
+        """The parsed JSON body; None when there was none (yet) or it was not standard JSON."""
         if self._parsed is _UNPARSED:
             if self.raw_body is None:
                 return None  # not read yet: parse later, not cache a None
             try:
-                self._parsed = from_json(self.raw_body) if self.raw_body else None
-            except ValueError:
+                self._parsed = loads(self.raw_body) if self.raw_body else None
+            except InvalidJson:
                 self._parsed = None
         return self._parsed
 
