@@ -7,7 +7,6 @@ thread reads.
 from __future__ import annotations
 
 import itertools
-import re
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -17,32 +16,31 @@ from typing import Any
 
 from .headers import RawHeaders, header_map
 from .jsonbody import InvalidJson, loads
+from .redaction import redact_header, redact_query, scrub, secret_values
 
-_SECRET_HEADERS = frozenset(
-    {"authorization", "proxy-authorization", "cookie", "x-api-key", "api-key"}
-)
-_SECRET_QUERY = re.compile(r"((?:^|&)(?:api_key|api-key|key|token)=)[^&]*", re.IGNORECASE)
-
-
-def redact_query(query: str) -> str:
-    """Keys in the query string (the realtime `?api_key=` style) are secrets too."""
-    return _SECRET_QUERY.sub(r"\1[redacted]", query) if "=" in query else query
-
+__all__ = ["Journal", "JournalEntry", "redact_query"]
 
 _UNPARSED: Any = object()
+_SHOWN = (
+    "seq",
+    "method",
+    "path",
+    "request_id",
+    "time",
+    "endpoint",
+    "operation",
+    "authorized",
+    "matched",
+    "status",
+    "stream",
+    "stream_completed",
+    "error_code",
+    "error_message",
+)
+"""What `repr()` shows of an entry: never the raw request, which may hold credentials."""
 
 
-def redact(name: str, value: str) -> str:
-    if name not in _SECRET_HEADERS:
-        return value
-    scheme, _, credential = value.partition(" ")
-    if credential:
-        prefix = "rsk_" if credential.startswith("rsk_") else ""
-        return f"{scheme} {prefix}[redacted]"
-    return "[redacted]"
-
-
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class JournalEntry:
     """One request. `body` is the parsed JSON (None when there was none or it did not parse)."""
 
@@ -67,13 +65,31 @@ class JournalEntry:
     stream: bool = False
     stream_completed: bool | None = None
     error_code: str | None = None
-    error_message: str | None = None
+    _error_message: str | None = None
+
+    @property
+    def error_message(self) -> str | None:
+        """What the fake answered with, less any credential of the request it quotes."""
+        return self._error_message
+
+    @error_message.setter
+    def error_message(self, message: str | None) -> None:
+        # A near-miss report quotes the headers the request had; scrub on the (error) write
+        # so every reader, from the wire form to a pytest report, gets the clean text.
+        if message:
+            message = scrub(message, secret_values(header_map(self.raw_headers), self.raw_query))
+        self._error_message = message
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in _SHOWN)
+        return f"JournalEntry({shown})"
 
     # Decoding and redacting happen on read: requests are many, reads of the journal few.
     @cached_property
     def headers(self) -> dict[str, str]:
         """Lower-cased names, repeated headers joined by ', ', credentials redacted."""
-        return {name: redact(name, value) for name, value in header_map(self.raw_headers).items()}
+        raw = header_map(self.raw_headers)
+        return {name: redact_header(name, value) for name, value in raw.items()}
 
     @property
     def body(self) -> Any:
@@ -96,6 +112,7 @@ class JournalEntry:
         return self.status is not None
 
     def to_wire(self) -> dict[str, Any]:
+        """The entry as `GET /_mock/requests` shows it: standard JSON, no credentials."""
         return {
             "seq": self.seq,
             "time": self.time,
