@@ -1,7 +1,14 @@
 """The request journal: what clients sent and what the fake did about it.
 
 Bounded, thread-safe and cheap to append to: the server thread writes, the test
-thread reads.
+thread reads. Bounded twice: in entries (`journal_limit`, the oldest go first) and in
+body bytes, so a test that uploads large bodies cannot take the machine's memory:
+
+- a body longer than `journal_body_bytes` is kept as its first bytes only, and
+- when the bodies kept add up to more than `journal_max_bytes`, the oldest are dropped.
+
+An entry whose body was cut says so (`body_truncated`, `body_truncated_by`), on the wire
+and in Python, and keeps counting as a request: only its body is gone.
 """
 
 from __future__ import annotations
@@ -15,51 +22,103 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from pydantic_core import from_json
-
 from .headers import RawHeaders, header_map
+from .jsonbody import InvalidJson, loads
+from .redaction import redact_header, redact_query, scrub, secret_values
+from .validation import NOT_JSON
 
-_SECRET_HEADERS = frozenset(
-    {"authorization", "proxy-authorization", "cookie", "x-api-key", "api-key"}
-)
-_SECRET_QUERY = re.compile(r"((?:^|&)(?:api_key|api-key|key|token)=)[^&]*", re.IGNORECASE)
+__all__ = ["Journal", "JournalEntry", "TruncatedBody", "redact_query"]
 
+DEFAULT_LIMIT = 1000
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+DEFAULT_BODY_BYTES = 1024 * 1024
 
-def redact_query(query: str) -> str:
-    """Keys in the query string (the realtime `?api_key=` style) are secrets too."""
-    return _SECRET_QUERY.sub(r"\1[redacted]", query) if "=" in query else query
+BODY_LIMIT = "journal_body_bytes"
+"""`body_truncated_by` of a body longer than one body may be."""
+TOTAL_LIMIT = "journal_max_bytes"
+"""`body_truncated_by` of a body dropped to keep the journal's total within bounds."""
 
+_CACHED_PARSE_BYTES = 64 * 1024
+"""Parsed views of bodies up to this size are kept: assertions read them again and again.
+Larger ones are parsed on each read, since a parsed body can take ten times its bytes and
+only the bytes are bounded."""
 
 _UNPARSED: Any = object()
+_SHOWN = (
+    "seq",
+    "method",
+    "path",
+    "request_id",
+    "time",
+    "endpoint",
+    "operation",
+    "authorized",
+    "matched",
+    "status",
+    "stream",
+    "stream_completed",
+    "error_code",
+    "error_message",
+    "body_bytes",
+    "body_truncated_by",
+)
+"""What `repr()` shows of an entry: never the raw request, which may hold credentials."""
+_OBJECT_START = re.compile(rb"[ \t\r\n]*\{")
 
 
-def redact(name: str, value: str) -> str:
-    if name not in _SECRET_HEADERS:
-        return value
-    scheme, _, credential = value.partition(" ")
-    if credential:
-        prefix = "rsk_" if credential.startswith("rsk_") else ""
-        return f"{scheme} {prefix}[redacted]"
-    return "[redacted]"
+class TruncatedBody(dict[str, Any]):
+    """The body of a request the journal did not keep whole, when it was a JSON object.
+
+    It is an empty dict, so code asking "did this request send a JSON object?" (such as
+    `Mock.chat_requests`) still counts the request; reading a key says why it is missing.
+    `size` is what the client sent, `kept` what the journal holds of it, `limit` the
+    setting that cut it (`journal_body_bytes` or `journal_max_bytes`).
+    """
+
+    def __init__(self, size: int, kept: int, limit: str) -> None:
+        super().__init__()
+        self.size = size
+        self.kept = kept
+        self.limit = limit
+
+    def __missing__(self, key: str) -> Any:
+        raise KeyError(f"{key!r}: {self.explain()}")
+
+    def explain(self) -> str:
+        what = "dropped it" if self.kept == 0 else f"kept only its first {self.kept} bytes"
+        return (
+            f"this request body of {self.size} bytes is not in the journal whole: "
+            f"{self.limit} {what} (raise {self.limit} to keep it)"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TruncatedBody):
+            return False
+        return (self.size, self.kept, self.limit) == (other.size, other.kept, other.limit)
+
+    def __repr__(self) -> str:
+        return f"<request body of {self.size} bytes, truncated by {self.limit}>"
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class JournalEntry:
-    """One request. `body` is the parsed JSON (None when there was none or it did not parse)."""
+    """One request. `body` is the parsed JSON (None when there was none or it did not parse).
+
+    `raw_body` is what the journal holds of the body: all of it, its first
+    `journal_body_bytes`, or None (not read, or dropped); `body_bytes` is what was sent.
+    """
 
     seq: int
     method: str
     path: str
-    raw_query: str = field(repr=False)
-    raw_headers: RawHeaders = field(repr=False)
+    raw_query: str
+    raw_headers: RawHeaders
     request_id: str = ""
     time: float = field(default_factory=time.time)
-    raw_body: bytes | None = field(default=None, repr=False)
-    _parsed: Any = field(default=_UNPARSED, repr=False)
     endpoint: str | None = None
     """The endpoint the path belongs to (`chat`, `embeddings`, …); None for unknown paths."""
     operation: str | None = None
-    path_params: dict[str, str] = field(default_factory=dict, repr=False)
+    path_params: dict[str, str] = field(default_factory=dict)
     authorized: bool = False
     """The request got past authentication: a call the app made to the endpoint."""
     matched: str | None = None
@@ -68,25 +127,86 @@ class JournalEntry:
     stream: bool = False
     stream_completed: bool | None = None
     error_code: str | None = None
-    error_message: str | None = None
+    _error_message: str | None = field(default=None, init=False)
+    body_bytes: int = 0
+    """Bytes of body the client sent (0 when none was read)."""
+    body_truncated_by: str | None = None
+    """None when the journal holds the whole body; else the setting that cut it."""
+    _kept: bytes | None = field(default=None, init=False)
+    _parsed: Any = field(default=_UNPARSED, init=False)
+    _object: bool = field(default=False, init=False)
+    """The body starts as a JSON object: known for truncated bodies, whose view needs it."""
+    _journal: Journal | None = field(default=None, init=False)
+    """The journal that bounds this entry's body; None for an entry made by hand."""
+    _books: _Books | None = field(default=None, init=False)
+    """The books that count this entry's body bytes, if any."""
+
+    @property
+    def error_message(self) -> str | None:
+        """What the fake answered with, less any credential of the request it quotes."""
+        return self._error_message
+
+    @error_message.setter
+    def error_message(self, message: str | None) -> None:
+        # A near-miss report quotes the headers the request had; scrub on the (error) write
+        # so every reader, from the wire form to a pytest report, gets the clean text.
+        if message:
+            message = scrub(message, secret_values(header_map(self.raw_headers), self.raw_query))
+        self._error_message = message
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in _SHOWN)
+        return f"JournalEntry({shown})"
+
+    @property
+    def raw_body(self) -> bytes | None:
+        """The body bytes the journal holds (see the class docstring)."""
+        return self._kept
+
+    @raw_body.setter
+    def raw_body(self, raw: bytes | None) -> None:
+        """Set once by the pipeline when the body has been read; the journal bounds it."""
+        if self._journal is not None:
+            self._journal._keep(self, raw)
+        else:
+            self._hold(raw, None)
+
+    @property
+    def body_truncated(self) -> bool:
+        """The journal does not hold this request's whole body (see `body_truncated_by`)."""
+        return self.body_truncated_by is not None
 
     # Decoding and redacting happen on read: requests are many, reads of the journal few.
     @cached_property
     def headers(self) -> dict[str, str]:
         """Lower-cased names, repeated headers joined by ', ', credentials redacted."""
-        return {name: redact(name, value) for name, value in header_map(self.raw_headers).items()}
+        raw = header_map(self.raw_headers)
+        return {name: redact_header(name, value) for name, value in raw.items()}
 
     @property
     def body(self) -> Any:
-        """The parsed JSON body; None when there was none (yet) or it was not valid JSON."""
-        if self._parsed is _UNPARSED:
-            if self.raw_body is None:
-                return None  # not read yet: parse later, not cache a None
-            try:
-                self._parsed = from_json(self.raw_body) if self.raw_body else None
-            except ValueError:
-                self._parsed = None
-        return self._parsed
+        """The parsed JSON body; None when there was none (yet) or it was not standard JSON.
+
+        A body the journal did not keep whole is a `TruncatedBody` if it was a JSON object.
+        """
+        kept = self._kept
+        if self.body_truncated_by is not None:
+            return self._truncated_view()
+        if kept is None:
+            return None  # not read yet: parse later, not cache a None
+        parsed = self._parsed
+        if parsed is _UNPARSED:
+            parsed = _parse(kept)
+            if len(kept) <= _CACHED_PARSE_BYTES and self._kept is kept:
+                self._parsed = parsed
+        return parsed
+
+    def _truncated_view(self) -> TruncatedBody | None:
+        refused = self._error_message is not None and self._error_message.startswith(NOT_JSON)
+        if not self._object or refused:
+            return None
+        held = len(self._kept) if self._kept is not None else 0
+        return TruncatedBody(self.body_bytes, held, self.body_truncated_by or BODY_LIMIT)
 
     @cached_property
     def query(self) -> str:
@@ -97,6 +217,8 @@ class JournalEntry:
         return self.status is not None
 
     def to_wire(self) -> dict[str, Any]:
+        """The entry as `GET /_mock/requests` shows it: standard JSON, no credentials."""
+        truncated = self.body_truncated_by is not None
         return {
             "seq": self.seq,
             "time": self.time,
@@ -107,7 +229,11 @@ class JournalEntry:
             "operation": self.operation,
             "query": self.query,
             "headers": self.headers,
-            "body": self.body,
+            "body": None if truncated else self.body,
+            "body_bytes": self.body_bytes,
+            "body_truncated": truncated,
+            "body_truncated_by": self.body_truncated_by,
+            "body_prefix": self._prefix_text() if truncated else None,
             "matched": self.matched,
             "status": self.status,
             "stream": self.stream,
@@ -115,6 +241,11 @@ class JournalEntry:
             "error_code": self.error_code,
             "error_message": self.error_message,
         }
+
+    def _prefix_text(self) -> str | None:
+        """What the journal holds of a truncated body, as text (None once dropped)."""
+        kept = self._kept
+        return kept.decode("utf-8", "replace") if kept is not None else None
 
     def summary(self) -> str:
         """One readable line (plus messages) for assertion failures."""
@@ -124,11 +255,15 @@ class JournalEntry:
         head += f" -> {self.status}"
         if self.error_code:
             head += f" {self.error_code}"
-        body = self.body if isinstance(self.body, dict) else {}
+        body = self.body
+        if not isinstance(body, dict):
+            body = {}
         if body.get("model"):
             head += f" model={body['model']!r}"
         if body.get("stream"):
             head += " stream"
+        if self.body_truncated_by is not None:
+            head += f" [body of {self.body_bytes} bytes truncated by {self.body_truncated_by}]"
         lines = [head]
         for message in body.get("messages") or ():
             if isinstance(message, dict):
@@ -137,6 +272,48 @@ class JournalEntry:
             if key in body:
                 lines.append(f"    {key}: {_clip(repr(body[key]))}")
         return "\n".join(lines)
+
+    # ---------------------------------------------------------------- body storage
+
+    def _hold(self, raw: bytes | None, cap: int | None) -> int:
+        """Keep `raw` (its first `cap` bytes if longer); return the bytes now held."""
+        self._parsed = _UNPARSED
+        if raw is None:
+            self._kept, self.body_bytes, self.body_truncated_by = None, 0, None
+            return 0
+        size = self.body_bytes = len(raw)
+        if cap is not None and size > cap:
+            kept = raw[: _utf8_boundary(raw, cap)]
+            self._object = _OBJECT_START.match(raw) is not None
+            self.body_truncated_by = BODY_LIMIT
+        else:
+            kept, self.body_truncated_by = raw, None
+        self._kept = kept
+        return len(kept)
+
+    def _drop(self) -> None:
+        """Let go of the body to keep the journal's total within bounds."""
+        kept = self._kept
+        if kept is not None and self.body_truncated_by is None:
+            self._object = _OBJECT_START.match(kept) is not None
+        self.body_truncated_by = TOTAL_LIMIT  # before the bytes go: `body` reads in this order
+        self._kept = None
+        self._parsed = _UNPARSED
+
+
+def _parse(raw: bytes) -> Any:
+    try:
+        return loads(raw) if raw else None
+    except InvalidJson:
+        return None
+
+
+def _utf8_boundary(raw: bytes, cut: int) -> int:
+    """`cut`, moved back so the kept prefix does not end inside a UTF-8 character."""
+    back = 0
+    while back < 3 and cut - back > 0 and (raw[cut - back] & 0xC0) == 0x80:
+        back += 1
+    return cut - back
 
 
 def _message_text(message: dict[str, Any]) -> str:
@@ -160,14 +337,56 @@ def _clip(text: str) -> str:
     return text if len(text) <= 200 else text[:199] + "…"
 
 
+class _Books:
+    """The body bytes a journal counts, from one `clear()` to the next."""
+
+    __slots__ = ("first_seq", "held", "holding")
+
+    def __init__(self, first_seq: int) -> None:
+        self.first_seq = first_seq
+        """Entries opened before the clear that started these books are not counted."""
+        self.holding: deque[JournalEntry] = deque()
+        """Entries whose body bytes are counted, in the order the bodies came."""
+        self.held = 0
+
+
 class Journal:
-    def __init__(self, limit: int = 1000) -> None:
-        self._entries: deque[JournalEntry] = deque(maxlen=limit)
+    """The last `limit` requests, holding at most `max_bytes` of their bodies in all.
+
+    Appending stays a deque append: the byte accounting happens when a body arrives (the
+    pipeline sets `entry.raw_body`). Entries pushed out by newer ones leave the accounting
+    at the next body, oldest first, so an eviction costs nothing when it happens and the
+    total still never passes `max_bytes`.
+
+    No lock: only the server thread appends and accounts, and each step that the test
+    thread can race with is one C call under the GIL (`next()` on a count, deque append,
+    clear and copy, an attribute swap). `clear()` starts new books rather than editing
+    the ones the server thread may be writing.
+    """
+
+    def __init__(
+        self,
+        limit: int = DEFAULT_LIMIT,
+        *,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        body_bytes: int = DEFAULT_BODY_BYTES,
+    ) -> None:
+        self._entries: deque[JournalEntry] = deque(maxlen=max(limit, 0))
         self._seq = itertools.count(1)
+        self._last_seq = 0
+        self._books = _Books(first_seq=1)
+        self.max_bytes = max(max_bytes, 0)
+        self.body_bytes = min(max(body_bytes, 0), self.max_bytes)
+        """The longest body kept whole: `journal_body_bytes`, but never above the total."""
 
     @property
     def limit(self) -> int:
         return self._entries.maxlen or 0
+
+    @property
+    def held_bytes(self) -> int:
+        """Body bytes the journal counts now: never more than `max_bytes`."""
+        return self._books.held
 
     def open(
         self,
@@ -177,11 +396,39 @@ class Journal:
         raw_headers: RawHeaders,
         request_id: str,
     ) -> JournalEntry:
-        # No lock anywhere: next() on a count, deque.append, deque.clear and list(deque)
-        # each run as one C call under the GIL, so the server and test threads cannot tear.
         entry = JournalEntry(next(self._seq), method, path, query, raw_headers, request_id)
+        entry._journal = self
+        self._last_seq = entry.seq
         self._entries.append(entry)
         return entry
+
+    def _keep(self, entry: JournalEntry, raw: bytes | None) -> None:
+        """Hold `entry`'s body within the limits; drop the oldest bodies past the total."""
+        books = self._books
+        if entry._books is not None:  # a second body for the same entry replaces the first
+            entry._books.holding.remove(entry)
+            entry._books.held -= len(entry._kept or b"")
+            entry._books = None
+        held = entry._hold(raw, self.body_bytes)
+        oldest = self._oldest_seq()
+        if held and entry.seq >= oldest and entry.seq >= books.first_seq:
+            books.holding.append(entry)
+            books.held += held
+            entry._books = books
+        holding = books.holding
+        while holding and (holding[0].seq < oldest or books.held > self.max_bytes):
+            gone = holding.popleft()
+            gone._books = None
+            books.held -= len(gone._kept or b"")
+            if gone.seq >= oldest:  # still in the journal: it loses its body
+                gone._drop()
+
+    def _oldest_seq(self) -> int:
+        """The `seq` of the oldest entry in the journal (of the next one when empty)."""
+        try:
+            return self._entries[0].seq
+        except IndexError:
+            return self._last_seq + 1
 
     def entries(self) -> list[JournalEntry]:
         return list(self._entries)
@@ -193,4 +440,5 @@ class Journal:
         return len(self._entries)
 
     def clear(self) -> None:
+        self._books = _Books(first_seq=self._last_seq + 1)
         self._entries.clear()

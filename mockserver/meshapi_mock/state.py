@@ -14,7 +14,11 @@ class MockState:
     def __init__(self, config: ServerConfig | None = None) -> None:
         self.config = config or ServerConfig()
         self.rules = RuleBook()
-        self.journal = Journal(self.config.journal_limit)
+        self.journal = Journal(
+            self.config.journal_limit,
+            max_bytes=self.config.journal_max_bytes,
+            body_bytes=self.config.journal_body_bytes,
+        )
         self.ids = IdFactory(self.config.seed, self.config.created)
         self.tokens = frozenset(self.config.tokens)
         self._startup_strict = self.config.strict

@@ -1,5 +1,7 @@
 """Steps 2 and 3 of the pipeline: read the body within limits, parse it, validate the contract.
 
+Bodies must be standard JSON: `NaN`, `Infinity` and numbers too large for a float are a
+400, as any other syntax error, with a message that says what is wrong and where.
 Query strings validate the same way against a model, with `loc` starting at "query".
 """
 
@@ -10,12 +12,12 @@ import typing
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from pydantic_core import from_json
 from starlette.datastructures import QueryParams
 from starlette.requests import ClientDisconnect
 from starlette.types import Receive
 
 from .errors import MeshError
+from .jsonbody import InvalidJson, loads
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -43,7 +45,12 @@ def _too_large(limit: int) -> MeshError:
     return MeshError(413, "payload_too_large", f"Request body exceeds the limit of {limit} bytes.")
 
 
+NOT_JSON = "Request body is not valid JSON"
+"""How every 400 for a malformed body begins."""
+
+
 def parse_json(raw: bytes) -> Any:
+    """The body as standard JSON; an empty body is a 422, a malformed one a 400."""
     if not raw.strip():
         raise MeshError(
             422,
@@ -52,13 +59,32 @@ def parse_json(raw: bytes) -> Any:
             details=[{"type": "missing", "loc": ["body"], "msg": "Field required"}],
         )
     try:
-        return from_json(raw)  # pydantic-core's parser: same values as json.loads, faster
-    except ValueError as exc:
-        raise MeshError(400, "invalid_request", f"Request body is not valid JSON: {exc}") from None
+        return loads(raw)
+    except InvalidJson as exc:
+        raise not_json(exc) from None
+
+
+def not_json(exc: InvalidJson) -> MeshError:
+    """The 400 for a malformed body: the words for people, the position for programs."""
+    where = {"line": exc.line, "column": exc.column, "offset": exc.offset}
+    return MeshError(
+        400,
+        "invalid_request",
+        f"{NOT_JSON}: {exc}.",
+        details=[
+            {
+                "type": "json_invalid",
+                "loc": ["body"],
+                "msg": exc.reason,
+                "ctx": {**(where if exc.line is not None else {}), "error": exc.error},
+            }
+        ],
+    )
 
 
 def validate_json(model: type[M], raw: bytes) -> M:
     """Parse and validate in one pass; bad JSON is a 400, a bad shape a 422 (as FastAPI)."""
+    parse_json(raw)  # pydantic's own parser takes NaN and 1e400: refuse them first
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:

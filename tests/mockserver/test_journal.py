@@ -271,6 +271,10 @@ def test_wire_form_of_an_entry(server: MockServer, http: httpx.Client) -> None:
             "messages": [{"role": "user", "content": "Hello"}],
             "stream": True,
         },
+        "body_bytes": entry.body_bytes,
+        "body_truncated": False,
+        "body_truncated_by": None,
+        "body_prefix": None,
         "matched": rule.id,
         "status": 200,
         "stream": True,
@@ -279,6 +283,7 @@ def test_wire_form_of_an_entry(server: MockServer, http: httpx.Client) -> None:
         "error_message": None,
     }
     assert entry.request_id.startswith("req_")
+    assert entry.body_bytes == len(entry.raw_body or b"") > 0
 
 
 def test_health_counts_the_journal(server: MockServer, http: httpx.Client) -> None:
