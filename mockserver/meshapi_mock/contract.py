@@ -188,8 +188,65 @@ class AudioOptions(_Wire):
     format: Literal["wav", "mp3", "flac", "opus", "pcm16"] = "wav"
 
 
+_WEATHER_TOOL: dict[str, Any] = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Current weather in a city",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}},
+            "required": ["city"],
+        },
+    },
+}
+
+
+# Examples document the common shapes and seed Schemathesis's examples phase, so a
+# stream and a tool round trip are checked on every run, not only when drawn.
+_CHAT_EXAMPLES: dict[str, Any] = {
+    "examples": [
+        {
+            "model": "openai/gpt-4o-mini",
+            "messages": [{"role": "user", "content": "What is the capital of France?"}],
+        },
+        {
+            "model": "openai/gpt-4o",
+            "stream": True,
+            "messages": [{"role": "user", "content": "What's the weather in Paris?"}],
+            "tools": [_WEATHER_TOOL],
+            "tool_choice": "auto",
+        },
+        {
+            "model": "openai/gpt-4o",
+            "stream": True,
+            "messages": [
+                {"role": "user", "content": "What's the weather in Paris?"},
+                {
+                    "role": "assistant",
+                    "tool_calls": [
+                        {
+                            "id": "call_1",
+                            "type": "function",
+                            "function": {
+                                "name": "get_weather",
+                                "arguments": '{"city": "Paris"}',
+                            },
+                        }
+                    ],
+                },
+                {"role": "tool", "tool_call_id": "call_1", "content": "Sunny, 21 °C"},
+            ],
+            "tools": [_WEATHER_TOOL],
+        },
+    ]
+}
+
+
 class ChatCompletionRequest(_Wire):
     """Body of `POST /v1/chat/completions` (contract §2.1)."""
+
+    model_config = ConfigDict(json_schema_extra=_CHAT_EXAMPLES)
 
     messages: Annotated[list[Message], Field(min_length=1)]
     model: str | None = None
@@ -342,3 +399,9 @@ class ErrorBody(_Wire):
 class ErrorEnvelope(_Wire):
     error: ErrorBody
     request_id: str | None = None
+
+
+class StreamError(_Wire):
+    """A mid-stream failure frame (contract §1.10): clients raise on a non-null `error`."""
+
+    error: ErrorBody

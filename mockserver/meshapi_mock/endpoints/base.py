@@ -10,7 +10,7 @@ built from the registry of these declarations, so they cannot disagree.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -63,6 +63,9 @@ class Operation:
     synthetic: bool = True
     """The default answer is made up, so strict mode refuses it; False for answers that
     come from data the fake holds (the model catalogue, uploaded files)."""
+    path_examples: Mapping[str, str] = field(default_factory=dict, hash=False)
+    """A value per path parameter that finds something, for `/openapi.json` (and so for
+    Schemathesis, which would otherwise only try ids that do not exist)."""
 
     @property
     def openapi_path(self) -> str:
