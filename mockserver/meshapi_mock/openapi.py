@@ -125,14 +125,14 @@ def _success(response: Response) -> dict[str, Any]:
 
 def _query_schema(prop: dict[str, Any]) -> dict[str, Any]:
     """A query value is never JSON null: an absent parameter is how a client says "none"."""
+    rest = {k: v for k, v in prop.items() if k != "anyOf" and (k, v) != ("default", None)}
     options = prop.get("anyOf")
-    if isinstance(options, list):
-        kept = [o for o in options if o.get("type") != "null"]
-        rest = {k: v for k, v in prop.items() if k != "anyOf"}
-        if len(kept) == 1:
-            return {**kept[0], **rest}
-        return {**rest, "anyOf": kept}
-    return prop
+    if not isinstance(options, list):
+        return rest
+    kept = [o for o in options if o.get("type") != "null"]
+    if len(kept) == 1:
+        return {**kept[0], **rest}
+    return {**rest, "anyOf": kept}
 
 
 def _shadowed(operation: Operation) -> list[str]:
