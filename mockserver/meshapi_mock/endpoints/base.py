@@ -58,6 +58,9 @@ class Operation:
     """The query string's model (list fields take repeated keys)."""
     response: Response = field(default_factory=lambda: Response("Success"))
     errors: tuple[int, ...] = (401,)
+    """Error statuses worth naming in `/openapi.json` beyond those the pipeline answers by
+    itself (`openapi.error_statuses` adds 401, 408, 400/413/422, strict-mode 404, 4XX/5XX):
+    what the real gateway answers here, so a rule scripting it is documented."""
     public: bool = False
     """No bearer token needed (signed URLs, the fake's own documents)."""
     synthetic: bool = True
