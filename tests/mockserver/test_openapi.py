@@ -9,6 +9,7 @@ answers by itself is declared by name on every operation it can reach.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 import httpx
 import jsonschema_rs
 import pytest
+import schemathesis
 from meshapi_mock import MockServer
 from meshapi_mock.config import ServerConfig
 from meshapi_mock.openapi import openapi_document
@@ -52,6 +54,11 @@ def models(kind: str) -> list[type[BaseModel]]:
 
 
 # --------------------------------------------------------------------------- schemas
+
+
+def test_the_document_is_valid_openapi() -> None:
+    """Checked against the OpenAPI 3.2 meta-schema (3.1 has no `itemSchema` for streams)."""
+    schemathesis.openapi.from_dict(copy.deepcopy(DOCUMENT)).validate()
 
 
 @pytest.mark.parametrize(
