@@ -27,6 +27,7 @@ import schemathesis
 from meshapi_mock import MockServer
 from meshapi_mock.openapi import openapi_document
 from schemathesis import Case
+from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.config import SchemathesisConfig
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.schemas import OpenApiSchema
@@ -53,7 +54,11 @@ def _config() -> SchemathesisConfig:
             },
         }
     )
-    config.projects.override.checks.update(included_check_names=["all"])  # `--checks all`
+    # `--checks all`, less the one that times responses (10 s by default): speed is for
+    # `bench/`, never an assertion of the suite.
+    config.projects.override.checks.update(
+        included_check_names=["all"], excluded_check_names=["max_response_time"]
+    )
     return config
 
 
@@ -102,6 +107,15 @@ def test_the_document_under_test_is_the_one_served(fake: MockServer) -> None:
 
 
 # --------------------------------------------------------------------------- the harness
+
+
+def test_every_check_but_timing_is_on() -> None:
+    load_all_checks()
+    checks = schema.config.checks
+    names = {check.__name__ for check in CHECKS.get_all()}
+    assert {"negative_data_rejection", "ignored_auth", "unsupported_method"} <= names
+    assert {name for name in names if not checks.get_by_name(name=name).enabled} == set()
+    assert not checks.max_response_time.enabled
 
 
 def test_the_checks_run_against_the_fake(fake: MockServer) -> None:
