@@ -159,3 +159,20 @@ def test_streams_are_described_event_by_event() -> None:
     assert not validator.is_valid({"event": "message"})
     assert not validator.is_valid({"data": 1})
     assert DOCUMENT["openapi"].startswith("3.2.")  # itemSchema is 3.2's
+
+
+TINY = pytest.param(
+    0.0000001,
+    marks=pytest.mark.xfail(strict=True, reason="errors._format_seconds writes 1e-07"),
+)
+
+
+@pytest.mark.parametrize("seconds", [2, 2.5, TINY])
+def test_a_scripted_retry_after_has_the_documented_form(fake: MockServer, seconds: float) -> None:
+    fake.reset()
+    fake.chat.error(429, retry_after=seconds)
+    body = {"messages": [{"role": "user", "content": "hi"}]}
+    response = call(fake, "post", "/v1/chat/completions", json=body)
+    assert response.status_code == 429
+    header = DOCUMENT["components"]["headers"]["RetryAfter"]["schema"]
+    assert jsonschema_rs.validator_for(header).is_valid(response.headers["retry-after"])
