@@ -2,9 +2,10 @@
 
 Every operation of the document gets a bounded, derandomised run of positive and
 negative cases (examples, coverage and fuzzing phases) over real HTTP to a fake on a
-loopback port, with all of Schemathesis's checks on: a request the document allows
-must be accepted, one it forbids refused, and every answer (status, content type,
-headers, JSON body, each SSE event) must be one the document declares.
+loopback port, with every Schemathesis check on but the timing one (speed is for
+`bench/`): a request the document allows must be accepted, one it forbids refused,
+and every answer (status, content type, headers, JSON body, each SSE event) must be
+one the document declares.
 
 The schema is built from `openapi_document()` at import, so pytest can show one test
 per operation; `test_the_document_under_test_is_the_one_served` proves it is the very
@@ -35,7 +36,8 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 TOKEN = "rsk_schemathesis"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 MAX_EXAMPLES = int(os.environ.get("MESHAPI_SCHEMATHESIS_EXAMPLES", "25"))
-"""Examples per operation and phase: ~20 s for the whole document on one core."""
+"""Fuzzing cases per operation (the examples and coverage phases are bounded by the
+document): about 20 s of CPU for the whole document."""
 SEED = int(os.environ.get("MESHAPI_SCHEMATHESIS_SEED", "0"))
 """Another seed explores other cases, still reproducibly."""
 
@@ -46,7 +48,8 @@ def _config() -> SchemathesisConfig:
             "seed": SEED,
             "headers": AUTH,
             "request-timeout": 10,
-            "output": {"sanitization": {"enabled": False}},  # a failure shows what was sent
+            # A failure shows what was sent (the key is a throwaway `rsk_` one).
+            "output": {"sanitization": {"enabled": False}},
             "generation": {
                 "max-examples": MAX_EXAMPLES,
                 "deterministic": True,
