@@ -4,19 +4,71 @@ Request models validate what clients send (422 details come straight from them);
 response models describe what the fake renders and feed `/openapi.json`. Request
 models allow unknown fields: other clients (the `openai` SDK) send extras such as
 `stream_options`, and a gateway that rejected them would break those clients.
+
+Request models are strict: a value passes only if it has the JSON type the contract
+(and so `/openapi.json`) gives it, so `"stream": "true"` or `"max_tokens": "5"` is a
+422 rather than silently coerced. A rule a validator checks beyond types (a tool
+message needs `tool_call_id`) is also written into the model's JSON Schema, so the
+document and the validator say the same thing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 Role = Literal["system", "user", "assistant", "tool"]
 
+JsonSchema = dict[str, Any]
 
-class _Wire(BaseModel):
-    model_config = ConfigDict(extra="allow")
+
+def _integral(value: Any) -> Any:
+    """JSON Schema counts `2.0` as an integer; strict pydantic alone would refuse it."""
+    if isinstance(value, float):
+        if value.is_integer():
+            return int(value)
+        raise PydanticCustomError(
+            "int_from_float", "Input should be a valid integer, got a number with a fractional part"
+        )
+    return value
+
+
+Integral = BeforeValidator(_integral)
+"""Put last in `Annotated[int, Field(ge=1), Integral]`: constraints before it stay in the schema."""
+WireInt = Annotated[int, Integral]
+"""A JSON integer: whole numbers (`2` or `2.0`), never strings or booleans."""
+
+
+def required_when(field: str, value: str, *needs: tuple[str, JsonSchema]) -> JsonSchema:
+    """`if field == value then these properties are present and match`, as JSON Schema."""
+    return {
+        "if": {"properties": {field: {"const": value}}, "required": [field]},
+        "then": {
+            "properties": dict(needs),
+            "required": [name for name, _ in needs],
+        },
+    }
+
+
+def with_conditions(*conditions: JsonSchema) -> Callable[[JsonSchema], None]:
+    """A `json_schema_extra` that adds what a model validator enforces beyond types."""
+
+    def extra(schema: JsonSchema) -> None:
+        schema.setdefault("allOf", []).extend(conditions)
+
+    return extra
+
+
+class WireModel(BaseModel):
+    """Base of every request model: strict JSON types, unknown fields kept."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+
+
+_Wire = WireModel
 
 
 class TextPart(_Wire):
@@ -71,7 +123,16 @@ class ToolCall(_Wire):
     thought_signature: str | None = None
 
 
+_NON_EMPTY: JsonSchema = {"type": "string", "minLength": 1}
+
+
 class Message(_Wire):
+    model_config = ConfigDict(
+        json_schema_extra=with_conditions(
+            required_when("role", "tool", ("tool_call_id", _NON_EMPTY)),
+        )
+    )
+
     role: Role
     content: str | list[ContentPart] | None = None
     name: str | None = None
@@ -116,7 +177,7 @@ class ToolChoiceObject(_Wire):
 
 
 class ImageOptions(_Wire):
-    n: Annotated[int, Field(ge=1, le=10)] = 1
+    n: Annotated[int, Field(ge=1, le=10), Integral] = 1
     size: str = "1024x1024"
     quality: str = "high"
     response_format: Literal["url", "b64_json"] = "url"
@@ -127,8 +188,65 @@ class AudioOptions(_Wire):
     format: Literal["wav", "mp3", "flac", "opus", "pcm16"] = "wav"
 
 
+_WEATHER_TOOL: dict[str, Any] = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Current weather in a city",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}},
+            "required": ["city"],
+        },
+    },
+}
+
+
+# Examples document the common shapes and seed Schemathesis's examples phase, so a
+# stream and a tool round trip are checked on every run, not only when drawn.
+_CHAT_EXAMPLES: dict[str, Any] = {
+    "examples": [
+        {
+            "model": "openai/gpt-4o-mini",
+            "messages": [{"role": "user", "content": "What is the capital of France?"}],
+        },
+        {
+            "model": "openai/gpt-4o",
+            "stream": True,
+            "messages": [{"role": "user", "content": "What's the weather in Paris?"}],
+            "tools": [_WEATHER_TOOL],
+            "tool_choice": "auto",
+        },
+        {
+            "model": "openai/gpt-4o",
+            "stream": True,
+            "messages": [
+                {"role": "user", "content": "What's the weather in Paris?"},
+                {
+                    "role": "assistant",
+                    "tool_calls": [
+                        {
+                            "id": "call_1",
+                            "type": "function",
+                            "function": {
+                                "name": "get_weather",
+                                "arguments": '{"city": "Paris"}',
+                            },
+                        }
+                    ],
+                },
+                {"role": "tool", "tool_call_id": "call_1", "content": "Sunny, 21 °C"},
+            ],
+            "tools": [_WEATHER_TOOL],
+        },
+    ]
+}
+
+
 class ChatCompletionRequest(_Wire):
     """Body of `POST /v1/chat/completions` (contract §2.1)."""
+
+    model_config = ConfigDict(json_schema_extra=_CHAT_EXAMPLES)
 
     messages: Annotated[list[Message], Field(min_length=1)]
     model: str | None = None
@@ -143,11 +261,14 @@ class ChatCompletionRequest(_Wire):
     top_p: Annotated[float, Field(ge=0, le=1)] | None = None
     frequency_penalty: Annotated[float, Field(ge=-2, le=2)] | None = None
     presence_penalty: Annotated[float, Field(ge=-2, le=2)] | None = None
-    max_tokens: Annotated[int, Field(ge=1)] | None = None
-    seed: int | None = None
+    max_tokens: Annotated[int, Field(ge=1), Integral] | None = None
+    seed: WireInt | None = None
     stop: str | list[str] | None = None
     tools: list[ToolDefinition] | None = None
-    tool_choice: Literal["auto", "none", "required"] | ToolChoiceObject | None = None
+    tool_choice: Literal["auto", "none", "required"] | ToolChoiceObject | None = Field(
+        default=None,
+        description="An object must name one of `tools`, else the answer is 400 `invalid_request`.",
+    )
     response_format: dict[str, Any] | None = None
     modality: Literal["text", "image"] | None = None
     image: ImageOptions | None = None
@@ -258,7 +379,7 @@ class ModelsPage(_Wire):
     total: int
     limit: int
     offset: int
-    brands: list[str] = []
+    brands: list[str] = Field(default_factory=list)
 
 
 class ErrorDetail(_Wire):
@@ -278,3 +399,9 @@ class ErrorBody(_Wire):
 class ErrorEnvelope(_Wire):
     error: ErrorBody
     request_id: str | None = None
+
+
+class StreamError(_Wire):
+    """A mid-stream failure frame (contract §1.10): clients raise on a non-null `error`."""
+
+    error: ErrorBody

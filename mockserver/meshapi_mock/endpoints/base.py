@@ -10,7 +10,7 @@ built from the registry of these declarations, so they cannot disagree.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -58,11 +58,17 @@ class Operation:
     """The query string's model (list fields take repeated keys)."""
     response: Response = field(default_factory=lambda: Response("Success"))
     errors: tuple[int, ...] = (401,)
+    """Error statuses worth naming in `/openapi.json` beyond those the pipeline answers by
+    itself (`openapi.error_statuses` adds 401, 408, 400/413/422, strict-mode 404, 4XX/5XX):
+    what the real gateway answers here, so a rule scripting it is documented."""
     public: bool = False
     """No bearer token needed (signed URLs, the fake's own documents)."""
     synthetic: bool = True
     """The default answer is made up, so strict mode refuses it; False for answers that
     come from data the fake holds (the model catalogue, uploaded files)."""
+    path_examples: Mapping[str, str] = field(default_factory=dict, hash=False)
+    """A value per path parameter that finds something, for `/openapi.json` (and so for
+    Schemathesis, which would otherwise only try ids that do not exist)."""
 
     @property
     def openapi_path(self) -> str:

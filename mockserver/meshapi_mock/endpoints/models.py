@@ -194,6 +194,7 @@ ENDPOINT = Endpoint(
             _render_get,
             response=Response("The model", ModelInfo),
             errors=(401, 404),
+            path_examples={"model_id": "openai/gpt-4o-mini"},
         ),
     ),
 )

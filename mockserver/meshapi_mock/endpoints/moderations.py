@@ -16,7 +16,6 @@ from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Discriminator,
     Field,
@@ -26,6 +25,7 @@ from pydantic import (
 )
 from starlette.types import ASGIApp
 
+from ..contract import WireModel, required_when, with_conditions
 from ..jsonbody import dumps
 from ..responses import JSONBytes
 from ..scripting.context import CallContext, clip
@@ -244,8 +244,7 @@ def image_scores(url: str) -> dict[str, float]:
 # --------------------------------------------------------------------------- request
 
 
-class _Wire(BaseModel):
-    model_config = ConfigDict(extra="allow")
+_Wire = WireModel
 
 
 class ModerationImageURL(_Wire):
@@ -254,6 +253,13 @@ class ModerationImageURL(_Wire):
 
 class ModerationInputItem(_Wire):
     """One multimodal input: `{type: "text", text}` or `{type: "image_url", image_url}`."""
+
+    model_config = ConfigDict(
+        json_schema_extra=with_conditions(
+            required_when("type", "text", ("text", {"type": "string"})),
+            required_when("type", "image_url", ("image_url", {"type": "object"})),
+        )
+    )
 
     type: Literal["text", "image_url"]
     text: str | None = None

@@ -17,11 +17,11 @@ from fnmatch import fnmatchcase
 from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 from starlette.types import ASGIApp
 
 from .. import catalogue
-from ..contract import ImagePart, Message
+from ..contract import ImagePart, Message, WireModel
 from ..jsonbody import dumps
 from ..responses import JSONBytes
 from ..scripting.context import CallContext, clip
@@ -46,8 +46,7 @@ SCRIPTED_FALLBACK = "router_unavailable"
 # --------------------------------------------------------------------------- request
 
 
-class _Wire(BaseModel):
-    model_config = ConfigDict(extra="allow")
+_Wire = WireModel
 
 
 class RouterSelectRequest(_Wire):

@@ -14,9 +14,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 from starlette.types import Receive, Scope, Send
 
+from ..contract import Integral, WireModel
 from ..jsonbody import dumps
 from ..responses import JSONBytes
 from ..scripting.context import CallContext, clip
@@ -34,8 +35,7 @@ DEFAULT_PROVIDER = "native"
 # --------------------------------------------------------------------------- request
 
 
-class _Wire(BaseModel):
-    model_config = ConfigDict(extra="allow")
+_Wire = WireModel
 
 
 class WebSearchRequest(_Wire):
@@ -44,7 +44,7 @@ class WebSearchRequest(_Wire):
     query: Annotated[str, Field(min_length=1, max_length=2000)]
     model: str | None = None
     provider: Literal["native", "tavily"] | None = None
-    max_results: Annotated[int, Field(ge=1, le=20)] = 5
+    max_results: Annotated[int, Field(ge=1, le=20), Integral] = 5
     search_depth: Literal["basic", "advanced"] = "basic"
     include_domains: list[str] | None = None
     exclude_domains: list[str] | None = None

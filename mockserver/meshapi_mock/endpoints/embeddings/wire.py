@@ -12,11 +12,10 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
+from ...contract import Integral, WireModel, required_when, with_conditions
 from .vectors import MAX_DIMENSIONS
 
-
-class _Wire(BaseModel):
-    model_config = ConfigDict(extra="allow")
+_Wire = WireModel
 
 
 class EmbeddingMediaURL(_Wire):
@@ -25,6 +24,14 @@ class EmbeddingMediaURL(_Wire):
 
 class EmbeddingContentPart(_Wire):
     """One item of the multimodal input form; it carries the field its `type` names."""
+
+    model_config = ConfigDict(
+        json_schema_extra=with_conditions(
+            required_when("type", "text", ("text", {"type": "string"})),
+            required_when("type", "image_url", ("image_url", {"type": "object"})),
+            required_when("type", "video_url", ("video_url", {"type": "object"})),
+        )
+    )
 
     type: Literal["text", "image_url", "video_url"]
     text: str | None = None
@@ -45,7 +52,7 @@ class EmbeddingProviderPreferences(_Wire):
     data_collection: Literal["allow", "deny"] | None = None
 
 
-TokenId = Annotated[int, Field(strict=True, ge=0)]
+TokenId = Annotated[int, Field(ge=0), Integral]
 
 
 def _input_form(value: Any) -> str | None:
@@ -94,7 +101,7 @@ class EmbeddingsRequest(_Wire):
 
     input: EmbeddingInput
     model: str | None = None
-    dimensions: Annotated[int, Field(ge=1, le=MAX_DIMENSIONS)] | None = None
+    dimensions: Annotated[int, Field(ge=1, le=MAX_DIMENSIONS), Integral] | None = None
     encoding_format: Literal["float", "base64"] | None = None
     input_type: str | None = None
     provider: str | EmbeddingProviderPreferences | None = None
