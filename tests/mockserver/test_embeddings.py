@@ -797,7 +797,7 @@ def test_openapi_describes_the_operation(http: httpx.Client) -> None:
     schemas = document["components"]["schemas"]
 
     statuses = {"200", "400", "401", "402", "413", "422", "429", "500", "503"}
-    assert set(operation["responses"]) == statuses
+    assert statuses <= set(operation["responses"])
     request = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     response = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
     request_schema = schemas[request.rsplit("/", 1)[-1]]

@@ -56,7 +56,7 @@ def test_malformed_json_is_400(http: httpx.Client) -> None:
         ({"messages": [{"role": "tool", "content": "x"}]}, ["body", "messages", 0], "value_error"),
         ({**GOOD, "temperature": 3}, ["body", "temperature"], "less_than_equal"),
         ({**GOOD, "max_tokens": 1.5}, ["body", "max_tokens"], "int_from_float"),
-        ({**GOOD, "stream": "maybe"}, ["body", "stream"], "bool_parsing"),
+        ({**GOOD, "stream": "maybe"}, ["body", "stream"], "bool_type"),
         ({**GOOD, "tool_choice": "sometimes"}, ["body", "tool_choice"], None),
         (
             {

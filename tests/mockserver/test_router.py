@@ -386,7 +386,7 @@ def test_openapi_documents_the_operation(http: httpx.Client) -> None:
     document = http.get("/openapi.json").json()
     operation = document["paths"][PATH]["post"]
     statuses = {"200", "400", "401", "403", "404", "422", "429", "501", "503"}
-    assert set(operation["responses"]) == statuses  # feature flag off: 403/404/501
+    assert statuses <= set(operation["responses"])  # feature flag off: 403/404/501
     success = operation["responses"]["200"]["content"]["application/json"]["schema"]
     assert success == {"$ref": "#/components/schemas/RouterSelectResponse"}
     assert set(document["components"]["schemas"]["RouterSelectResponse"]["required"]) == {
