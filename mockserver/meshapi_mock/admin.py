@@ -1,6 +1,7 @@
 """`/_mock/…`: script, inspect and reset the fake from any process or language.
 
 Rules posted here use the scenario-file shape: one rule, a list, or `{"rules": [...]}`.
+Who may call these routes at all is the edge guard's business (`guard.py`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,12 @@ from .scripting.rulebook import Rule
 from .scripting.scenarios import ScenarioError, parse_rules
 from .state import MockState
 from .validation import parse_json, read_body
+
+PREFIX = "/_mock"
+
+
+def is_admin_path(path: str) -> bool:
+    return path == PREFIX or path.startswith(PREFIX + "/")
 
 
 def _state(request: Request) -> MockState:
