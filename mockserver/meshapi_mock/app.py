@@ -1,7 +1,8 @@
 """The ASGI application: routes from the registry, the middleware around them, errors.
 
-Outside in, every request passes: `RequestEnvelope` (request id, journal entry,
-last-resort 500) → `EdgeGuard` (Host; origin, key and JSON for `/_mock/`) → the route.
+Outside in, every request passes: `RequestEnvelope` (request id, journal entry, the
+body's deadline, last-resort 500) → `EdgeGuard` (Host; origin, key and JSON for
+`/_mock/`) → the route.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from .pipeline import OperationApp
 from .registry import ENDPOINTS
 from .responses import JSONBytes
 from .state import MockState
+from .timeouts import BODY_WATCH, BodyWatch
 
 log = logging.getLogger("meshapi_mock")
 
@@ -38,8 +40,10 @@ NOT_JOURNALED = frozenset({"/openapi.json"})
 class RequestEnvelope:
     """Gives every request an id and a journal entry, and every response `x-request-id`.
 
-    It also turns any exception a route lets slip into a MeshAPI envelope, so a client
-    never sees a bare 500 or a dropped connection from the fake's own bugs.
+    A body still arriving after the head is read against the request deadline (the
+    runner's protocol flags it, `timeouts.py`). It also turns any exception a route lets
+    slip into a MeshAPI envelope, so a client never sees a bare 500 or a dropped
+    connection from the fake's own bugs.
     """
 
     def __init__(self, app: ASGIApp, state: MockState) -> None:
@@ -62,6 +66,9 @@ class RequestEnvelope:
                 request_id,
             )
         request_scope.start(scope, request_id, entry)
+        watch: BodyWatch | None = scope["state"].get(BODY_WATCH)  # set by the runner
+        if watch is not None:
+            receive = watch.bounded(receive)
         rid = request_id.encode("latin-1", "replace")
         started = False
 
