@@ -1,8 +1,8 @@
 """The ASGI application: routes from the registry, the middleware around them, errors.
 
-Outside in, every request passes: `RequestEnvelope` (request id, journal entry, the
-body's deadline, last-resort 500) → `EdgeGuard` (Host; origin, key and JSON for
-`/_mock/`) → the route.
+Outside in, every request passes: the request log (when on) → `RequestEnvelope` (request
+id, journal entry, the body's deadline, last-resort 500) → `EdgeGuard` (Host; origin, key
+and JSON for `/_mock/`) → the route.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from .jsonbody import dumps
 from .openapi import openapi_document
 from .pipeline import OperationApp
 from .registry import ENDPOINTS
+from .request_log import RequestLog
 from .responses import JSONBytes
 from .state import MockState
 from .timeouts import BODY_WATCH, BodyWatch
@@ -192,6 +193,7 @@ def create_app(state: MockState | ServerConfig | None = None) -> Starlette:
     config = state.config
     handlers: dict[Any, Any] = {MeshError: _mesh_error, HTTPException: _http_error}
     middleware = [
+        *([Middleware(RequestLog)] if config.log_requests else []),
         Middleware(RequestEnvelope, state=state),
         Middleware(EdgeGuard, config=config),
     ]

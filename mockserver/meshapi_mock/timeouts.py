@@ -31,6 +31,7 @@ from starlette.types import Message, Receive
 
 from .errors import MeshError
 from .jsonbody import dumps
+from .request_log import log_request
 
 if TYPE_CHECKING:
     from .state import MockState
@@ -137,6 +138,9 @@ class RequestDeadline(asyncio.Protocol):
             request_id = self.mock_state.ids.request_id()
             error = timeout_error(self.request_timeout, "request head")
             self.transport.write(raw_response(error, request_id))
+            if self.mock_state.config.log_requests:  # a request, though it never got a path
+                waited = self.request_timeout * 1000
+                log_request("-", "-", 408, None, error.code, waited, request_id)
         self.transport.close()
 
 
