@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp
 
+from ._version import __version__
 from .errors import MeshError
 from .jsonbody import dumps
 from .responses import JSONBytes
@@ -42,7 +43,14 @@ def _no_content() -> Response:
 async def health(request: Request) -> ASGIApp:
     state = _state(request)
     return JSONBytes(
-        dumps({"status": "ok", "rules": len(state.rules), "requests": len(state.journal)})
+        dumps(
+            {
+                "status": "ok",
+                "version": __version__,
+                "rules": len(state.rules),
+                "requests": len(state.journal),
+            }
+        )
     )
 
 

@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import admin, request_scope
+from . import admin, index, request_scope
 from .config import ServerConfig
 from .errors import MeshError
 from .guard import EdgeGuard
@@ -34,8 +34,8 @@ from .timeouts import BODY_WATCH, BodyWatch
 
 log = logging.getLogger("meshapi_mock")
 
-NOT_JOURNALED = frozenset({"/openapi.json"})
-"""The fake's own document; admin calls are not journaled either."""
+NOT_JOURNALED = frozenset({"/", "/openapi.json"})
+"""The fake's own documents; admin calls are not journaled either."""
 
 
 class RequestEnvelope:
@@ -171,6 +171,7 @@ def routes(state: MockState) -> list[Route]:
     prefix = admin.PREFIX
     return [
         *api_routes(state),
+        Route("/", index.index, methods=["GET"]),
         Route("/openapi.json", _openapi, methods=["GET"]),
         Route(f"{prefix}/health", admin.health, methods=["GET"]),
         _by_method(
