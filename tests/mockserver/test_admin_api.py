@@ -299,6 +299,51 @@ def test_clear_journal(http: httpx.Client) -> None:
     assert http.get("/_mock/health").json()["requests"] == 0
 
 
+def test_journal_filters_by_endpoint_and_operation(http: httpx.Client) -> None:
+    http.post(CHAT, json=ask("one"))
+    http.get("/v1/models")
+    http.get("/v1/models/free")
+    http.post(CHAT, json=ask("two"))
+    http.get("/v1/nothing-here")
+
+    def listed(query: str) -> list[tuple[str, str | None]]:
+        response = http.get(f"/_mock/requests?{query}")
+        assert response.status_code == 200, response.text
+        return [(e["path"], e["operation"]) for e in response.json()]
+
+    assert listed("endpoint=chat") == [(CHAT, "create"), (CHAT, "create")]
+    assert listed("endpoint=chat&operation=create") == [(CHAT, "create"), (CHAT, "create")]
+    assert listed("endpoint=models") == [("/v1/models", "list"), ("/v1/models/free", "free")]
+    assert listed("endpoint=models&operation=free") == [("/v1/models/free", "free")]
+    assert listed("operation=list") == [("/v1/models", "list")]
+    assert listed("endpoint=models&endpoint=chat&operation=create") == [
+        (CHAT, "create"),
+        (CHAT, "create"),
+    ]
+    assert listed("endpoint=embeddings") == []
+    assert len(listed("")) == 5
+
+
+@pytest.mark.parametrize(
+    ("query", "loc"),
+    [
+        ("endpont=chat", "endpont"),
+        ("path=/v1/chat/completions", "path"),
+        ("endpoint=chats", "endpoint"),
+        ("endpoint=", "endpoint"),
+        ("endpoint=chat&operation=list", "operation"),
+        ("operation=nothing", "operation"),
+    ],
+)
+def test_journal_filter_typos_are_422(http: httpx.Client, query: str, loc: str) -> None:
+    http.post(CHAT, json=ask("one"))
+
+    rejected = http.get(f"/_mock/requests?{query}")
+
+    details = check_envelope(rejected, 422, "validation_error")["error"]["details"]
+    assert ["query", loc] in [d["loc"] for d in details], details
+
+
 # --- reset -------------------------------------------------------------------------------
 
 
