@@ -1,21 +1,33 @@
 """`/_mock/…`: script, inspect and reset the fake from any process or language.
 
 Rules posted here use the scenario-file shape: one rule, a list, or `{"rules": [...]}`.
+Who may call these routes at all is the edge guard's business (`guard.py`).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp
 
+from ._version import __version__
 from .errors import MeshError
 from .jsonbody import dumps
+from .registry import BY_NAME, ENDPOINTS
 from .responses import JSONBytes
 from .scripting.rulebook import Rule
 from .scripting.scenarios import ScenarioError, parse_rules
 from .state import MockState
 from .validation import parse_json, read_body
+
+PREFIX = "/_mock"
+
+
+def is_admin_path(path: str) -> bool:
+    return path == PREFIX or path.startswith(PREFIX + "/")
 
 
 def _state(request: Request) -> MockState:
@@ -35,7 +47,14 @@ def _no_content() -> Response:
 async def health(request: Request) -> ASGIApp:
     state = _state(request)
     return JSONBytes(
-        dumps({"status": "ok", "rules": len(state.rules), "requests": len(state.journal)})
+        dumps(
+            {
+                "status": "ok",
+                "version": __version__,
+                "rules": len(state.rules),
+                "requests": len(state.journal),
+            }
+        )
     )
 
 
@@ -75,7 +94,45 @@ async def delete_rule(request: Request) -> Response:
 
 
 async def list_requests(request: Request) -> ASGIApp:
-    return JSONBytes(dumps([entry.to_wire() for entry in _state(request).journal.entries()]))
+    """The journal, oldest first; `?endpoint=chat&operation=create` keeps those calls only."""
+    wanted = _journal_filters(request.query_params)
+    entries = [
+        entry
+        for entry in _state(request).journal.entries()
+        if all(getattr(entry, name) in values for name, values in wanted.items())
+    ]
+    return JSONBytes(dumps([entry.to_wire() for entry in entries]))
+
+
+JOURNAL_FILTERS = ("endpoint", "operation")
+
+
+def _journal_filters(query: QueryParams) -> dict[str, set[str]]:
+    """Each filter's accepted values (a repeated key means any of them); 422 for typos,
+    since an unknown name or value would otherwise answer with a silent empty list."""
+    problems: list[dict[str, Any]] = []
+    wanted = {name: set(query.getlist(name)) for name in JOURNAL_FILTERS if name in query}
+    for name in sorted(set(query) - set(JOURNAL_FILTERS)):
+        problems.append(_query_problem(name, f"unknown filter; use {' or '.join(JOURNAL_FILTERS)}"))
+    endpoints = wanted.get("endpoint") or set(BY_NAME)
+    for name in sorted(endpoints - set(BY_NAME)):
+        problems.append(
+            _query_problem("endpoint", f"no endpoint {name!r}; one of {sorted(BY_NAME)}")
+        )
+    operations = {op.name for ep in ENDPOINTS if ep.name in endpoints for op in ep.operations}
+    for name in sorted(wanted.get("operation", set()) - operations):
+        problems.append(
+            _query_problem("operation", f"no operation {name!r} there; one of {sorted(operations)}")
+        )
+    if problems:
+        raise MeshError(
+            422, "validation_error", "Journal filters failed validation.", details=problems
+        )
+    return wanted
+
+
+def _query_problem(name: str, message: str) -> dict[str, Any]:
+    return {"type": "value_error", "loc": ["query", name], "msg": message}
 
 
 async def clear_requests(request: Request) -> Response:

@@ -1,4 +1,9 @@
-"""The ASGI application: routes from the registry, the request-id/journal envelope, errors."""
+"""The ASGI application: routes from the registry, the middleware around them, errors.
+
+Outside in, every request passes: the request log (when on) → `RequestEnvelope` (request
+id, journal entry, the body's deadline, last-resort 500) → `EdgeGuard` (Host; origin, key
+and JSON for `/_mock/`) → the route.
+"""
 
 from __future__ import annotations
 
@@ -13,27 +18,33 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import admin
+from . import admin, index, request_scope
 from .config import ServerConfig
 from .errors import MeshError
+from .guard import EdgeGuard
 from .headers import header
 from .jsonbody import dumps
 from .openapi import openapi_document
 from .pipeline import OperationApp
 from .registry import ENDPOINTS
+from .request_log import RequestLog
 from .responses import JSONBytes
 from .state import MockState
+from .timeouts import BODY_WATCH, BodyWatch
 
 log = logging.getLogger("meshapi_mock")
 
-ADMIN_PREFIX = "/_mock"
+NOT_JOURNALED = frozenset({"/", "/openapi.json"})
+"""The fake's own documents; admin calls are not journaled either."""
 
 
 class RequestEnvelope:
     """Gives every request an id and a journal entry, and every response `x-request-id`.
 
-    It also turns any exception a route lets slip into a MeshAPI envelope, so a client
-    never sees a bare 500 or a dropped connection from the fake's own bugs.
+    A body still arriving after the head is read against the request deadline (the
+    runner's protocol flags it, `timeouts.py`). It also turns any exception a route lets
+    slip into a MeshAPI envelope, so a client never sees a bare 500 or a dropped
+    connection from the fake's own bugs.
     """
 
     def __init__(self, app: ASGIApp, state: MockState) -> None:
@@ -47,7 +58,7 @@ class RequestEnvelope:
         request_id = header(scope["headers"], b"x-request-id") or self.state.ids.request_id()
         path: str = scope["path"]
         entry = None
-        if not path.startswith(ADMIN_PREFIX) and path != "/openapi.json":
+        if path not in NOT_JOURNALED and not admin.is_admin_path(path):
             entry = self.state.journal.open(
                 scope["method"],
                 path,
@@ -55,7 +66,10 @@ class RequestEnvelope:
                 scope["headers"],
                 request_id,
             )
-        scope.setdefault("state", {}).update(request_id=request_id, journal_entry=entry)
+        request_scope.start(scope, request_id, entry)
+        watch: BodyWatch | None = scope["state"].get(BODY_WATCH)  # set by the runner
+        if watch is not None:
+            receive = watch.bounded(receive)
         rid = request_id.encode("latin-1", "replace")
         started = False
 
@@ -87,23 +101,14 @@ class RequestEnvelope:
             if started:
                 raise
             error = MeshError(500, "mock_internal_error", f"meshapi-mock failed: {exc!r}")
-            if entry is not None:
-                entry.error_code, entry.error_message = error.code, error.message
+            request_scope.record_error(scope, error)
             await error.response(request_id)(scope, receive, send_with_id)
-
-
-def _request_id(request: Request) -> str | None:
-    rid: str | None = request.scope.get("state", {}).get("request_id")
-    return rid
 
 
 async def _mesh_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, MeshError)
-    entry = request.scope.get("state", {}).get("journal_entry")
-    if entry is not None:
-        entry.error_code = exc.code
-        entry.error_message = exc.message
-    return exc.response(_request_id(request))
+    request_scope.record_error(request.scope, exc)
+    return exc.response(request_scope.request_id(request.scope))
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -163,9 +168,10 @@ def api_routes(state: MockState) -> list[Route]:
 
 
 def routes(state: MockState) -> list[Route]:
-    prefix = ADMIN_PREFIX
+    prefix = admin.PREFIX
     return [
         *api_routes(state),
+        Route("/", index.index, methods=["GET"]),
         Route("/openapi.json", _openapi, methods=["GET"]),
         Route(f"{prefix}/health", admin.health, methods=["GET"]),
         _by_method(
@@ -185,11 +191,13 @@ def create_app(state: MockState | ServerConfig | None = None) -> Starlette:
     """Build the fake as an ASGI app; `app.state.mock` is its `MockState`."""
     if not isinstance(state, MockState):
         state = MockState(state)
+    config = state.config
     handlers: dict[Any, Any] = {MeshError: _mesh_error, HTTPException: _http_error}
-    app = Starlette(
-        routes=routes(state),
-        middleware=[Middleware(RequestEnvelope, state=state)],
-        exception_handlers=handlers,
-    )
+    middleware = [
+        *([Middleware(RequestLog)] if config.log_requests else []),
+        Middleware(RequestEnvelope, state=state),
+        Middleware(EdgeGuard, config=config),
+    ]
+    app = Starlette(routes=routes(state), middleware=middleware, exception_handlers=handlers)
     app.state.mock = state
     return app

@@ -7,17 +7,22 @@ waits ~40 ms for Nagle's algorithm and delayed ACKs.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
 from types import TracebackType
+from typing import ClassVar
 
 import uvicorn
+from uvicorn.config import HTTP_PROTOCOLS
+from uvicorn.importer import import_from_string
 
 from .app import create_app
 from .config import ServerConfig
 from .mock import Mock
 from .state import MockState
+from .timeouts import with_request_deadline
 
 
 def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
@@ -35,20 +40,44 @@ def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     return sock
 
 
-def uvicorn_config(app: object, **overrides: object) -> uvicorn.Config:
+def uvicorn_config(
+    app: object, *, http: str | type[asyncio.Protocol] = "auto", **overrides: object
+) -> uvicorn.Config:
+    """uvicorn settings for the fake; `http` picks the implementation, as in uvicorn.
+
+    The implementation is wrapped so a request must arrive within the fake's
+    `request_timeout` (`timeouts.py`); an app made by `create_app` brings its settings.
+    """
+    state = getattr(getattr(app, "state", None), "mock", None)
+    if not isinstance(state, MockState):
+        state = MockState()
     options: dict[str, object] = {
         "log_level": "warning",
         "access_log": False,
         "lifespan": "off",
         "timeout_graceful_shutdown": 2,
         "timeout_keep_alive": 30,
+        "http": with_request_deadline(_http_protocol(http), state),
     }
     options.update(overrides)
     return uvicorn.Config(app, **options)  # type: ignore[arg-type]
 
 
+def _http_protocol(http: str | type[asyncio.Protocol]) -> type[asyncio.Protocol]:
+    """uvicorn's class for a name ('auto', 'h11', 'httptools'); 'auto' takes httptools
+    when it is installed, else h11."""
+    if isinstance(http, str):
+        protocol: type[asyncio.Protocol] = import_from_string(HTTP_PROTOCOLS[http])
+        return protocol
+    return http
+
+
 class MockServer(Mock):
     """A running fake: `with MockServer() as server: server.chat.reply("Hi")`."""
+
+    http: ClassVar[str] = "auto"
+    """uvicorn's HTTP implementation: 'auto' (httptools when installed, else h11), 'h11'
+    or 'httptools'."""
 
     def __init__(
         self,
@@ -82,7 +111,7 @@ class MockServer(Mock):
             return self
         sock = bind_socket(self.host, self.port)
         self.port = sock.getsockname()[1]
-        server = uvicorn.Server(uvicorn_config(self.app))
+        server = uvicorn.Server(uvicorn_config(self.app, http=self.http))
         thread = threading.Thread(
             target=server.run,
             kwargs={"sockets": [sock]},

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from meshapi_mock import MockServer
+from meshapi_mock import MockServer, __version__
 
 CHAT = "/v1/chat/completions"
 
@@ -64,13 +64,14 @@ def where(detail: dict[str, Any]) -> str:
 def test_health_counts_rules_and_requests(server: MockServer, http: httpx.Client) -> None:
     first = http.get("/_mock/health")
     assert first.status_code == 200
-    assert first.json() == {"status": "ok", "rules": 0, "requests": 0}
+    assert first.json() == {"status": "ok", "version": __version__, "rules": 0, "requests": 0}
     assert first.headers["x-request-id"]
 
     server.chat.reply("hi", times=None)
     http.post(CHAT, json=ask("hello"))
 
-    assert http.get("/_mock/health").json() == {"status": "ok", "rules": 1, "requests": 1}
+    health = http.get("/_mock/health").json()
+    assert (health["rules"], health["requests"]) == (1, 1)
 
 
 # --- adding rules ------------------------------------------------------------------------
@@ -298,6 +299,51 @@ def test_clear_journal(http: httpx.Client) -> None:
     assert http.get("/_mock/health").json()["requests"] == 0
 
 
+def test_journal_filters_by_endpoint_and_operation(http: httpx.Client) -> None:
+    http.post(CHAT, json=ask("one"))
+    http.get("/v1/models")
+    http.get("/v1/models/free")
+    http.post(CHAT, json=ask("two"))
+    http.get("/v1/nothing-here")
+
+    def listed(query: str) -> list[tuple[str, str | None]]:
+        response = http.get(f"/_mock/requests?{query}")
+        assert response.status_code == 200, response.text
+        return [(e["path"], e["operation"]) for e in response.json()]
+
+    assert listed("endpoint=chat") == [(CHAT, "create"), (CHAT, "create")]
+    assert listed("endpoint=chat&operation=create") == [(CHAT, "create"), (CHAT, "create")]
+    assert listed("endpoint=models") == [("/v1/models", "list"), ("/v1/models/free", "free")]
+    assert listed("endpoint=models&operation=free") == [("/v1/models/free", "free")]
+    assert listed("operation=list") == [("/v1/models", "list")]
+    assert listed("endpoint=models&endpoint=chat&operation=create") == [
+        (CHAT, "create"),
+        (CHAT, "create"),
+    ]
+    assert listed("endpoint=embeddings") == []
+    assert len(listed("")) == 5
+
+
+@pytest.mark.parametrize(
+    ("query", "loc"),
+    [
+        ("endpont=chat", "endpont"),
+        ("path=/v1/chat/completions", "path"),
+        ("endpoint=chats", "endpoint"),
+        ("endpoint=", "endpoint"),
+        ("endpoint=chat&operation=list", "operation"),
+        ("operation=nothing", "operation"),
+    ],
+)
+def test_journal_filter_typos_are_422(http: httpx.Client, query: str, loc: str) -> None:
+    http.post(CHAT, json=ask("one"))
+
+    rejected = http.get(f"/_mock/requests?{query}")
+
+    details = check_envelope(rejected, 422, "validation_error")["error"]["details"]
+    assert ["query", loc] in [d["loc"] for d in details], details
+
+
 # --- reset -------------------------------------------------------------------------------
 
 
@@ -313,7 +359,8 @@ def test_reset_drops_added_rules_and_the_journal(server: MockServer, http: httpx
     assert reset.status_code == 204
     assert rules(http) == []  # this server booted without scenarios
     assert journal(http) == []
-    assert http.get("/_mock/health").json() == {"status": "ok", "rules": 0, "requests": 0}
+    health = http.get("/_mock/health").json()
+    assert (health["rules"], health["requests"]) == (0, 0)
     after = chat_text(http.post(CHAT, json=ask("Hello")))
     assert journal(http)[-1]["matched"] == "default"
     assert after != before
@@ -498,6 +545,42 @@ def test_head_is_answered_like_get(http: httpx.Client, path: str) -> None:
     assert head.status_code == got.status_code == 200, head.text
     assert head.content == b""
     assert head.headers["content-type"] == got.headers["content-type"]
+
+
+# --- the front page ----------------------------------------------------------------------
+
+
+def test_front_page_says_what_this_is_and_where_to_look(server: MockServer) -> None:
+    front = httpx.get(server.url + "/")
+
+    assert front.status_code == 200
+    assert front.headers["content-type"].startswith("application/json")
+    about = front.json()
+    assert about["name"] == "meshapi-mock"
+    assert about["version"] == __version__
+    assert "/v1" in about["description"]
+    assert about["links"]["openapi"] == "/openapi.json"
+    for name in ("health", "requests", "rules"):
+        link = about["links"][name]
+        assert link == f"/_mock/{name}"
+        assert httpx.get(server.url + link).status_code == 200, link
+    assert "rsk_" in about["usage"]["keys"]
+    assert server.requests == [], "looking at the front page is not an API call"
+
+
+def test_front_page_for_a_browser_is_html(server: MockServer) -> None:
+    page = httpx.get(server.url + "/", headers={"Accept": "text/html,*/*;q=0.8"})
+
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert f"meshapi-mock {__version__}" in page.text
+    assert 'href="/_mock/requests"' in page.text
+
+
+def test_front_page_is_not_an_api_endpoint(http: httpx.Client) -> None:
+    paths = http.get("/openapi.json").json()["paths"]
+    assert "/" not in paths
+    check_envelope(http.post("/", json={}), 405, "method_not_allowed")
 
 
 # --- one meaning for admin JSON and Python rules -----------------------------------------

@@ -1,0 +1,194 @@
+"""The edge guard: which requests a fake on a developer's machine answers at all.
+
+A fake listening on loopback is still reachable from every web page the developer opens.
+A page can post a form to it, and a DNS-rebinding page (its own name, re-pointed at
+127.0.0.1) can even read the answers. So, before anything else runs:
+
+- `Host` must name this fake: the address it was reached on, a loopback name, or a name
+  the user allowed (`--allow-host`, `ServerConfig.allowed_hosts`); else 421, on every path.
+- `/_mock/*` refuses other origins (403), wants a key whenever keys are configured (401)
+  and takes bodies only as `application/json` (415), which no page can send to another
+  origin without a CORS preflight the fake never grants.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from . import request_scope
+from .admin import is_admin_path
+from .auth import admin_keys, require_admin_key
+from .config import ServerConfig
+from .errors import MeshError
+from .headers import RawHeaders, header
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+BODY_METHODS = frozenset({"POST", "PATCH"})
+
+
+class EdgeGuard:
+    """ASGI middleware refusing what a loopback fake should never serve (see the module)."""
+
+    KNOWN_HOSTS_LIMIT = 256
+
+    def __init__(self, app: ASGIApp, config: ServerConfig) -> None:
+        self.app = app
+        self.any_host = "*" in config.allowed_hosts
+        self.allowed_hosts = frozenset(split_host(name)[0] for name in config.allowed_hosts)
+        self.admin_keys = admin_keys(config)
+        # (Host, bound address) pairs already accepted: clients send the same few, and
+        # parsing them on every request would cost more than the rest of the guard.
+        self._known_hosts: set[tuple[str, str | None]] = set()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            try:
+                self.check(scope)
+            except MeshError as error:
+                request_scope.record_error(scope, error)
+                response = error.response(request_scope.request_id(scope))
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    def check(self, scope: Scope) -> None:
+        headers: RawHeaders = scope["headers"]
+        host = header(headers, b"host")
+        # No Host at all is HTTP/1.0: browsers always send one, so no page is behind it.
+        if host and not self.any_host:
+            server = scope.get("server")
+            self.check_host(host, server[0] if server else None)
+        if is_admin_path(scope["path"]):
+            check_same_origin(scope, host)
+            if self.admin_keys:
+                require_admin_key(header(headers, b"authorization"), self.admin_keys)
+            if scope["method"] in BODY_METHODS:
+                check_json_body(headers)
+
+    def check_host(self, host: str, server_address: str | None) -> None:
+        known = (host, server_address)
+        if known in self._known_hosts:
+            return
+        if not host_allowed(host, server_address, self.allowed_hosts):
+            raise misdirected(host)
+        if len(self._known_hosts) < self.KNOWN_HOSTS_LIMIT:
+            self._known_hosts.add(known)
+
+
+def split_host(value: str) -> tuple[str, int | None]:
+    """`Host` → (lower-case name without brackets or trailing dot, port or None)."""
+    value = value.strip().lower()
+    if value.startswith("["):
+        name, _, rest = value[1:].partition("]")
+        port = rest.removeprefix(":")
+    else:
+        name, _, port = value.partition(":")
+    return name.rstrip("."), int(port) if port.isdigit() else None
+
+
+@lru_cache(maxsize=256)
+def _ip(name: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def host_allowed(host: str, server_address: str | None, allowed: frozenset[str]) -> bool:
+    """Whether `host` names this fake: loopback, the address the client reached it on
+    (`scope["server"]`), or an allowed name."""
+    name, _ = split_host(host)
+    if name in allowed or name == "localhost" or name.endswith(".localhost"):
+        return True
+    address = _ip(name)
+    if address is None:
+        return False
+    return address.is_loopback or (
+        server_address is not None and address == _ip(server_address.lower())
+    )
+
+
+def misdirected(host: str) -> MeshError:
+    name = split_host(host)[0][:100]
+    return MeshError(
+        421,
+        "misdirected_request",
+        f"This fake does not answer to the name {name!r} (Host: {host[:120]}). It answers to "
+        "the address it listens on and to loopback names (localhost, 127.0.0.1, [::1]), so "
+        "that a web page cannot reach it under a name of its own (DNS rebinding). To accept "
+        f"the name, start it with --allow-host {name} (in Python: "
+        f"ServerConfig(allowed_hosts=[{name!r}])).",
+    )
+
+
+def check_same_origin(scope: Scope, host: str | None) -> None:
+    """403 for a browser request from another origin (`Origin` or `Sec-Fetch-Site` says so)."""
+    headers: RawHeaders = scope["headers"]
+    origin = header(headers, b"origin")
+    if origin is not None and origin_of(origin) != own_origin(scope, host):
+        raise MeshError(
+            403,
+            "forbidden",
+            f"The admin API refuses requests from another origin (Origin: {origin[:200]}): "
+            "a web page must not script the fake. Call /_mock/ from your tests or tools, "
+            "which send no Origin header.",
+        )
+    if header(headers, b"sec-fetch-site") == "cross-site":
+        raise MeshError(
+            403,
+            "forbidden",
+            "The admin API refuses requests a browser made for another site "
+            "(Sec-Fetch-Site: cross-site) and so from another origin.",
+        )
+
+
+Origin = tuple[str, str, int]
+
+
+def origin_of(value: str) -> Origin | None:
+    """(scheme, host, port) of an `Origin` header; None for `null` or anything unparsable."""
+    try:
+        parts = urlsplit(value.strip().lower())
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
+        return None
+    return parts.scheme, parts.hostname.rstrip("."), port or DEFAULT_PORTS[parts.scheme]
+
+
+def own_origin(scope: Scope, host: str | None) -> Origin | None:
+    """The origin a browser gives this fake: the request's scheme and `Host`."""
+    scheme: str = scope.get("scheme", "http")
+    if host:
+        name, port = split_host(host)
+    elif scope.get("server"):
+        name, port = scope["server"][0].lower(), scope["server"][1]
+    else:
+        return None
+    return scheme, name, port or DEFAULT_PORTS.get(scheme, 80)
+
+
+def check_json_body(headers: RawHeaders) -> None:
+    """415 unless a body (or a declared type) is `application/json`, parameters allowed."""
+    content_type = header(headers, b"content-type")
+    if content_type is None:
+        length = header(headers, b"content-length")
+        has_body = header(headers, b"transfer-encoding") is not None or (length or "0") != "0"
+        if not has_body:
+            return
+    elif content_type.split(";", 1)[0].strip().lower() == "application/json":
+        return
+    raise MeshError(
+        415,
+        "unsupported_media_type",
+        "The admin API takes JSON bodies only: send 'Content-Type: application/json' "
+        f"(got {'no Content-Type' if content_type is None else repr(content_type[:100])}).",
+    )
