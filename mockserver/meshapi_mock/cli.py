@@ -30,6 +30,7 @@ from .cli_args import (
     port_number,
     positive_int,
     positive_seconds,
+    seconds_or_off,
 )
 from .config import ServerConfig
 from .runner import bind_socket, uvicorn_config
@@ -149,10 +150,11 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     )
     serve.add_argument(
         "--request-timeout",
-        type=positive_seconds,
+        type=seconds_or_off,
         default=DEFAULTS.request_timeout,
         metavar="SECONDS",
-        help="time a client has to send a whole request before a 408 (default: %(default)s)",
+        help="time a client has to send a whole request before a 408; 0 turns it off "
+        "(default: %(default)s)",
     )
     serve.add_argument(
         "--regex-timeout",

@@ -55,6 +55,13 @@ def positive_seconds(text: str) -> float:
     return seconds
 
 
+def seconds_or_off(text: str) -> float:
+    """Seconds, or 0 for no limit at all."""
+    if text.strip() in ("0", "0.0"):
+        return 0.0
+    return positive_seconds(text)
+
+
 def host_name(text: str) -> str:
     host = text.strip().removeprefix("[").removesuffix("]")
     if not host or any(c.isspace() or c in "/?#@" for c in host):

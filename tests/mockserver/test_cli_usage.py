@@ -54,7 +54,7 @@ def run(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.
         (["--journal-limit", "0"], "--journal-limit", "at least 1"),
         (["--journal-bytes", "-5"], "--journal-bytes", "at least 0"),
         (["--journal-body-bytes", "x"], "--journal-body-bytes", "not a whole number"),
-        (["--request-timeout", "0"], "--request-timeout", "positive"),
+        (["--request-timeout", "-1"], "--request-timeout", "positive"),
         (["--request-timeout", "nan"], "--request-timeout", "finite"),
         (["--regex-timeout", "inf"], "--regex-timeout", "finite"),
         (["--regex-timeout", "soon"], "--regex-timeout", "not a number"),
@@ -144,6 +144,10 @@ def test_serve_help_shows_defaults_and_bundled_names(run: Run) -> None:
         assert shown in flat, shown
     for name in names():
         assert name in flat, name
+
+
+def test_a_zero_request_timeout_turns_it_off() -> None:
+    assert parse_args(["serve", "--request-timeout", "0"]).request_timeout == 0.0
 
 
 def test_the_port_default_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

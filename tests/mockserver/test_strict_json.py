@@ -96,6 +96,9 @@ def test_a_non_finite_number_deep_in_a_valid_request_is_refused(
     assert server.call_count == 0
 
 
+JSON = {"content-type": "application/json"}  # the admin API takes nothing else
+
+
 @pytest.mark.parametrize(
     ("path", "method", "body"),
     [
@@ -107,7 +110,7 @@ def test_a_non_finite_number_deep_in_a_valid_request_is_refused(
 def test_non_standard_numbers_are_a_400_on_the_admin_api(
     server: MockServer, http: httpx.Client, path: str, method: str, body: bytes
 ) -> None:
-    response = http.request(method, path, content=body)
+    response = http.request(method, path, content=body, headers=JSON)
     assert response.status_code == 400, response.text
     error = error_of(response)
     assert error["code"] == "invalid_request"
@@ -190,7 +193,7 @@ def test_invalid_json_says_what_and_where(
 
 def test_an_empty_body_is_still_a_missing_body(http: httpx.Client) -> None:
     for path in (CHAT, "/_mock/rules"):
-        response = http.post(path, content=b" \n")
+        response = http.post(path, content=b" \n", headers=JSON)
         assert response.status_code == 422
         assert error_of(response)["details"][0]["type"] == "missing"
 
