@@ -13,13 +13,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
+from pydantic import TypeAdapter
 from typing_extensions import Self
 
 from .rulebook import Predicate, ReplyFunction, Rule, RuleBook
 from .spec import BaseMatch, BaseReply, ErrorSpec, parse_times
+from .wire_values import EncodableText
 
 M = TypeVar("M", bound=BaseMatch)
 Times = int | None
+_NAME: TypeAdapter[str | None] = TypeAdapter(EncodableText | None)
 
 
 class Script(Generic[M]):
@@ -124,7 +127,7 @@ class Script(Generic[M]):
             match=self._match,
             reply=reply,
             times=parse_times(times),
-            name=name,
+            name=_NAME.validate_python(name),
             predicate=self._predicate,
             endpoint=self.endpoint,
         )

@@ -11,9 +11,18 @@ everything here round-trips through JSON.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from typing_extensions import Self
+
+from .wire_values import (
+    EncodableText,
+    JsonObject,
+    ResponseHeaders,
+    RetryAfter,
+    model_text_problem,
+)
 
 if TYPE_CHECKING:
     from .context import CallContext
@@ -21,6 +30,9 @@ if TYPE_CHECKING:
 
 class Spec(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+S = TypeVar("S", bound=Spec)
 
 
 def string_shorthand(schema: dict[str, Any]) -> None:
@@ -72,12 +84,17 @@ class ErrorSpec(Spec):
     status: Annotated[int, Field(ge=400, le=599)]
     code: str | None = None
     message: str | None = None
-    details: list[dict[str, Any]] | None = None
-    retry_after: Annotated[float, Field(ge=0)] | None = Field(
-        default=None, description="Seconds; sets `Retry-After` and `retry_after_seconds`."
+    details: list[JsonObject] | None = None
+    retry_after: RetryAfter | None = Field(
+        default=None,
+        description="Seconds (at most a day); sets `Retry-After` and `retry_after_seconds`.",
     )
-    provider_error: dict[str, Any] | None = None
-    headers: dict[str, str] | None = None
+    provider_error: JsonObject | None = None
+    headers: ResponseHeaders | None = Field(
+        default=None,
+        description="Extra response headers. Names are HTTP tokens; values latin-1 without "
+        "control characters; framing headers and `x-request-id` are the fake's own.",
+    )
 
 
 class BaseMatch(Spec):
@@ -96,6 +113,10 @@ class BaseMatch(Spec):
         default=None, description="Only the n-th request (1-based) that meets the other criteria."
     )
 
+    @model_validator(mode="after")
+    def _encodable(self) -> Self:
+        return _refuse_unsendable_text(self)
+
     def differences(self, ctx: CallContext) -> list[str]:
         """Why this match does not hold for `ctx`; empty when it does. Endpoints extend it."""
         from .matching import common_differences
@@ -107,6 +128,17 @@ class BaseReply(Spec):
     """What every endpoint can answer: an error in the MeshAPI envelope."""
 
     error: ErrorSpec | None = None
+
+    @model_validator(mode="after")
+    def _encodable(self) -> Self:
+        return _refuse_unsendable_text(self)
+
+
+def _refuse_unsendable_text(spec: S) -> S:
+    """Every string of a rule reaches the wire somewhere (a reply, a listing, a report)."""
+    if problem := model_text_problem(spec):
+        raise ValueError(problem)
+    return spec
 
 
 def parse_times(value: Any) -> int | None:
@@ -121,7 +153,7 @@ def parse_times(value: Any) -> int | None:
 class RuleSpec(Spec):
     """One rule. Each endpoint has its own subclass (see `registry.rule_model`)."""
 
-    name: str | None = None
+    name: EncodableText | None = None
     endpoint: str = "chat"
     match: BaseMatch
     reply: BaseReply
