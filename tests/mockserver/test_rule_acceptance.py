@@ -10,14 +10,23 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from meshapi.types.chat import ChatCompletionChunk, ChatCompletionResponse
+from meshapi.types.embeddings import EmbeddingsResponse
+from meshapi.types.models import ModelInfo, ModelsPage
+from meshapi.types.moderations import ModerationResponse
+from meshapi.types.router_select import RouterSelectResponse
+from meshapi.types.web_search import WebSearchResponse
 from meshapi_mock import MockServer, ScenarioError
 from pydantic import ValidationError
-from support.wire import chat, error_of, sse_payloads
+from support.wire import chat, check_stream_shape, error_of, sse_payloads
 
 CHAT = "/v1/chat/completions"
 
@@ -284,3 +293,304 @@ def test_scripted_models_must_be_model_objects(server: MockServer, http: httpx.C
     with pytest.raises(ValidationError, match="context_length"):
         server.models.reply([{"id": "a", "name": "A", "is_free": True, "context_length": "big"}])
     assert server.rules == []
+
+
+# --- the property: whatever is accepted renders ------------------------------------------
+#
+# Rule specs are drawn per endpoint from values that are mostly valid and sometimes at or
+# past an edge (NaN, infinities, huge or negative numbers, CR/LF, framing headers, unknown
+# names). Each is added through the admin API or Python; when accepted, a request it
+# matches must get a complete, well-formed answer: the endpoint's shape as the bundled SDK
+# parses it, or the error envelope — never mock_internal_error nor a dropped connection.
+
+EDGE_FLOATS = st.sampled_from([math.nan, math.inf, -math.inf, 1e300, -1e300, 3.5e38, -0.0])
+EDGE_INTS = st.sampled_from([-1, 0, 2**31 - 1, 2**31, 2**53, 2**64, 10**30])
+
+
+def number(low: float, high: float) -> st.SearchStrategy[Any]:
+    """Mostly a number in [low, high]; sometimes an edge value."""
+    inside = st.integers(int(low), int(high)) | st.floats(low, high)
+    return st.one_of(inside, inside, inside, EDGE_INTS, EDGE_FLOATS)
+
+
+def count(high: int = 5000) -> st.SearchStrategy[Any]:
+    return st.one_of(st.integers(0, high), st.integers(0, high), EDGE_INTS, EDGE_FLOATS)
+
+
+def some_text(max_size: int = 12) -> st.SearchStrategy[str]:
+    tricky = st.sampled_from(["", " ", "a\r\nb", "\x00", "é", "€", "🦜", "\u2028", "[DONE]"])
+    return st.one_of(st.text(max_size=max_size), st.text(max_size=max_size), tricky)
+
+
+json_leaf = st.one_of(
+    st.none(), st.booleans(), st.integers(-(10**6), 10**6), st.floats(-1e6, 1e6), some_text()
+)
+json_any = st.recursive(
+    st.one_of(json_leaf, json_leaf, json_leaf, EDGE_FLOATS, EDGE_INTS),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(some_text(6), inner, max_size=3),
+    max_leaves=8,
+)
+header_names = st.one_of(
+    st.sampled_from(["x-custom", "X-Trace-Id", "retry-after", "content-type", "www-authenticate"]),
+    st.sampled_from(["content-length", "transfer-encoding", "connection", "x-request-id"]),
+    st.sampled_from(["", "x a", "x:y", "é", "x\r\n"]),
+    st.from_regex(r"[a-zA-Z][a-zA-Z0-9-]{0,8}", fullmatch=True),
+)
+header_values = st.one_of(
+    st.from_regex(r"[ -~]{0,12}", fullmatch=True),
+    st.sampled_from(["a\r\nb", "x\ny", "\x00", " pad", "pad ", "€", "é", "a\tb", ""]),
+)
+errors = st.fixed_dictionaries(
+    {"status": st.one_of(st.sampled_from([400, 401, 404, 422, 429, 500, 503]), EDGE_INTS)},
+    optional={
+        "code": some_text(),
+        "message": some_text(),
+        "details": st.lists(st.dictionaries(some_text(6), json_any, max_size=3), max_size=2),
+        "retry_after": number(0, 120),
+        "provider_error": st.dictionaries(some_text(6), json_any, max_size=3),
+        "headers": st.dictionaries(header_names, header_values, max_size=3),
+    },
+)
+
+
+def reply_or_error(fields: dict[str, st.SearchStrategy[Any]]) -> st.SearchStrategy[Any]:
+    """A reply of these optional fields; sometimes an error, sometimes both (refused)."""
+    plain = st.fixed_dictionaries({}, optional=fields)
+    failing = st.fixed_dictionaries({"error": errors})
+    both = st.fixed_dictionaries({"error": errors}, optional=fields)
+    return st.one_of(plain, plain, plain, failing, both)
+
+
+tool_calls = st.lists(
+    st.fixed_dictionaries(
+        {"name": some_text()}, optional={"arguments": json_any, "id": some_text()}
+    ),
+    max_size=3,
+)
+chat_replies = reply_or_error(
+    {
+        "text": some_text(40),
+        "tool_calls": tool_calls,
+        "finish_reason": some_text(),
+        "id": some_text(),
+        "model": some_text(),
+        "created": count(2**32),
+        "usage": st.fixed_dictionaries(
+            {},
+            optional={k: count() for k in ("prompt_tokens", "completion_tokens", "total_tokens")},
+        ),
+        "cost": st.one_of(
+            st.decimals(0, 10, places=6).map(str), st.sampled_from(["1e9", "-1", "NaN", "x"])
+        ),
+        "stream": st.fixed_dictionaries(
+            {},
+            optional={
+                "chunks": st.one_of(
+                    st.just("words"), count(20), st.lists(some_text(4), max_size=4)
+                ),
+                "argument_chunks": count(20),
+                "interleave": st.booleans(),
+            },
+        ),
+    }
+)
+vectors = st.lists(number(-2, 2), min_size=0, max_size=4)
+embeddings_replies = reply_or_error(
+    {
+        "embeddings": st.lists(vectors, max_size=3),
+        "embedding": vectors,
+        "model": some_text(),
+        "usage": st.fixed_dictionaries(
+            {},
+            optional={
+                "prompt_tokens": count(),
+                "total_tokens": count(),
+                "byok_used": st.booleans(),
+                "fallback_triggered": st.booleans(),
+            },
+        ),
+    }
+)
+CATEGORY_NAMES = st.sampled_from(["hate", "violence/graphic", "self_harm_intent", "nonsense"])
+moderation_result = st.fixed_dictionaries(
+    {},
+    optional={
+        "flagged": st.booleans(),
+        "categories": st.lists(CATEGORY_NAMES, max_size=2)
+        | st.dictionaries(CATEGORY_NAMES, st.booleans(), max_size=2),
+        "scores": st.dictionaries(CATEGORY_NAMES, number(0, 1), max_size=2),
+    },
+)
+moderations_replies = reply_or_error(
+    {
+        "flagged": st.booleans(),
+        "categories": st.lists(CATEGORY_NAMES, max_size=2),
+        "scores": st.dictionaries(CATEGORY_NAMES, number(0, 1), max_size=2),
+        "results": st.lists(moderation_result, max_size=3),
+        "id": some_text(),
+        "model": some_text(),
+    }
+)
+web_search_replies = reply_or_error(
+    {
+        "results": st.lists(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "title": some_text(),
+                    "url": some_text(),
+                    "content": some_text(),
+                    "score": number(0, 1),
+                    "published_date": some_text(),
+                },
+            ),
+            max_size=3,
+        ),
+        "answer": some_text(),
+        "provider": some_text(),
+    }
+)
+router_replies = reply_or_error(
+    {
+        "model": some_text(),
+        "fallback_used": st.booleans(),
+        "fallback_reason": some_text(),
+        "reasoning_effort": st.sampled_from(["low", "high", "xhigh", "extreme", ""]),
+    }
+)
+scripted_model = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": some_text(),
+        "name": some_text(),
+        "is_free": st.one_of(st.booleans(), st.booleans(), st.just("yes")),
+        "context_length": st.one_of(count(10**6), st.none()),
+        "brand": st.one_of(some_text(), st.none()),
+        "description": some_text(),
+        "input_modalities": st.lists(some_text(5), max_size=2),
+        "x_extra": json_any,
+    },
+)
+models_replies = reply_or_error({"models": st.lists(scripted_model, max_size=3)})
+
+REPLIES: dict[str, st.SearchStrategy[Any]] = {
+    "chat": chat_replies,
+    "embeddings": embeddings_replies,
+    "moderations": moderations_replies,
+    "web_search": web_search_replies,
+    "router": router_replies,
+    "models": models_replies,
+}
+
+
+def request_for(endpoint: str, draw: Any, reply: dict[str, Any]) -> tuple[str, str, Any]:
+    """A request any rule of `endpoint` with an empty match answers: (method, path, body)."""
+    if endpoint == "chat":
+        body = {"model": "openai/gpt-4o-mini", "messages": [{"role": "user", "content": "Hi"}]}
+        return "POST", CHAT, {**body, "stream": draw(st.booleans())}
+    if endpoint == "embeddings":
+        inputs = draw(st.sampled_from(["one", ["one", "two"]]))
+        fmt = draw(st.sampled_from(["float", "base64"]))
+        return "POST", "/v1/embeddings", {"input": inputs, "encoding_format": fmt}
+    if endpoint == "moderations":
+        return "POST", "/v1/moderations", {"input": draw(st.sampled_from(["hi", ["a", "b"]]))}
+    if endpoint == "web_search":
+        return "POST", "/v1/web/search", {"query": "tides", "include_answer": draw(st.booleans())}
+    if endpoint == "router":
+        return "POST", "/v1/router/select", {"messages": [{"role": "user", "content": "Hi"}]}
+    operation = draw(st.sampled_from(["", "/free", "/paid", "/search", "/get"]))
+    if operation == "/get":
+        ids = [m.get("id") for m in reply.get("models") or () if isinstance(m.get("id"), str)]
+        model_id = draw(st.sampled_from([*ids, "openai/gpt-4o-mini"]))
+        return "GET", "/v1/models/" + model_id, None
+    return "GET", "/v1/models" + operation, None
+
+
+SUCCESS_SHAPES: dict[str, Any] = {
+    "chat": ChatCompletionResponse,
+    "embeddings": EmbeddingsResponse,
+    "moderations": ModerationResponse,
+    "web_search": WebSearchResponse,
+    "router": RouterSelectResponse,
+}
+
+
+def check_answer(endpoint: str, path: str, body: Any, response: httpx.Response) -> None:
+    """A complete answer: the SDK parses it, or it is the error envelope."""
+    assert len(response.headers.get_list("x-request-id")) == 1
+    if response.status_code >= 400:
+        error = error_of(response)
+        assert error["code"] != "mock_internal_error", error
+        assert response.json()["request_id"] == response.headers["x-request-id"]
+        return
+    assert response.status_code == 200, response.text
+    if isinstance(body, dict) and body.get("stream") is True:
+        payloads = sse_payloads(response.content)  # LF framing, ends with [DONE]
+        check_stream_shape(payloads)
+        for payload in payloads:
+            ChatCompletionChunk.model_validate(payload)
+    elif endpoint == "models":
+        parsed = response.json()
+        if path.endswith("/search"):
+            ModelsPage.model_validate(parsed)
+        elif isinstance(parsed, list):
+            for item in parsed:
+                ModelInfo.model_validate(item)
+        else:
+            ModelInfo.model_validate(parsed)
+    else:
+        SUCCESS_SHAPES[endpoint].model_validate(response.json())
+
+
+def add_rule(server: MockServer, http: httpx.Client, rule: dict[str, Any], python: bool) -> bool:
+    """Add `rule` from Python or through the admin API; False when it was refused."""
+    if python:
+        face = server.script(rule["endpoint"])
+        try:
+            face.reply_with(**rule["reply"])
+        except ValidationError:
+            return False
+        return True
+    response = post_rules(http, rule)
+    if response.status_code in (400, 422):  # 400: JSON that cannot be parsed at all
+        assert error_of(response)["code"] in ("invalid_request", "validation_error")
+        return False
+    assert response.status_code == 201, response.text
+    return True
+
+
+@pytest.mark.parametrize("endpoint", sorted(REPLIES))
+def test_any_accepted_rule_renders_a_complete_answer(
+    session_server: MockServer, session_http: httpx.Client, endpoint: str
+) -> None:
+    outcomes: Counter[str] = Counter()
+
+    @settings(
+        max_examples=70,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(reply=REPLIES[endpoint], python=st.booleans(), data=st.data())
+    def check(reply: dict[str, Any], python: bool, data: st.DataObject) -> None:
+        session_server.reset()
+        method, path, body = request_for(endpoint, data.draw, reply)
+        rule = {"endpoint": endpoint, "reply": reply}
+        if not add_rule(session_server, session_http, rule, python):
+            outcomes["refused"] += 1
+            assert session_server.rules == [], "a refused rule is not added"
+            return
+        outcomes["accepted"] += 1
+        response = session_http.request(method, path, json=body)
+        check_answer(endpoint, path, body, response)
+        if "error" in reply and response.status_code >= 400:
+            outcomes["scripted error"] += 1
+            assert response.status_code == reply["error"]["status"]
+            for name, value in (reply["error"].get("headers") or {}).items():
+                assert response.headers.get_list(name) == [value], name
+        assert session_server.rules[0].call_count == 1, "the rule answered"
+
+    check()
+
+    # Both sides of the validator were exercised, or the property proves nothing.
+    assert outcomes["accepted"] >= 10 and outcomes["refused"] >= 5, outcomes
+    assert outcomes["scripted error"] >= 3, outcomes
