@@ -351,7 +351,7 @@ def test_nth_rule_waiting_for_its_turn_is_a_near_miss(
     unrelated = no_match(ask(http, "news?"))
     assert missed(unrelated)[0] == (
         third.id,
-        "last_user: expected to contains 'weather', got 'news?'",
+        "last_user: expected text containing 'weather', got 'news?'",
     )
     second = no_match(ask(http, "weather?"))
     assert missed(second)[0] == (third.id, "nth: answers request #3, this was #2")

@@ -39,20 +39,20 @@ def text_matches(spec: TextMatch, text: str) -> bool:
 def text_difference(
     label: str, spec: TextMatch | None, text: str | None, missing: str = "nothing"
 ) -> list[str]:
-    """`label: expected to contains 'x', got '...'` when `text` (None: absent) fails `spec`."""
+    """`label: expected text containing 'x', got '...'` when `text` (None: absent) fails."""
     if spec is None:
         return []
     if text is not None and text_matches(spec, text):
         return []
     got = missing if text is None else repr(clip(text))
-    return [f"{label}: expected to {spec.describe()}, got {got}"]
+    return [f"{label}: expected text {spec.describe()}, got {got}"]
 
 
 def any_text_difference(label: str, spec: TextMatch | None, texts: list[str]) -> list[str]:
-    """`label: no ... does ...` when none of `texts` meets `spec`."""
+    """`any_message: no message containing 'x'` when none of `texts` meets `spec`."""
     if spec is None or any(text_matches(spec, t) for t in texts):
         return []
-    return [f"{label}: no {label.replace('_', ' ').removeprefix('any ')} does {spec.describe()}"]
+    return [f"{label}: no {label.replace('_', ' ').removeprefix('any ')} {spec.describe()}"]
 
 
 def common_differences(spec: BaseMatch, ctx: CallContext) -> list[str]:
@@ -68,7 +68,7 @@ def common_differences(spec: BaseMatch, ctx: CallContext) -> list[str]:
             wanted = f"{expected!r}"
         else:
             ok = value is not None and text_matches(expected, value)
-            wanted = f"to {expected.describe()}"
+            wanted = f"a value {expected.describe()}"
         if not ok:
             out.append(f"header {name}: expected {wanted}, got {value!r}")
     return out

@@ -72,12 +72,13 @@ class TextMatch(Spec):
         return self
 
     def describe(self) -> str:
-        for key in ("contains", "equals", "regex"):
-            value = getattr(self, key)
-            if value is not None:
-                suffix = " (ignoring case)" if self.ignore_case else ""
-                return f"{key} {value!r}{suffix}"
-        return "?"
+        """What a matching text is like, to follow a noun: "text containing 'x'"."""
+        suffix = " (ignoring case)" if self.ignore_case else ""
+        if self.contains is not None:
+            return f"containing {self.contains!r}{suffix}"
+        if self.equals is not None:
+            return f"equal to {self.equals!r}{suffix}"
+        return f"matching regex {self.regex!r}{suffix}"
 
 
 class ErrorSpec(Spec):
