@@ -10,6 +10,7 @@ and the renderer. Nothing here knows an endpoint by name.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import ValidationError
@@ -24,7 +25,7 @@ from .scripting.context import CallContext
 from .scripting.rulebook import Rule
 from .scripting.spec import BaseReply
 from .state import MockState
-from .validation import read_body, validate_json, validate_query, validation_details
+from .validation import read_body, validate_json, validate_query
 
 
 class OperationApp:
@@ -115,31 +116,82 @@ def build_context(
 
 
 async def call_reply_function(rule: Rule, ctx: CallContext, model: type[BaseReply]) -> BaseReply:
+    """Run a Python reply function; whatever goes wrong is a `mock_reply_error` naming it."""
     assert not isinstance(rule.reply, BaseReply)
     try:
         result: Any = rule.reply(ctx.request)
         if inspect.isawaitable(result):
             result = await result
-        if isinstance(result, model):
-            return result
-        if isinstance(result, str):
-            result = {"text": result}
-        elif isinstance(result, BaseReply):
-            result = result.model_dump(exclude_defaults=True)
-        return model.model_validate(result)
-    except ValidationError as exc:
-        raise MeshError(
-            500,
-            "mock_reply_error",
-            f"The reply function of {rule.label} returned an invalid reply.",
-            details=validation_details(exc),
-        ) from exc
     except MeshError:
         raise
     except Exception as exc:
         raise MeshError(
             500, "mock_reply_error", f"The reply function of {rule.label} raised {exc!r}."
         ) from exc
+    return reply_from_result(rule, result, model)
+
+
+def reply_from_result(rule: Rule, result: Any, model: type[BaseReply]) -> BaseReply:
+    """A reply function's return value as the endpoint's reply, checked like any rule."""
+    whose = f"The reply function of {rule.label}"
+    if isinstance(result, BaseReply):
+        if not isinstance(result, model):
+            raise MeshError(
+                500,
+                "mock_reply_error",
+                f"{whose} returned {_a(type(result).__name__)}, which is not "
+                f"{_a(rule.endpoint)} reply; return {_accepted_returns(model)}.",
+            )
+        document: Any = result.model_dump(exclude_unset=True)  # checked again: it may be mutated
+    elif isinstance(result, str) and model.text_field is not None:
+        document = {model.text_field: result}
+    elif isinstance(result, list | tuple) and model.list_field is not None:
+        document = {model.list_field: list(result)}
+    elif isinstance(result, Mapping):
+        document = result
+    else:
+        raise MeshError(
+            500,
+            "mock_reply_error",
+            f"{whose} returned {_kind(result)}; {_a(rule.endpoint)} reply function returns "
+            f"{_accepted_returns(model)}.",
+        )
+    try:
+        return model.model_validate(document)
+    except ValidationError as exc:
+        details = [
+            {
+                "type": e["type"],
+                "loc": ["reply", *e["loc"]],
+                "msg": e["msg"].removeprefix("Value error, "),
+            }
+            for e in exc.errors()
+        ]
+        first = details[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise MeshError(
+            500,
+            "mock_reply_error",
+            f"{whose} returned an invalid {rule.endpoint} reply: {where}: {first['msg']}",
+            details=details,
+        ) from None
+
+
+def _accepted_returns(model: type[BaseReply]) -> str:
+    options = [_a(model.__name__), "a mapping of its fields"]
+    if model.text_field is not None:
+        options.append(f"a str (its {model.text_field})")
+    if model.list_field is not None:
+        options.append(f"a list (its {model.list_field})")
+    return ", ".join(options[:-1]) + " or " + options[-1]
+
+
+def _kind(value: Any) -> str:
+    return "None" if value is None else _a(type(value).__name__)
+
+
+def _a(noun: str) -> str:
+    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
 
 
 def no_match(state: MockState, ctx: CallContext, entry: JournalEntry) -> MeshError:

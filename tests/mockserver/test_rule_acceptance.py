@@ -172,6 +172,7 @@ BAD_HEADERS = [
     pytest.param({"connection": "close"}, "connection", id="connection"),
     pytest.param({"content-encoding": "gzip"}, "content-encoding", id="content-encoding"),
     pytest.param({"x-request-id": "mine"}, "x-request-id", id="x-request-id"),
+    pytest.param({"Content-Type": "text/html"}, "content-type", id="content-type"),
     pytest.param({"X-Dup": "1", "x-dup": "2"}, "x-dup", id="duplicate"),
 ]
 
@@ -295,6 +296,113 @@ def test_scripted_models_must_be_model_objects(server: MockServer, http: httpx.C
     assert server.rules == []
 
 
+# --- Python reply functions --------------------------------------------------------------
+
+
+def reply_error(response: httpx.Response) -> dict[str, Any]:
+    assert response.status_code == 500, response.text
+    error = error_of(response)
+    assert error["code"] == "mock_reply_error"
+    return error
+
+
+def test_a_returned_str_is_text_only_where_the_reply_has_text(
+    server: MockServer, http: httpx.Client
+) -> None:
+    chat_rule = server.chat.respond(lambda request: "Paris", name="capital")
+    router_rule = server.router.respond(lambda request: "acme/large")
+    vectors_rule = server.embeddings.respond(lambda request: "not a vector", name="vectors")
+
+    assert chat(http).json()["choices"][0]["message"]["content"] == "Paris"
+    selected = http.post("/v1/router/select", json={"messages": [{"role": "user", "content": "x"}]})
+    assert selected.json()["model"] == "acme/large"
+    error = reply_error(http.post("/v1/embeddings", json={"input": "x"}))
+
+    assert error["message"] == (
+        f"The reply function of {vectors_rule.id} (vectors) returned a str; an embeddings "
+        "reply function returns an EmbeddingsReply, a mapping of its fields or a list "
+        "(its embeddings)."
+    )
+    assert chat_rule.call_count == router_rule.call_count == vectors_rule.call_count == 1
+
+
+def test_a_returned_list_fills_the_reply_s_list(server: MockServer, http: httpx.Client) -> None:
+    server.embeddings.respond(lambda request: [[1.0, 0.0], [0.0, 1.0]])
+    server.chat.respond(lambda request: [{"name": "get_weather", "arguments": {"city": "Oslo"}}])
+    server.web_search.respond(lambda request: [{"title": "Tides", "url": "https://t.test"}])
+    server.router.respond(lambda request: ["a", "b"], name="listed")
+
+    vectors = http.post("/v1/embeddings", json={"input": ["a", "b"]}).json()["data"]
+    assert [v["embedding"] for v in vectors] == [[1.0, 0.0], [0.0, 1.0]]
+    (call,) = chat(http).json()["choices"][0]["message"]["tool_calls"]
+    assert call["function"] == {"name": "get_weather", "arguments": '{"city": "Oslo"}'}
+    (result,) = http.post("/v1/web/search", json={"query": "tides"}).json()["results"]
+    assert result["title"] == "Tides"
+    error = reply_error(
+        http.post("/v1/router/select", json={"messages": [{"role": "user", "content": "x"}]})
+    )
+    assert "(listed) returned a list; a router reply function returns" in error["message"]
+    assert "a str (its model)" in error["message"]
+
+
+def test_an_invalid_returned_reply_names_the_rule_and_the_field(
+    server: MockServer, http: httpx.Client
+) -> None:
+    rule = server.chat.respond(lambda request: {"text": "x", "usage": {"prompt_tokens": -1}})
+
+    error = reply_error(chat(http))
+
+    assert error["message"].startswith(
+        f"The reply function of {rule.id} returned an invalid chat reply: "
+        "reply.usage.prompt_tokens: Input should be greater than or equal to 0"
+    )
+    assert [d["loc"] for d in error["details"]] == [["reply", "usage", "prompt_tokens"]]
+
+
+@pytest.mark.parametrize(
+    ("returned", "said"),
+    [
+        (None, "returned None; a chat reply function returns a ReplySpec"),
+        (42, "returned an int; a chat reply function returns"),
+        ({}, 'a chat reply needs text ("" for an empty message)'),
+        ({"text": "x", "colour": "red"}, "reply.colour: Extra inputs are not permitted"),
+    ],
+)
+def test_what_a_reply_function_may_not_return(
+    server: MockServer, http: httpx.Client, returned: Any, said: str
+) -> None:
+    server.chat.respond(lambda request: returned, name="bad")
+
+    assert said in reply_error(chat(http))["message"]
+
+
+def test_a_reply_of_another_endpoint_is_refused(server: MockServer, http: httpx.Client) -> None:
+    from meshapi_mock import ReplySpec
+
+    server.embeddings.respond(lambda request: ReplySpec(text="chat words"), name="mixed up")
+
+    error = reply_error(http.post("/v1/embeddings", json={"input": "x"}))
+
+    assert "(mixed up) returned a ReplySpec, which is not an embeddings reply" in error["message"]
+
+
+def test_the_sdk_sees_a_bad_reply_function_as_a_named_server_error(
+    server: MockServer,
+) -> None:
+    from meshapi import EmbeddingsParams, MeshAPI, MeshAPIError
+
+    rule = server.embeddings.respond(lambda request: "oops", name="typo")
+
+    with (
+        MeshAPI(base_url=server.url, token="rsk_test", max_retries=0) as client,
+        pytest.raises(MeshAPIError) as caught,
+    ):
+        client.embeddings.create(EmbeddingsParams(input="x"))
+
+    assert caught.value.status == 500 and caught.value.error_code == "mock_reply_error"
+    assert f"{rule.id} (typo) returned a str" in caught.value.message
+
+
 # --- the property: whatever is accepted renders ------------------------------------------
 #
 # Rule specs are drawn per endpoint from values that are mostly valid and sometimes at or
@@ -341,7 +449,7 @@ header_values = st.one_of(
     st.sampled_from(["a\r\nb", "x\ny", "\x00", " pad", "pad ", "€", "é", "a\tb", ""]),
 )
 errors = st.fixed_dictionaries(
-    {"status": st.one_of(st.sampled_from([400, 401, 404, 422, 429, 500, 503]), EDGE_INTS)},
+    {"status": st.one_of(*[st.sampled_from([400, 401, 404, 422, 429, 500, 503])] * 4, EDGE_INTS)},
     optional={
         "code": some_text(),
         "message": some_text(),
@@ -353,12 +461,19 @@ errors = st.fixed_dictionaries(
 )
 
 
-def reply_or_error(fields: dict[str, st.SearchStrategy[Any]]) -> st.SearchStrategy[Any]:
-    """A reply of these optional fields; sometimes an error, sometimes both (refused)."""
+def reply_or_error(
+    fields: dict[str, st.SearchStrategy[Any]], main: str | None = None
+) -> st.SearchStrategy[Any]:
+    """A reply of these optional fields (often with its `main` one); sometimes an error,
+    sometimes both (refused)."""
     plain = st.fixed_dictionaries({}, optional=fields)
+    anchored = plain
+    if main is not None:
+        others = {name: value for name, value in fields.items() if name != main}
+        anchored = st.fixed_dictionaries({main: fields[main]}, optional=others)
     failing = st.fixed_dictionaries({"error": errors})
     both = st.fixed_dictionaries({"error": errors}, optional=fields)
-    return st.one_of(plain, plain, plain, failing, both)
+    return st.one_of(plain, anchored, anchored, failing, failing, both)
 
 
 tool_calls = st.lists(
@@ -392,7 +507,8 @@ chat_replies = reply_or_error(
                 "interleave": st.booleans(),
             },
         ),
-    }
+    },
+    main="text",
 )
 vectors = st.lists(number(-2, 2), min_size=0, max_size=4)
 embeddings_replies = reply_or_error(

@@ -71,6 +71,8 @@ class ScriptedModel(ModelInfo):
 
 
 class ModelsReply(BaseReply):
+    list_field = "models"
+
     models: list[ScriptedModel] | None = Field(
         default=None,
         description="Serve these models (ModelInfo objects) instead of the built-in catalogue.",

@@ -440,6 +440,8 @@ class ModerationsReply(BaseReply, ModerationResultSpec):
     """What a moderation rule answers: `flagged`/`categories`/`scores` for every input,
     or `results` one per input."""
 
+    list_field = "results"
+
     results: list[ModerationResultSpec] | None = Field(
         default=None,
         description="Exactly these results, in input order; each one's omitted parts follow "

@@ -129,6 +129,8 @@ class RouterMatch(BaseMatch):
 class RouterReply(BaseReply):
     """What a router rule answers; omitted parts follow default mode's choice."""
 
+    text_field = "model"
+
     model: Annotated[str, Field(min_length=1)] | None = Field(
         default=None,
         description="The model to answer (any id). Defaults to default mode's choice, or "

@@ -95,6 +95,8 @@ class WebResultSpec(Spec):
 class WebSearchReply(BaseReply):
     """What a search rule answers. Scripted results are served as given (no filtering)."""
 
+    list_field = "results"
+
     results: list[WebResultSpec] | None = Field(
         default=None, description="These results instead of made-up ones; [] for none."
     )

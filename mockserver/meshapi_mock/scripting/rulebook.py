@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,9 +13,11 @@ from .spec import BaseMatch, BaseReply, RuleSpec
 
 Predicate = Callable[[Any], bool]
 """Python-only match criterion: called with the validated request model."""
-ReplyResult = BaseReply | str | dict[str, Any]
+ReplyResult = BaseReply | str | Mapping[str, Any] | list[Any] | tuple[Any, ...]
 ReplyFunction = Callable[[Any], ReplyResult | Awaitable[ReplyResult]]
-"""Python-only reply: called with the validated request model."""
+"""Python-only reply: called with the validated request model. It returns the endpoint's
+reply, a mapping of its fields, a str where the reply has text (chat: `text`) or a list
+where it has one (chat: `tool_calls`, embeddings: `embeddings`)."""
 
 _ids = itertools.count(1)
 

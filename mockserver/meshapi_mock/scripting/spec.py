@@ -11,7 +11,7 @@ everything here round-trips through JSON.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from typing_extensions import Self
@@ -94,7 +94,8 @@ class ErrorSpec(Spec):
     headers: ResponseHeaders | None = Field(
         default=None,
         description="Extra response headers. Names are HTTP tokens; values latin-1 without "
-        "control characters; framing headers and `x-request-id` are the fake's own.",
+        "control characters; framing headers, `content-type` and `x-request-id` are the "
+        "fake's own.",
     )
 
 
@@ -127,6 +128,11 @@ class BaseMatch(Spec):
 
 class BaseReply(Spec):
     """What every endpoint can answer: an error in the MeshAPI envelope."""
+
+    text_field: ClassVar[str | None] = None
+    """The field a Python reply function's returned `str` fills (chat: `text`); None: refused."""
+    list_field: ClassVar[str | None] = None
+    """The field a returned list fills (embeddings: `embeddings`); None: a list is refused."""
 
     error: ErrorSpec | None = None
 

@@ -152,6 +152,8 @@ def header_problem(name: str, value: str) -> str | None:
     lowered = name.lower()
     if lowered in FRAMING_HEADERS:
         return f"header {lowered!r} frames the response; the fake sets it itself"
+    if lowered == "content-type":
+        return "header 'content-type' is the fake's own: the error envelope is JSON"
     if lowered == "x-request-id":
         return (
             "header 'x-request-id' is the fake's own (the request's x-request-id, or a fresh "

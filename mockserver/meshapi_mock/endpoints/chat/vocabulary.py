@@ -166,6 +166,9 @@ class ReplySpec(BaseReply):
     a rule cannot answer a silent nothing by accident.
     """
 
+    text_field = "text"
+    list_field = "tool_calls"
+
     text: str | None = None
     tool_calls: list[ToolCallSpec] | None = None
     finish_reason: str | None = Field(

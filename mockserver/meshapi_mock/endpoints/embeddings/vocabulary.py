@@ -194,6 +194,8 @@ class EmbeddingsReply(BaseReply):
     request's inputs or `dimensions`, so a test can also script a gateway that errs.
     """
 
+    list_field = "embeddings"
+
     embeddings: list[Floats] | None = Field(
         default=None,
         description="One vector per item of `data`, in order (sent as scripted, whatever "
