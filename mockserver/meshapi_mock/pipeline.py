@@ -9,9 +9,11 @@ and the renderer. Nothing here knows an endpoint by name.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -22,7 +24,7 @@ from .errors import MeshError
 from .headers import header
 from .journal import JournalEntry
 from .scripting.context import CallContext
-from .scripting.rulebook import Rule
+from .scripting.rulebook import Rule, RuleError
 from .scripting.spec import BaseReply
 from .state import MockState
 from .validation import read_body, validate_json, validate_query
@@ -63,6 +65,7 @@ class OperationApp:
         path_params: dict[str, str] = scope.get("path_params", {})
         ctx = build_context(endpoint, operation, raw, scope["query_string"], raw_headers)
         ctx.path_params = path_params
+        ctx.regex_timeout = state.config.regex_timeout
         # 4. journal
         entry.path_params = path_params
         entry.stream = ctx.stream
@@ -78,19 +81,41 @@ class OperationApp:
 
     async def reply(self, ctx: CallContext, entry: JournalEntry) -> BaseReply:
         state = self.state
+        # A regex may take up to its budget: match in a worker thread then, so the event
+        # loop keeps serving everyone else. Without regexes, matching stays inline (fast).
+        slow = state.rules.uses_regex(ctx.endpoint)
         try:
-            rule = state.rules.select(ctx)
-        except Exception as exc:  # a Python predicate raised: the test's bug, shown plainly
-            raise MeshError(500, "mock_rule_error", f"A rule predicate raised {exc!r}.") from exc
+            rule = await _off_loop(state.rules.select, ctx) if slow else state.rules.select(ctx)
+        except RuleError as exc:  # the test's rule is broken: say which and why
+            raise MeshError(
+                500,
+                "mock_rule_error",
+                f"Rule {exc.rule.label} cannot be matched: {exc.reason}.",
+                details=[{"type": "rule_error", "loc": ["rules", exc.rule.id], "msg": exc.reason}],
+            ) from exc
         if rule is None:
             if state.config.strict and self.operation.synthetic:
-                raise no_match(state, ctx, entry)
+                raise (
+                    await _off_loop(no_match, state, ctx, entry)
+                    if slow
+                    else no_match(state, ctx, entry)
+                )
             entry.matched = "default"
             return self.operation.answer(ctx, state)
         entry.matched = rule.id
         if isinstance(rule.reply, BaseReply):
             return rule.reply
         return await call_reply_function(rule, ctx, self.endpoint.reply)
+
+
+T = TypeVar("T")
+_MATCHING = ThreadPoolExecutor(max_workers=16, thread_name_prefix="meshapi-mock-match")
+"""Threads for regex matching, shared by every fake in the process. `regex` releases the
+GIL while it searches, and each search ends by its budget, so a few threads go far."""
+
+
+async def _off_loop(function: Callable[..., T], *args: Any) -> T:
+    return await asyncio.get_running_loop().run_in_executor(_MATCHING, function, *args)
 
 
 def build_context(

@@ -32,7 +32,7 @@ from ..scripting.context import CallContext, clip
 from ..scripting.matching import any_text_difference
 from ..scripting.rulebook import Predicate, Rule
 from ..scripting.script import Script, Times
-from ..scripting.spec import BaseMatch, BaseReply, Spec, TextMatch, string_shorthand
+from ..scripting.spec import BaseMatch, BaseReply, Spec, TextCriterion, TextMatch, string_shorthand
 from .base import Endpoint, Operation, Response
 
 if TYPE_CHECKING:
@@ -505,7 +505,6 @@ def _render(ctx: ModerationContext, reply: ModerationsReply, state: MockState) -
 
 # --------------------------------------------------------------------------- script
 
-TextCriterion = str | re.Pattern[str] | TextMatch | Mapping[str, Any]
 ResultLike = ModerationResultSpec | Mapping[str, Any]
 
 

@@ -28,7 +28,7 @@ from ..scripting.context import CallContext, clip
 from ..scripting.matching import text_difference
 from ..scripting.rulebook import Predicate, Rule
 from ..scripting.script import Script, Times
-from ..scripting.spec import BaseMatch, BaseReply, TextMatch, string_shorthand
+from ..scripting.spec import BaseMatch, BaseReply, TextCriterion, TextMatch, string_shorthand
 from .base import Endpoint, Operation, Response
 
 if TYPE_CHECKING:
@@ -326,8 +326,6 @@ def _render(ctx: RouterContext, reply: RouterReply, state: MockState) -> ASGIApp
 
 
 # --------------------------------------------------------------------------- script
-
-TextCriterion = str | re.Pattern[str] | TextMatch | Mapping[str, Any]
 
 
 class RouterScript(Script[RouterMatch]):

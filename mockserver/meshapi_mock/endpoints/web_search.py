@@ -23,7 +23,7 @@ from ..scripting.context import CallContext, clip
 from ..scripting.matching import text_difference
 from ..scripting.rulebook import Predicate, Rule
 from ..scripting.script import Script, Times
-from ..scripting.spec import BaseMatch, BaseReply, Spec, TextMatch, string_shorthand
+from ..scripting.spec import BaseMatch, BaseReply, Spec, TextCriterion, TextMatch, string_shorthand
 from .base import Endpoint, Operation, Response
 
 if TYPE_CHECKING:
@@ -344,7 +344,6 @@ def _render(ctx: WebSearchContext, reply: WebSearchReply, state: MockState) -> S
 
 # --------------------------------------------------------------------------- script
 
-TextCriterion = str | re.Pattern[str] | TextMatch | Mapping[str, Any]
 ResultLike = WebResultSpec | Mapping[str, Any]
 
 

@@ -11,11 +11,14 @@ everything here round-trips through JSON.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeVar
 
+import regex
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from typing_extensions import Self
 
+from .patterns import compiled, pattern_source
 from .wire_values import (
     EncodableText,
     JsonObject,
@@ -43,7 +46,11 @@ def string_shorthand(schema: dict[str, Any]) -> None:
 
 
 class TextMatch(Spec):
-    """How to match a piece of text. A plain string in a file means `contains`."""
+    """How to match a piece of text. A plain string in a file means `contains`.
+
+    `regex` uses the `regex` module's syntax (a superset of `re`'s) and is searched for;
+    a compiled `re` or `regex` pattern given from Python keeps its flags, written inline.
+    """
 
     contains: str | None = None
     equals: str | None = None
@@ -55,8 +62,10 @@ class TextMatch(Spec):
     def _from_shorthand(cls, value: Any) -> Any:
         if isinstance(value, str):
             return {"contains": value}
-        if isinstance(value, re.Pattern):
-            return {"regex": value.pattern, "ignore_case": bool(value.flags & re.IGNORECASE)}
+        compiled = pattern_source(value)
+        if compiled is not None:
+            pattern, ignore_case = compiled
+            return {"regex": pattern, "ignore_case": ignore_case}
         return value
 
     @model_validator(mode="after")
@@ -66,9 +75,9 @@ class TextMatch(Spec):
             raise ValueError("give exactly one of 'contains', 'equals' or 'regex'")
         if self.regex is not None:
             try:
-                re.compile(self.regex)
-            except re.error as exc:
-                raise ValueError(f"invalid regex {self.regex!r}: {exc}") from exc
+                compiled(self.regex, self.ignore_case)
+            except regex.error as exc:
+                raise ValueError(f"invalid regex {self.regex!r}: {exc}") from None
         return self
 
     def describe(self) -> str:
@@ -79,6 +88,10 @@ class TextMatch(Spec):
         if self.equals is not None:
             return f"equal to {self.equals!r}{suffix}"
         return f"matching regex {self.regex!r}{suffix}"
+
+
+TextCriterion = str | re.Pattern[str] | regex.Pattern[str] | TextMatch | Mapping[str, Any]
+"""What Python scripting takes for a text criterion: a str means 'contains'."""
 
 
 class ErrorSpec(Spec):
@@ -119,6 +132,10 @@ class BaseMatch(Spec):
     def _encodable(self) -> Self:
         return _refuse_unsendable_text(self)
 
+    def uses_regex(self) -> bool:
+        """Whether any criterion is a regex: matching may then take up to the regex budget."""
+        return _has_regex(self)
+
     def differences(self, ctx: CallContext) -> list[str]:
         """Why this match does not hold for `ctx`; empty when it does. Endpoints extend it."""
         from .matching import common_differences
@@ -139,6 +156,18 @@ class BaseReply(Spec):
     @model_validator(mode="after")
     def _encodable(self) -> Self:
         return _refuse_unsendable_text(self)
+
+
+def _has_regex(value: Any) -> bool:
+    if isinstance(value, TextMatch):
+        return value.regex is not None
+    if isinstance(value, BaseModel):
+        return any(_has_regex(v) for v in value.__dict__.values())
+    if isinstance(value, dict):
+        return any(_has_regex(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_regex(v) for v in value)
+    return False
 
 
 def _refuse_unsendable_text(spec: S) -> S:

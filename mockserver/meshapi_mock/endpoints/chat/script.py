@@ -7,13 +7,12 @@ mock.chat.when(model="openai/*", stream=True).error(503, retry_after=1)
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ...scripting.rulebook import Predicate, Rule
 from ...scripting.script import Script, Times
-from ...scripting.spec import TextMatch
+from ...scripting.spec import TextCriterion
 from .vocabulary import (
     MatchSpec,
     ReplySpec,
@@ -22,8 +21,6 @@ from .vocabulary import (
     ToolResultMatch,
     UsageSpec,
 )
-
-TextCriterion = str | re.Pattern[str] | TextMatch | Mapping[str, Any]
 
 
 class ChatScript(Script[MatchSpec]):

@@ -8,17 +8,14 @@ mock.embeddings.default_vector("Paris")   # what default mode answers for a text
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from ...scripting.rulebook import Predicate, Rule
 from ...scripting.script import Script, Times
-from ...scripting.spec import TextMatch
+from ...scripting.spec import TextCriterion
 from . import vectors
 from .vocabulary import EmbeddingsMatch, EmbeddingsReply, EmbeddingsUsageSpec
-
-TextCriterion = str | re.Pattern[str] | TextMatch | Mapping[str, Any]
 
 
 class EmbeddingsScript(Script[EmbeddingsMatch]):
