@@ -253,6 +253,8 @@ def test_listing_shows_only_what_was_scripted(server: MockServer, http: httpx.Cl
         "match": {"last_user": {"contains": "capital"}},
         "reply": {"text": "Paris."},
         "times": 2,
+        "priority": 0,
+        "loaded_at_start": False,
         "call_count": 0,
         "remaining": 2,
     }

@@ -18,8 +18,8 @@ from ..errors import MeshError
 from ..jsonbody import dumps
 from ..responses import JSONBytes
 from ..scripting.context import CallContext
-from ..scripting.rulebook import Predicate
-from ..scripting.script import Script
+from ..scripting.rulebook import Predicate, Rule
+from ..scripting.script import Script, Times
 from ..scripting.spec import BaseMatch, BaseReply
 from ..scripting.wire_values import json_problem
 from .base import Endpoint, Operation, Response
@@ -110,10 +110,15 @@ class ModelsScript(Script[ModelsMatch]):
         return self._narrow(criteria, predicate)
 
     def reply(
-        self, models: Sequence[Mapping[str, Any] | ScriptedModel], *, times: int | None = 1
-    ) -> Any:
+        self,
+        models: Sequence[Mapping[str, Any] | ScriptedModel],
+        *,
+        times: Times = 1,
+        name: str | None = None,
+        priority: int = 0,
+    ) -> Rule:
         """Serve `models` (ModelInfo objects) instead of the built-in catalogue."""
-        return self._add({"models": list(models)}, times, None)
+        return self._add({"models": list(models)}, times, name, priority)
 
 
 def _answer(ctx: CallContext, state: MockState) -> ModelsReply:

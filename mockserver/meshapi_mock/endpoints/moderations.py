@@ -544,6 +544,7 @@ class ModerationsScript(Script[ModerationsMatch]):
         scores: Mapping[str, float] | None = None,
         times: Times = 1,
         name: str | None = None,
+        priority: int = 0,
     ) -> Rule:
         """Flag every input: in these categories, or in each text's top category."""
         return self._add(
@@ -554,17 +555,23 @@ class ModerationsScript(Script[ModerationsMatch]):
             },
             times,
             name,
+            priority,
         )
 
-    def allow(self, *, times: Times = 1, name: str | None = None) -> Rule:
+    def allow(self, *, times: Times = 1, name: str | None = None, priority: int = 0) -> Rule:
         """Flag nothing: every category false, every score below its threshold."""
-        return self._add({"flagged": False}, times, name)
+        return self._add({"flagged": False}, times, name, priority)
 
     def results(
-        self, results: Sequence[ResultLike], *, times: Times = 1, name: str | None = None
+        self,
+        results: Sequence[ResultLike],
+        *,
+        times: Times = 1,
+        name: str | None = None,
+        priority: int = 0,
     ) -> Rule:
         """Answer exactly these results, one per input in order."""
-        return self._add({"results": list(results)}, times, name)
+        return self._add({"results": list(results)}, times, name, priority)
 
     def reply(
         self,
@@ -577,6 +584,7 @@ class ModerationsScript(Script[ModerationsMatch]):
         model: str | None = None,
         times: Times = 1,
         name: str | None = None,
+        priority: int = 0,
     ) -> Rule:
         """Answer with any of the reply fields, as a scenario file spells them."""
         if categories is not None and not isinstance(categories, Mapping):
@@ -592,6 +600,7 @@ class ModerationsScript(Script[ModerationsMatch]):
             },
             times,
             name,
+            priority,
         )
 
 

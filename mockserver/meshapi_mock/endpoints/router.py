@@ -366,12 +366,14 @@ class RouterScript(Script[RouterMatch]):
         reasoning_effort: ReasoningEffort | None = None,
         times: Times = 1,
         name: str | None = None,
+        priority: int = 0,
     ) -> Rule:
         """Pick `model` (no fallback), optionally with a `reasoning_effort`."""
         return self._add(
             {"model": model, "fallback_used": False, "reasoning_effort": reasoning_effort},
             times,
             name,
+            priority,
         )
 
     def fallback(
@@ -381,10 +383,14 @@ class RouterScript(Script[RouterMatch]):
         model: str | None = None,
         times: Times = 1,
         name: str | None = None,
+        priority: int = 0,
     ) -> Rule:
         """Fail soft: the default model (or `model`) with `fallback_used: true` and `reason`."""
         return self._add(
-            {"model": model, "fallback_used": True, "fallback_reason": reason}, times, name
+            {"model": model, "fallback_used": True, "fallback_reason": reason},
+            times,
+            name,
+            priority,
         )
 
     def reply(
@@ -396,6 +402,7 @@ class RouterScript(Script[RouterMatch]):
         reasoning_effort: ReasoningEffort | None = None,
         times: Times = 1,
         name: str | None = None,
+        priority: int = 0,
     ) -> Rule:
         """Answer with any of the reply fields, as a scenario file spells them."""
         return self._add(
@@ -407,6 +414,7 @@ class RouterScript(Script[RouterMatch]):
             },
             times,
             name,
+            priority,
         )
 
 

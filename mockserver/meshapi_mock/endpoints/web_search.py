@@ -385,6 +385,7 @@ class WebSearchScript(Script[WebSearchMatch]):
         provider: str | None = None,
         times: Times = 1,
         name: str | None = None,
+        priority: int = 0,
     ) -> Rule:
         """Answer with these results (made-up ones when None), an answer and a provider."""
         return self._add(
@@ -395,15 +396,18 @@ class WebSearchScript(Script[WebSearchMatch]):
             },
             times,
             name,
+            priority,
         )
 
-    def answer(self, text: str, *, times: Times = 1, name: str | None = None) -> Rule:
+    def answer(
+        self, text: str, *, times: Times = 1, name: str | None = None, priority: int = 0
+    ) -> Rule:
         """Answer with made-up results and this `answer`."""
-        return self._add({"answer": text}, times, name)
+        return self._add({"answer": text}, times, name, priority)
 
-    def no_results(self, *, times: Times = 1, name: str | None = None) -> Rule:
+    def no_results(self, *, times: Times = 1, name: str | None = None, priority: int = 0) -> Rule:
         """Find nothing: an empty `results` list."""
-        return self._add({"results": []}, times, name)
+        return self._add({"results": []}, times, name, priority)
 
 
 # --------------------------------------------------------------------------- OpenAPI

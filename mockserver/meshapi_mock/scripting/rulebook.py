@@ -24,9 +24,18 @@ where it has one (chat: `tool_calls`, embeddings: `embeddings`)."""
 _ids = itertools.count(1)
 
 
+SCRIPTED_SOURCES = ("python", "admin")
+"""Sources of rules a test scripts itself; any other source is a scenario file's path."""
+
+
 @dataclass(eq=False)
 class Rule:
-    """A scripted rule plus its counters. Returned by every scripting call."""
+    """A scripted rule plus its counters. Returned by every scripting call.
+
+    Rules are tried in precedence order: higher `priority` first (default 0; negative for
+    fallbacks); at equal priority, rules a test scripts (Python, the admin API, a per-test
+    `load`) before scenarios loaded at start (`loaded_at_start`); then in the order added.
+    """
 
     match: BaseMatch
     reply: BaseReply | ReplyFunction
@@ -35,6 +44,8 @@ class Rule:
     predicate: Predicate | None = None
     source: str = "python"
     endpoint: str = "chat"
+    priority: int = 0
+    loaded_at_start: bool = False
     id: str = field(default_factory=lambda: f"rule_{next(_ids)}")
     call_count: int = 0
     seen: int = 0
@@ -45,8 +56,14 @@ class Rule:
         return self.match.uses_regex()
 
     @classmethod
-    def from_spec(cls, spec: RuleSpec, source: str = "python") -> Rule:
+    def from_spec(
+        cls, spec: RuleSpec, source: str = "python", *, loaded_at_start: bool | None = None
+    ) -> Rule:
+        """The runtime rule of `spec`. Without `loaded_at_start`, a file path as `source`
+        means a scenario loaded at start (`Mock.load` says otherwise for a test's files)."""
         times = spec.times if isinstance(spec.times, int) else None
+        if loaded_at_start is None:
+            loaded_at_start = source not in SCRIPTED_SOURCES
         return cls(
             match=spec.match,
             reply=spec.reply,
@@ -54,7 +71,14 @@ class Rule:
             name=spec.name,
             source=source,
             endpoint=spec.endpoint,
+            priority=spec.priority,
+            loaded_at_start=loaded_at_start,
         )
+
+    @property
+    def precedence(self) -> tuple[int, bool]:
+        """Sort key of the order rules are tried in (ties keep the order added)."""
+        return (-self.priority, self.loaded_at_start)
 
     @property
     def label(self) -> str:
@@ -115,6 +139,8 @@ class Rule:
             "match": match,
             "reply": reply,
             "times": self.times,
+            "priority": self.priority,
+            "loaded_at_start": self.loaded_at_start,
             "call_count": self.call_count,
             "remaining": self.remaining,
         }
@@ -135,7 +161,8 @@ class NearMiss:
 
 
 class RuleBook:
-    """The rules in the order they are tried; selection counts uses exactly under threads.
+    """The rules in the order they are tried (`Rule.precedence`, then the order added);
+    selection counts uses exactly under threads.
 
     The rules are an immutable tuple replaced on every change, so matching — which may
     run a rule's regexes for up to the budget — reads it without the lock; only deciding
@@ -148,8 +175,8 @@ class RuleBook:
         self._lock = threading.Lock()
 
     def _replace(self, rules: Iterable[Rule]) -> None:
-        """Install a new rule tuple; call with the lock held."""
-        self._rules = tuple(rules)
+        """Install a new rule tuple in precedence order; call with the lock held."""
+        self._rules = tuple(sorted(rules, key=lambda rule: rule.precedence))  # stable
         self._regex_endpoints = frozenset(r.endpoint for r in self._rules if r.uses_regex)
 
     def add(self, rule: Rule) -> Rule:

@@ -1,11 +1,11 @@
 """The rule model's shared parts: one shape for Python, scenario files and the admin API.
 
 A rule is an `endpoint` (which area of the API; chat when absent), a `match` (which
-requests), a `reply` (what to answer) and `times` (how often; once by default,
-`null`/"unlimited" for ever). Each endpoint module extends `BaseMatch` and `BaseReply`
-with its own vocabulary; this module holds what every endpoint shares. Python-only
-extras — a match predicate and a callable reply — live on the runtime `Rule`, so that
-everything here round-trips through JSON.
+requests), a `reply` (what to answer), `times` (how often; once by default,
+`null`/"unlimited" for ever) and `priority` (which rules are tried first). Each endpoint
+module extends `BaseMatch` and `BaseReply` with its own vocabulary; this module holds
+what every endpoint shares. Python-only extras — a match predicate and a callable
+reply — live on the runtime `Rule`, so that everything here round-trips through JSON.
 """
 
 from __future__ import annotations
@@ -177,6 +177,11 @@ def _refuse_unsendable_text(spec: S) -> S:
     return spec
 
 
+MAX_PRIORITY = 1_000_000
+Priority = Annotated[int, Field(strict=True, ge=-MAX_PRIORITY, le=MAX_PRIORITY)]
+"""Higher is tried first; 0 by default; negative for fallbacks (see `Rule`)."""
+
+
 def parse_times(value: Any) -> int | None:
     """`times`: a positive count, or `None`/'unlimited' for a rule that never runs out."""
     if value is None or value == "unlimited":
@@ -194,6 +199,12 @@ class RuleSpec(Spec):
     match: BaseMatch
     reply: BaseReply
     times: int | Literal["unlimited"] | None = 1
+    priority: Priority = Field(
+        default=0,
+        description="Higher is tried first (default 0; negative for fallbacks). At equal "
+        "priority, rules a test scripts come before scenarios loaded at start, then in the "
+        "order added.",
+    )
 
     @field_validator("times", mode="before")
     @classmethod
