@@ -32,6 +32,8 @@ RetryAfter = Annotated[float, Field(ge=0, le=MAX_RETRY_AFTER, allow_inf_nan=Fals
 
 def text_problem(text: str) -> str | None:
     """Why `text` cannot be sent as UTF-8 (a lone surrogate), or None."""
+    if text.isascii():
+        return None
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
