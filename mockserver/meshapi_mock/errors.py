@@ -124,4 +124,9 @@ class MeshError(Exception):
 
 
 def _format_seconds(seconds: float) -> str:
-    return str(int(seconds)) if float(seconds).is_integer() else str(seconds)
+    """Delta-seconds as clients parse them: digits, a decimal point at most, no exponent
+    (`1e-05` would not parse); fractions are rounded up to the millisecond."""
+    if float(seconds).is_integer():
+        return str(int(seconds))
+    millis = math.ceil(seconds * 1000)
+    return f"{millis // 1000}.{millis % 1000:03d}".rstrip("0").rstrip(".")

@@ -59,6 +59,7 @@ class Mock(RequestAssertions):
 
     @property
     def rules(self) -> list[Rule]:
+        """Every rule, in the order they are tried (see `Rule` for precedence)."""
         return self.state.rules.snapshot()
 
     @property
@@ -75,9 +76,15 @@ class Mock(RequestAssertions):
         return self.state.rules.extend(Rule.from_spec(s, source="python") for s in specs)
 
     def load(self, *locations: str | Path) -> list[Rule]:
-        """Add the rules of scenario files, folders or bundled scenario names."""
+        """Add the rules of scenario files, folders or bundled scenario names.
+
+        They count as scripted by the test: at equal priority they come before the
+        scenarios the server loaded at start (`ServerConfig.fixtures`).
+        """
         loaded = load_all(str(loc) for loc in locations)
-        return self.state.rules.extend(Rule.from_spec(s, source=p) for p, s in loaded)
+        return self.state.rules.extend(
+            Rule.from_spec(s, source=p, loaded_at_start=False) for p, s in loaded
+        )
 
     def clear_rules(self) -> None:
         self.state.rules.clear()

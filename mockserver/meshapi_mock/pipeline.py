@@ -9,8 +9,11 @@ and the renderer. Nothing here knows an endpoint by name.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
-from typing import Any
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -21,10 +24,10 @@ from .errors import MeshError
 from .headers import header
 from .journal import JournalEntry
 from .scripting.context import CallContext
-from .scripting.rulebook import Rule
+from .scripting.rulebook import Rule, RuleError
 from .scripting.spec import BaseReply
 from .state import MockState
-from .validation import read_body, validate_json, validate_query, validation_details
+from .validation import read_body, validate_json, validate_query
 
 
 class OperationApp:
@@ -62,6 +65,7 @@ class OperationApp:
         path_params: dict[str, str] = scope.get("path_params", {})
         ctx = build_context(endpoint, operation, raw, scope["query_string"], raw_headers)
         ctx.path_params = path_params
+        ctx.regex_timeout = state.config.regex_timeout
         # 4. journal
         entry.path_params = path_params
         entry.stream = ctx.stream
@@ -77,19 +81,41 @@ class OperationApp:
 
     async def reply(self, ctx: CallContext, entry: JournalEntry) -> BaseReply:
         state = self.state
+        # A regex may take up to its budget: match in a worker thread then, so the event
+        # loop keeps serving everyone else. Without regexes, matching stays inline (fast).
+        slow = state.rules.uses_regex(ctx.endpoint)
         try:
-            rule = state.rules.select(ctx)
-        except Exception as exc:  # a Python predicate raised: the test's bug, shown plainly
-            raise MeshError(500, "mock_rule_error", f"A rule predicate raised {exc!r}.") from exc
+            rule = await _off_loop(state.rules.select, ctx) if slow else state.rules.select(ctx)
+        except RuleError as exc:  # the test's rule is broken: say which and why
+            raise MeshError(
+                500,
+                "mock_rule_error",
+                f"Rule {exc.rule.label} cannot be matched: {exc.reason}.",
+                details=[{"type": "rule_error", "loc": ["rules", exc.rule.id], "msg": exc.reason}],
+            ) from exc
         if rule is None:
             if state.config.strict and self.operation.synthetic:
-                raise no_match(state, ctx, entry)
+                raise (
+                    await _off_loop(no_match, state, ctx, entry)
+                    if slow
+                    else no_match(state, ctx, entry)
+                )
             entry.matched = "default"
             return self.operation.answer(ctx, state)
         entry.matched = rule.id
         if isinstance(rule.reply, BaseReply):
             return rule.reply
         return await call_reply_function(rule, ctx, self.endpoint.reply)
+
+
+T = TypeVar("T")
+_MATCHING = ThreadPoolExecutor(max_workers=16, thread_name_prefix="meshapi-mock-match")
+"""Threads for regex matching, shared by every fake in the process. `regex` releases the
+GIL while it searches, and each search ends by its budget, so a few threads go far."""
+
+
+async def _off_loop(function: Callable[..., T], *args: Any) -> T:
+    return await asyncio.get_running_loop().run_in_executor(_MATCHING, function, *args)
 
 
 def build_context(
@@ -115,31 +141,82 @@ def build_context(
 
 
 async def call_reply_function(rule: Rule, ctx: CallContext, model: type[BaseReply]) -> BaseReply:
+    """Run a Python reply function; whatever goes wrong is a `mock_reply_error` naming it."""
     assert not isinstance(rule.reply, BaseReply)
     try:
         result: Any = rule.reply(ctx.request)
         if inspect.isawaitable(result):
             result = await result
-        if isinstance(result, model):
-            return result
-        if isinstance(result, str):
-            result = {"text": result}
-        elif isinstance(result, BaseReply):
-            result = result.model_dump(exclude_defaults=True)
-        return model.model_validate(result)
-    except ValidationError as exc:
-        raise MeshError(
-            500,
-            "mock_reply_error",
-            f"The reply function of {rule.label} returned an invalid reply.",
-            details=validation_details(exc),
-        ) from exc
     except MeshError:
         raise
     except Exception as exc:
         raise MeshError(
             500, "mock_reply_error", f"The reply function of {rule.label} raised {exc!r}."
         ) from exc
+    return reply_from_result(rule, result, model)
+
+
+def reply_from_result(rule: Rule, result: Any, model: type[BaseReply]) -> BaseReply:
+    """A reply function's return value as the endpoint's reply, checked like any rule."""
+    whose = f"The reply function of {rule.label}"
+    if isinstance(result, BaseReply):
+        if not isinstance(result, model):
+            raise MeshError(
+                500,
+                "mock_reply_error",
+                f"{whose} returned {_a(type(result).__name__)}, which is not "
+                f"{_a(rule.endpoint)} reply; return {_accepted_returns(model)}.",
+            )
+        document: Any = result.model_dump(exclude_unset=True)  # checked again: it may be mutated
+    elif isinstance(result, str) and model.text_field is not None:
+        document = {model.text_field: result}
+    elif isinstance(result, list | tuple) and model.list_field is not None:
+        document = {model.list_field: list(result)}
+    elif isinstance(result, Mapping):
+        document = result
+    else:
+        raise MeshError(
+            500,
+            "mock_reply_error",
+            f"{whose} returned {_kind(result)}; {_a(rule.endpoint)} reply function returns "
+            f"{_accepted_returns(model)}.",
+        )
+    try:
+        return model.model_validate(document)
+    except ValidationError as exc:
+        details = [
+            {
+                "type": e["type"],
+                "loc": ["reply", *e["loc"]],
+                "msg": e["msg"].removeprefix("Value error, "),
+            }
+            for e in exc.errors()
+        ]
+        first = details[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise MeshError(
+            500,
+            "mock_reply_error",
+            f"{whose} returned an invalid {rule.endpoint} reply: {where}: {first['msg']}",
+            details=details,
+        ) from None
+
+
+def _accepted_returns(model: type[BaseReply]) -> str:
+    options = [_a(model.__name__), "a mapping of its fields"]
+    if model.text_field is not None:
+        options.append(f"a str (its {model.text_field})")
+    if model.list_field is not None:
+        options.append(f"a list (its {model.list_field})")
+    return ", ".join(options[:-1]) + " or " + options[-1]
+
+
+def _kind(value: Any) -> str:
+    return "None" if value is None else _a(type(value).__name__)
+
+
+def _a(noun: str) -> str:
+    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
 
 
 def no_match(state: MockState, ctx: CallContext, entry: JournalEntry) -> MeshError:

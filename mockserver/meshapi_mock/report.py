@@ -12,10 +12,10 @@ from .mock import Mock
 from .pipeline import build_context
 from .registry import BY_NAME
 from .scripting.context import CallContext
-from .scripting.rulebook import Rule
+from .scripting.rulebook import Rule, RuleError
 
 
-def _context(entry: JournalEntry) -> CallContext | None:
+def _context(entry: JournalEntry, regex_timeout: float | None) -> CallContext | None:
     """The context the pipeline saw for `entry`, rebuilt from what the journal kept."""
     endpoint = BY_NAME.get(entry.endpoint or "")
     operation = endpoint.operation(entry.operation or "") if endpoint else None
@@ -32,17 +32,18 @@ def _context(entry: JournalEntry) -> CallContext | None:
     except MeshError:
         return None
     ctx.path_params = entry.path_params
+    ctx.regex_timeout = regex_timeout
     return ctx
 
 
-def _why_not(rule: Rule, entry: JournalEntry) -> str:
-    ctx = _context(entry)
+def _why_not(rule: Rule, entry: JournalEntry, regex_timeout: float | None) -> str:
+    ctx = _context(entry, regex_timeout)
     if ctx is None:
         return "the request was invalid"
     try:
         differences = rule.differences(ctx)
-    except Exception as exc:  # a predicate that raises is reported, not re-raised
-        return f"its predicate raised {exc!r}"
+    except RuleError as exc:  # a raising predicate or a slow regex is reported, not raised
+        return exc.reason
     if not differences:
         if entry.matched and entry.matched != rule.id:
             return f"it matched, but {entry.matched} came first"
@@ -63,7 +64,8 @@ def unused_rules_report(mock: Mock) -> str | None:
     for rule in unused:
         lines.append(f"  {_describe(rule)}")
         for entry in mock.script(rule.endpoint).requests:
-            lines.append(f"    request #{entry.seq}: {_why_not(rule, entry)}")
+            why = _why_not(rule, entry, mock.state.config.regex_timeout)
+            lines.append(f"    request #{entry.seq}: {why}")
     lines.append(_requests_section(mock.requests))
     lines.append(
         "(Rules are used once by default: pass times=None for a rule that may go unused, "

@@ -672,7 +672,7 @@ def test_strict_mode_refuses_default_vectors_and_reports_near_misses(
     assert "encoding_format=base64" in message
     first = body["error"]["details"][0]
     assert first["type"] == "near_miss"
-    assert "input: no input does contains 'refund'" in first["msg"]
+    assert "input: no input containing 'refund'" in first["msg"]
     assert "dimensions: expected 8, got None" in first["msg"]
     assert "refunds" in message
     assert server.unmatched_requests()[-1].endpoint == "embeddings"

@@ -221,7 +221,7 @@ def test_respond_builds_any_endpoints_reply_and_bad_replies_are_reported(
     assert http.get("/v1/models", params={"free": "false"}).json()[0]["id"] == "free=False"
     broken = http.get("/v1/models")
     assert broken.status_code == 500 and broken.json()["error"]["code"] == "mock_reply_error"
-    assert broken.json()["error"]["details"][0]["loc"] == ["body", "nonsense"]
+    assert broken.json()["error"]["details"][0]["loc"] == ["reply", "nonsense"]
 
 
 def test_query_validation_uses_the_envelope(http: httpx.Client) -> None:

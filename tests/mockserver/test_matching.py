@@ -449,21 +449,21 @@ def test_tool_result_criterion(
             {"last_user": "weather"},
             {"messages": only_system("Be brief.")},
             {},
-            "last_user: expected to contains 'weather', got no user message",
+            "last_user: expected text containing 'weather', got no user message",
         ),
         (
             {"last_user": {"equals": "HI", "ignore_case": True}},
             {"messages": user("Hello")},
             {},
-            "last_user: expected to equals 'HI' (ignoring case), got 'Hello'",
+            "last_user: expected text equal to 'HI' (ignoring case), got 'Hello'",
         ),
         (
             {"any_message": {"regex": "^x"}},
             {},
             {},
-            "any_message: no message does regex '^x'",
+            "any_message: no message matching regex '^x'",
         ),
-        ({"system": "pirate"}, {}, {}, "system: expected to contains 'pirate', got ''"),
+        ({"system": "pirate"}, {}, {}, "system: expected text containing 'pirate', got ''"),
         ({"tools": True}, {}, {}, "tools: expected tools to be offered, none were"),
         (
             {"tools": False},
@@ -512,7 +512,7 @@ def test_tool_result_criterion(
             {"headers": {"X-Trace": {"regex": "^t-"}}},
             {},
             {"x-trace": "u-1"},
-            "header X-Trace: expected to regex '^t-', got 'u-1'",
+            "header X-Trace: expected a value matching regex '^t-', got 'u-1'",
         ),
         (
             {"model": "anthropic/*", "stream": True},
@@ -540,3 +540,52 @@ def test_near_miss_says_what_differed(
     assert error["code"] == "no_matching_rule"
     assert error["details"] == [{"type": "near_miss", "loc": ["rules", rule.id], "msg": expected}]
     assert f"- {rule.id}: {expected}" in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("rule", "path", "body", "expected"),
+    [
+        (
+            {"endpoint": "moderations", "match": {"input": "attack"}, "reply": {"flagged": True}},
+            "/v1/moderations",
+            {"input": ["hello", "there"]},
+            "input: no input containing 'attack'",
+        ),
+        (
+            {
+                "endpoint": "embeddings",
+                "match": {"input": {"equals": "A", "ignore_case": True}},
+                "reply": {"embedding": [1.0]},
+            },
+            "/v1/embeddings",
+            {"input": "b"},
+            "input: no input equal to 'A' (ignoring case)",
+        ),
+        (
+            {"endpoint": "web_search", "match": {"query": {"regex": "^tide"}}, "reply": {}},
+            "/v1/web/search",
+            {"query": "weather"},
+            "query: expected text matching regex '^tide', got 'weather'",
+        ),
+        (
+            {"endpoint": "router", "match": {"last_user": "prove"}, "reply": {"model": "m"}},
+            "/v1/router/select",
+            {"messages": user("Hi")},
+            "last_user: expected text containing 'prove', got 'Hi'",
+        ),
+    ],
+)
+def test_near_misses_read_the_same_on_every_endpoint(
+    server: MockServer,
+    http: httpx.Client,
+    rule: dict[str, Any],
+    path: str,
+    body: dict[str, Any],
+    expected: str,
+) -> None:
+    server.strict = True
+    (added,) = server.add_rules(rule)
+    response = http.post(path, json=body)
+    assert response.status_code == 404, response.text
+    error = error_of(response)
+    assert error["details"] == [{"type": "near_miss", "loc": ["rules", added.id], "msg": expected}]

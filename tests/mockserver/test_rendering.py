@@ -143,7 +143,7 @@ COMPLETIONS: list[tuple[str, dict[str, Any], int]] = [
         },
         2 * (3 + 7),
     ),
-    ("nothing at all", {}, 0),
+    ("empty text", {"text": ""}, 0),
 ]
 
 
@@ -285,8 +285,8 @@ def test_default_envelope_ids_and_clock(http: httpx.Client) -> None:
     assert all(c["index"] == 0 for p in payloads for c in p["choices"])
 
 
-def test_an_empty_reply_is_empty_content_not_null(server: MockServer, http: httpx.Client) -> None:
-    server.chat.reply(times=2)
+def test_an_empty_text_is_empty_content_not_null(server: MockServer, http: httpx.Client) -> None:
+    server.chat.reply("", times=2)
     body = chat(http).json()
     assert body["choices"][0]["message"] == {"role": "assistant", "content": ""}
     assert body["choices"][0]["finish_reason"] == "stop"

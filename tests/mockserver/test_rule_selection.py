@@ -253,6 +253,8 @@ def test_listing_shows_only_what_was_scripted(server: MockServer, http: httpx.Cl
         "match": {"last_user": {"contains": "capital"}},
         "reply": {"text": "Paris."},
         "times": 2,
+        "priority": 0,
+        "loaded_at_start": False,
         "call_count": 0,
         "remaining": 2,
     }
@@ -351,7 +353,7 @@ def test_nth_rule_waiting_for_its_turn_is_a_near_miss(
     unrelated = no_match(ask(http, "news?"))
     assert missed(unrelated)[0] == (
         third.id,
-        "last_user: expected to contains 'weather', got 'news?'",
+        "last_user: expected text containing 'weather', got 'news?'",
     )
     second = no_match(ask(http, "weather?"))
     assert missed(second)[0] == (third.id, "nth: answers request #3, this was #2")

@@ -402,7 +402,7 @@ def test_strict_mode_reports_the_near_miss(server: MockServer, http: httpx.Clien
     error = response.json()["error"]
     assert error["code"] == "no_matching_rule"
     assert "python rule" in error["message"] and "query='java'" in error["message"]
-    assert "query: expected to contains 'python'" in error["details"][0]["msg"]
+    assert "query: expected text containing 'python'" in error["details"][0]["msg"]
 
 
 def test_unauthorized_without_a_key(server: MockServer) -> None:

@@ -71,7 +71,7 @@ def test_an_unused_once_only_rule_fails_the_test(pytester: pytest.Pytester) -> N
         [
             "*1 scripted rule(s) were never used*",
             "*(weather-rule): match {'last_user': {'contains': 'weather'}}*",
-            "*request #1: last_user: expected to contains 'weather', got 'What time is it?'*",
+            "*request #1: last_user: expected text containing 'weather', got 'What time is it?'*",
             "*Requests made (1):*",
             "*user: 'What time is it?'*",
         ]

@@ -6,9 +6,10 @@ filters, search and lookup then run over those instead of the built-in models.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 from starlette.types import ASGIApp
 
 from .. import catalogue
@@ -17,9 +18,10 @@ from ..errors import MeshError
 from ..jsonbody import dumps
 from ..responses import JSONBytes
 from ..scripting.context import CallContext
-from ..scripting.rulebook import Predicate
-from ..scripting.script import Script
+from ..scripting.rulebook import Predicate, Rule
+from ..scripting.script import Script, Times
 from ..scripting.spec import BaseMatch, BaseReply
+from ..scripting.wire_values import json_problem
 from .base import Endpoint, Operation, Response
 
 if TYPE_CHECKING:
@@ -55,11 +57,37 @@ class ModelsMatch(BaseMatch):
     """`model` matches the id asked for by `GET /v1/models/{id}`."""
 
 
+class ScriptedModel(ModelInfo):
+    """A model a rule serves: a ModelInfo as clients parse it (types are not coerced, so
+    `is_free: "yes"` is refused rather than sent). Extra fields are sent as given."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+
+    @model_validator(mode="after")
+    def _extras_are_json(self) -> ScriptedModel:
+        if problem := json_problem(self.model_extra or {}):
+            raise ValueError(problem)
+        return self
+
+
 class ModelsReply(BaseReply):
-    models: list[dict[str, Any]] | None = Field(
+    list_field = "models"
+
+    models: list[ScriptedModel] | None = Field(
         default=None,
         description="Serve these models (ModelInfo objects) instead of the built-in catalogue.",
     )
+    _wire: list[dict[str, Any]] | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _encode_once(self) -> ModelsReply:
+        if self.models is not None:
+            self._wire = [m.model_dump(mode="json", exclude_unset=True) for m in self.models]
+        return self
+
+    def wire_models(self) -> list[dict[str, Any]]:
+        """The scripted models as sent: the fields given, in the order given."""
+        return self._wire if self._wire is not None else []
 
 
 class ModelsScript(Script[ModelsMatch]):
@@ -81,9 +109,16 @@ class ModelsScript(Script[ModelsMatch]):
         criteria = {"operation": operation, "model": model, "headers": headers, "nth": nth}
         return self._narrow(criteria, predicate)
 
-    def reply(self, models: list[dict[str, Any]], *, times: int | None = 1) -> Any:
+    def reply(
+        self,
+        models: Sequence[Mapping[str, Any] | ScriptedModel],
+        *,
+        times: Times = 1,
+        name: str | None = None,
+        priority: int = 0,
+    ) -> Rule:
         """Serve `models` (ModelInfo objects) instead of the built-in catalogue."""
-        return self._add({"models": models}, times, None)
+        return self._add({"models": list(models)}, times, name, priority)
 
 
 def _answer(ctx: CallContext, state: MockState) -> ModelsReply:
@@ -95,7 +130,7 @@ _CATALOGUE = ModelsReply()
 
 def _models(reply: ModelsReply) -> list[dict[str, Any]]:
     if reply.models is not None:
-        return reply.models
+        return reply.wire_models()
     return [m.as_wire() for m in catalogue.MODELS]
 
 

@@ -32,7 +32,7 @@ from ..scripting.context import CallContext, clip
 from ..scripting.matching import any_text_difference
 from ..scripting.rulebook import Predicate, Rule
 from ..scripting.script import Script, Times
-from ..scripting.spec import BaseMatch, BaseReply, Spec, TextMatch, string_shorthand
+from ..scripting.spec import BaseMatch, BaseReply, Spec, TextCriterion, TextMatch, string_shorthand
 from .base import Endpoint, Operation, Response
 
 if TYPE_CHECKING:
@@ -446,6 +446,8 @@ class ModerationsReply(BaseReply, ModerationResultSpec):
     """What a moderation rule answers: `flagged`/`categories`/`scores` for every input,
     or `results` one per input."""
 
+    list_field = "results"
+
     results: list[ModerationResultSpec] | None = Field(
         default=None,
         description="Exactly these results, in input order; each one's omitted parts follow "
@@ -509,7 +511,6 @@ def _render(ctx: ModerationContext, reply: ModerationsReply, state: MockState) -
 
 # --------------------------------------------------------------------------- script
 
-TextCriterion = str | re.Pattern[str] | TextMatch | Mapping[str, Any]
 ResultLike = ModerationResultSpec | Mapping[str, Any]
 
 
@@ -549,6 +550,7 @@ class ModerationsScript(Script[ModerationsMatch]):
         scores: Mapping[str, float] | None = None,
         times: Times = 1,
         name: str | None = None,
+        priority: int = 0,
     ) -> Rule:
         """Flag every input: in these categories, or in each text's top category."""
         return self._add(
@@ -559,17 +561,23 @@ class ModerationsScript(Script[ModerationsMatch]):
             },
             times,
             name,
+            priority,
         )
 
-    def allow(self, *, times: Times = 1, name: str | None = None) -> Rule:
+    def allow(self, *, times: Times = 1, name: str | None = None, priority: int = 0) -> Rule:
         """Flag nothing: every category false, every score below its threshold."""
-        return self._add({"flagged": False}, times, name)
+        return self._add({"flagged": False}, times, name, priority)
 
     def results(
-        self, results: Sequence[ResultLike], *, times: Times = 1, name: str | None = None
+        self,
+        results: Sequence[ResultLike],
+        *,
+        times: Times = 1,
+        name: str | None = None,
+        priority: int = 0,
     ) -> Rule:
         """Answer exactly these results, one per input in order."""
-        return self._add({"results": list(results)}, times, name)
+        return self._add({"results": list(results)}, times, name, priority)
 
     def reply(
         self,
@@ -582,6 +590,7 @@ class ModerationsScript(Script[ModerationsMatch]):
         model: str | None = None,
         times: Times = 1,
         name: str | None = None,
+        priority: int = 0,
     ) -> Rule:
         """Answer with any of the reply fields, as a scenario file spells them."""
         if categories is not None and not isinstance(categories, Mapping):
@@ -597,6 +606,7 @@ class ModerationsScript(Script[ModerationsMatch]):
             },
             times,
             name,
+            priority,
         )
 
 

@@ -28,7 +28,7 @@ from ..scripting.context import CallContext, clip
 from ..scripting.matching import text_difference
 from ..scripting.rulebook import Predicate, Rule
 from ..scripting.script import Script, Times
-from ..scripting.spec import BaseMatch, BaseReply, TextMatch, string_shorthand
+from ..scripting.spec import BaseMatch, BaseReply, TextCriterion, TextMatch, string_shorthand
 from .base import Endpoint, Operation, Response
 
 if TYPE_CHECKING:
@@ -127,6 +127,8 @@ class RouterMatch(BaseMatch):
 
 class RouterReply(BaseReply):
     """What a router rule answers; omitted parts follow default mode's choice."""
+
+    text_field = "model"
 
     model: Annotated[str, Field(min_length=1)] | None = Field(
         default=None,
@@ -324,8 +326,6 @@ def _render(ctx: RouterContext, reply: RouterReply, state: MockState) -> ASGIApp
 
 # --------------------------------------------------------------------------- script
 
-TextCriterion = str | re.Pattern[str] | TextMatch | Mapping[str, Any]
-
 
 class RouterScript(Script[RouterMatch]):
     """Scripts `POST /v1/router/select`.
@@ -365,12 +365,14 @@ class RouterScript(Script[RouterMatch]):
         reasoning_effort: ReasoningEffort | None = None,
         times: Times = 1,
         name: str | None = None,
+        priority: int = 0,
     ) -> Rule:
         """Pick `model` (no fallback), optionally with a `reasoning_effort`."""
         return self._add(
             {"model": model, "fallback_used": False, "reasoning_effort": reasoning_effort},
             times,
             name,
+            priority,
         )
 
     def fallback(
@@ -380,10 +382,14 @@ class RouterScript(Script[RouterMatch]):
         model: str | None = None,
         times: Times = 1,
         name: str | None = None,
+        priority: int = 0,
     ) -> Rule:
         """Fail soft: the default model (or `model`) with `fallback_used: true` and `reason`."""
         return self._add(
-            {"model": model, "fallback_used": True, "fallback_reason": reason}, times, name
+            {"model": model, "fallback_used": True, "fallback_reason": reason},
+            times,
+            name,
+            priority,
         )
 
     def reply(
@@ -395,6 +401,7 @@ class RouterScript(Script[RouterMatch]):
         reasoning_effort: ReasoningEffort | None = None,
         times: Times = 1,
         name: str | None = None,
+        priority: int = 0,
     ) -> Rule:
         """Answer with any of the reply fields, as a scenario file spells them."""
         return self._add(
@@ -406,6 +413,7 @@ class RouterScript(Script[RouterMatch]):
             },
             times,
             name,
+            priority,
         )
 
 

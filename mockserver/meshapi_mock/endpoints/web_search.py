@@ -24,7 +24,7 @@ from ..scripting.context import CallContext, clip
 from ..scripting.matching import text_difference
 from ..scripting.rulebook import Predicate, Rule
 from ..scripting.script import Script, Times
-from ..scripting.spec import BaseMatch, BaseReply, Spec, TextMatch, string_shorthand
+from ..scripting.spec import BaseMatch, BaseReply, Spec, TextCriterion, TextMatch, string_shorthand
 from .base import Endpoint, Operation, Response
 
 if TYPE_CHECKING:
@@ -94,6 +94,8 @@ class WebResultSpec(Spec):
 
 class WebSearchReply(BaseReply):
     """What a search rule answers. Scripted results are served as given (no filtering)."""
+
+    list_field = "results"
 
     results: list[WebResultSpec] | None = Field(
         default=None, description="These results instead of made-up ones; [] for none."
@@ -342,7 +344,6 @@ def _render(ctx: WebSearchContext, reply: WebSearchReply, state: MockState) -> S
 
 # --------------------------------------------------------------------------- script
 
-TextCriterion = str | re.Pattern[str] | TextMatch | Mapping[str, Any]
 ResultLike = WebResultSpec | Mapping[str, Any]
 
 
@@ -384,6 +385,7 @@ class WebSearchScript(Script[WebSearchMatch]):
         provider: str | None = None,
         times: Times = 1,
         name: str | None = None,
+        priority: int = 0,
     ) -> Rule:
         """Answer with these results (made-up ones when None), an answer and a provider."""
         return self._add(
@@ -394,15 +396,18 @@ class WebSearchScript(Script[WebSearchMatch]):
             },
             times,
             name,
+            priority,
         )
 
-    def answer(self, text: str, *, times: Times = 1, name: str | None = None) -> Rule:
+    def answer(
+        self, text: str, *, times: Times = 1, name: str | None = None, priority: int = 0
+    ) -> Rule:
         """Answer with made-up results and this `answer`."""
-        return self._add({"answer": text}, times, name)
+        return self._add({"answer": text}, times, name, priority)
 
-    def no_results(self, *, times: Times = 1, name: str | None = None) -> Rule:
+    def no_results(self, *, times: Times = 1, name: str | None = None, priority: int = 0) -> Rule:
         """Find nothing: an empty `results` list."""
-        return self._add({"results": []}, times, name)
+        return self._add({"results": []}, times, name, priority)
 
 
 # --------------------------------------------------------------------------- OpenAPI

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from ..config import ServerConfig
 from ..headers import RawHeaders, header_map
 
 
@@ -24,6 +25,8 @@ class CallContext:
     endpoint: str = ""
     operation: str = ""
     path_params: dict[str, str] = field(default_factory=dict)
+    regex_timeout: float | None = ServerConfig.regex_timeout
+    """Seconds each rule's regexes may spend on this request (None: no limit)."""
 
     @cached_property
     def headers(self) -> dict[str, str]:

@@ -7,26 +7,21 @@ model globs, headers); endpoint vocabularies add their own criteria on top.
 
 from __future__ import annotations
 
-import re
 from fnmatch import fnmatchcase
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from .context import CallContext, clip
+from .patterns import RegexTimeout, search
 from .spec import TextMatch
 
 if TYPE_CHECKING:
     from .spec import BaseMatch
 
 
-@lru_cache(maxsize=512)
-def _compiled(pattern: str, ignore_case: bool) -> re.Pattern[str]:
-    return re.compile(pattern, re.IGNORECASE if ignore_case else 0)
-
-
 def text_matches(spec: TextMatch, text: str) -> bool:
+    """Raises `RegexTimeout` when a regex runs out of the rule's budget."""
     if spec.regex is not None:
-        return _compiled(spec.regex, spec.ignore_case).search(text) is not None
+        return search(spec.regex, spec.ignore_case, text)
     if spec.ignore_case:
         text = text.casefold()
     if spec.contains is not None:
@@ -36,23 +31,30 @@ def text_matches(spec: TextMatch, text: str) -> bool:
     return text == (expected.casefold() if spec.ignore_case else expected)
 
 
+def _matches(label: str, spec: TextMatch, text: str) -> bool:
+    try:
+        return text_matches(spec, text)
+    except RegexTimeout as exc:
+        raise exc.at(label) from None
+
+
 def text_difference(
     label: str, spec: TextMatch | None, text: str | None, missing: str = "nothing"
 ) -> list[str]:
-    """`label: expected to contains 'x', got '...'` when `text` (None: absent) fails `spec`."""
+    """`label: expected text containing 'x', got '...'` when `text` (None: absent) fails."""
     if spec is None:
         return []
-    if text is not None and text_matches(spec, text):
+    if text is not None and _matches(label, spec, text):
         return []
     got = missing if text is None else repr(clip(text))
-    return [f"{label}: expected to {spec.describe()}, got {got}"]
+    return [f"{label}: expected text {spec.describe()}, got {got}"]
 
 
 def any_text_difference(label: str, spec: TextMatch | None, texts: list[str]) -> list[str]:
-    """`label: no ... does ...` when none of `texts` meets `spec`."""
-    if spec is None or any(text_matches(spec, t) for t in texts):
+    """`any_message: no message containing 'x'` when none of `texts` meets `spec`."""
+    if spec is None or any(_matches(label, spec, t) for t in texts):
         return []
-    return [f"{label}: no {label.replace('_', ' ').removeprefix('any ')} does {spec.describe()}"]
+    return [f"{label}: no {label.replace('_', ' ').removeprefix('any ')} {spec.describe()}"]
 
 
 def common_differences(spec: BaseMatch, ctx: CallContext) -> list[str]:
@@ -67,8 +69,8 @@ def common_differences(spec: BaseMatch, ctx: CallContext) -> list[str]:
             ok = value == expected
             wanted = f"{expected!r}"
         else:
-            ok = value is not None and text_matches(expected, value)
-            wanted = f"to {expected.describe()}"
+            ok = value is not None and _matches(f"header {name}", expected, value)
+            wanted = f"a value {expected.describe()}"
         if not ok:
             out.append(f"header {name}: expected {wanted}, got {value!r}")
     return out

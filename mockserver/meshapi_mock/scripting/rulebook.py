@@ -4,25 +4,38 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from .context import CallContext
+from .patterns import RegexTimeout, regex_budget
 from .spec import BaseMatch, BaseReply, RuleSpec
 
 Predicate = Callable[[Any], bool]
 """Python-only match criterion: called with the validated request model."""
-ReplyResult = BaseReply | str | dict[str, Any]
+ReplyResult = BaseReply | str | Mapping[str, Any] | list[Any] | tuple[Any, ...]
 ReplyFunction = Callable[[Any], ReplyResult | Awaitable[ReplyResult]]
-"""Python-only reply: called with the validated request model."""
+"""Python-only reply: called with the validated request model. It returns the endpoint's
+reply, a mapping of its fields, a str where the reply has text (chat: `text`) or a list
+where it has one (chat: `tool_calls`, embeddings: `embeddings`)."""
 
 _ids = itertools.count(1)
 
 
+SCRIPTED_SOURCES = ("python", "admin")
+"""Sources of rules a test scripts itself; any other source is a scenario file's path."""
+
+
 @dataclass(eq=False)
 class Rule:
-    """A scripted rule plus its counters. Returned by every scripting call."""
+    """A scripted rule plus its counters. Returned by every scripting call.
+
+    Rules are tried in precedence order: higher `priority` first (default 0; negative for
+    fallbacks); at equal priority, rules a test scripts (Python, the admin API, a per-test
+    `load`) before scenarios loaded at start (`loaded_at_start`); then in the order added.
+    """
 
     match: BaseMatch
     reply: BaseReply | ReplyFunction
@@ -31,13 +44,26 @@ class Rule:
     predicate: Predicate | None = None
     source: str = "python"
     endpoint: str = "chat"
+    priority: int = 0
+    loaded_at_start: bool = False
     id: str = field(default_factory=lambda: f"rule_{next(_ids)}")
     call_count: int = 0
     seen: int = 0
 
+    @cached_property
+    def uses_regex(self) -> bool:
+        """Whether matching runs a regex (and so may take up to the regex budget)."""
+        return self.match.uses_regex()
+
     @classmethod
-    def from_spec(cls, spec: RuleSpec, source: str = "python") -> Rule:
+    def from_spec(
+        cls, spec: RuleSpec, source: str = "python", *, loaded_at_start: bool | None = None
+    ) -> Rule:
+        """The runtime rule of `spec`. Without `loaded_at_start`, a file path as `source`
+        means a scenario loaded at start (`Mock.load` says otherwise for a test's files)."""
         times = spec.times if isinstance(spec.times, int) else None
+        if loaded_at_start is None:
+            loaded_at_start = source not in SCRIPTED_SOURCES
         return cls(
             match=spec.match,
             reply=spec.reply,
@@ -45,7 +71,14 @@ class Rule:
             name=spec.name,
             source=source,
             endpoint=spec.endpoint,
+            priority=spec.priority,
+            loaded_at_start=loaded_at_start,
         )
+
+    @property
+    def precedence(self) -> tuple[int, bool]:
+        """Sort key of the order rules are tried in (ties keep the order added)."""
+        return (-self.priority, self.loaded_at_start)
 
     @property
     def label(self) -> str:
@@ -64,12 +97,28 @@ class Rule:
         return self.call_count > 0
 
     def differences(self, ctx: CallContext) -> list[str]:
-        """Reasons this rule does not answer `ctx`, ignoring `nth` and usage counts."""
+        """Reasons this rule does not answer `ctx`, ignoring `nth` and usage counts.
+
+        Raises `RuleError` when the rule cannot tell: its predicate raised, or its regexes
+        ran out of `ctx.regex_timeout` (one budget per rule per request).
+        """
         if self.endpoint != ctx.endpoint:
             return [f"endpoint: expected {self.endpoint!r}, got {ctx.endpoint!r}"]
-        out = self.match.differences(ctx)
-        if self.predicate is not None and not out and not self.predicate(ctx.request):
-            out.append("predicate: returned False")
+        if not self.uses_regex:
+            out = self.match.differences(ctx)
+        else:
+            try:
+                with regex_budget(ctx.regex_timeout):
+                    out = self.match.differences(ctx)
+            except RegexTimeout as exc:
+                raise RuleError(self, str(exc)) from None
+        if self.predicate is not None and not out:
+            try:
+                held = self.predicate(ctx.request)
+            except Exception as exc:
+                raise RuleError(self, f"its predicate raised {exc!r}") from exc
+            if not held:
+                out.append("predicate: returned False")
         return out
 
     def to_wire(self) -> dict[str, Any]:
@@ -90,9 +139,19 @@ class Rule:
             "match": match,
             "reply": reply,
             "times": self.times,
+            "priority": self.priority,
+            "loaded_at_start": self.loaded_at_start,
             "call_count": self.call_count,
             "remaining": self.remaining,
         }
+
+
+class RuleError(Exception):
+    """A rule could not tell whether it matches: the test's bug, reported with the rule."""
+
+    def __init__(self, rule: Rule, reason: str) -> None:
+        self.rule, self.reason = rule, reason
+        super().__init__(f"{rule.label}: {reason}")
 
 
 @dataclass
@@ -102,62 +161,97 @@ class NearMiss:
 
 
 class RuleBook:
+    """The rules in the order they are tried (`Rule.precedence`, then the order added);
+    selection counts uses exactly under threads.
+
+    The rules are an immutable tuple replaced on every change, so matching — which may
+    run a rule's regexes for up to the budget — reads it without the lock; only deciding
+    the winner and counting takes the lock, briefly (see `select`).
+    """
+
     def __init__(self) -> None:
-        self._rules: list[Rule] = []
+        self._rules: tuple[Rule, ...] = ()
+        self._regex_endpoints: frozenset[str] = frozenset()
         self._lock = threading.Lock()
 
+    def _replace(self, rules: Iterable[Rule]) -> None:
+        """Install a new rule tuple in precedence order; call with the lock held."""
+        self._rules = tuple(sorted(rules, key=lambda rule: rule.precedence))  # stable
+        self._regex_endpoints = frozenset(r.endpoint for r in self._rules if r.uses_regex)
+
     def add(self, rule: Rule) -> Rule:
-        with self._lock:
-            self._rules.append(rule)
+        self.extend([rule])
         return rule
 
     def extend(self, rules: Iterable[Rule]) -> list[Rule]:
         added = list(rules)
         with self._lock:
-            self._rules.extend(added)
+            self._replace((*self._rules, *added))
         return added
 
     def remove(self, rule_id: str) -> bool:
         with self._lock:
             before = len(self._rules)
-            self._rules = [r for r in self._rules if r.id != rule_id]
+            self._replace(r for r in self._rules if r.id != rule_id)
             return len(self._rules) != before
 
     def clear(self) -> None:
         with self._lock:
-            self._rules = []
+            self._replace(())
 
     def __len__(self) -> int:
         return len(self._rules)
 
     def snapshot(self) -> list[Rule]:
-        with self._lock:
-            return list(self._rules)
+        return list(self._rules)
+
+    def uses_regex(self, endpoint: str) -> bool:
+        """Whether a rule of `endpoint` matches by regex, so selecting may take the budget."""
+        return endpoint in self._regex_endpoints
 
     def select(self, ctx: CallContext) -> Rule | None:
         """Pick the first live rule that matches and count the use.
 
         `nth` counters advance for every rule whose other criteria hold, even when an
         earlier rule answers, so "the second weather question" means what it says.
+
+        Matching runs outside the lock, each rule at most once per request; the lock is
+        held only to decide and count. If another request used a rule up (or the rules
+        changed) in between, the rules still needed are matched and the decision retried.
+        Raises `RuleError` for a rule that cannot tell whether it matches.
         """
-        with self._lock:
-            winner: Rule | None = None
-            for rule in self._rules:
-                if rule.endpoint != ctx.endpoint:
+        verdicts: dict[Rule, bool] = {}
+        while True:
+            rules = self._rules
+            self._match(rules, ctx, verdicts)
+            with self._lock:
+                if self._rules is not rules:
                     continue
-                if rule.match.nth is None and (winner is not None or rule.exhausted):
+                decision = _decide(rules, ctx, verdicts)
+                if decision is None:
                     continue
-                if rule.differences(ctx):
-                    continue
-                if rule.match.nth is not None:
+                winner, counted = decision
+                for rule in counted:
                     rule.seen += 1
-                    if rule.seen != rule.match.nth:
-                        continue
-                if winner is None and not rule.exhausted:
-                    winner = rule
-            if winner is not None:
-                winner.call_count += 1
-            return winner
+                if winner is not None:
+                    winner.call_count += 1
+                return winner
+
+    @staticmethod
+    def _match(rules: tuple[Rule, ...], ctx: CallContext, verdicts: dict[Rule, bool]) -> None:
+        """Match the rules the decision will ask about (a guess the lock then checks)."""
+        answered = False
+        for rule in rules:
+            if rule.endpoint != ctx.endpoint:
+                continue
+            nth = rule.match.nth
+            if nth is None and (answered or rule.exhausted):
+                continue
+            verdict = verdicts.get(rule)
+            if verdict is None:
+                verdict = verdicts[rule] = not rule.differences(ctx)
+            if verdict and not rule.exhausted and (nth is None or rule.seen + 1 == nth):
+                answered = True
 
     def near_misses(self, ctx: CallContext, limit: int = 3) -> list[NearMiss]:
         """The live rules closest to matching `ctx`, fewest differences first."""
@@ -165,9 +259,43 @@ class RuleBook:
         for rule in self.snapshot():
             if rule.exhausted:
                 diffs = [f"times: already used {rule.call_count} of {rule.times}"]
-            elif not (diffs := rule.differences(ctx)) and rule.match.nth is not None:
-                diffs = [f"nth: answers request #{rule.match.nth}, this was #{rule.seen}"]
+            else:
+                try:
+                    diffs = rule.differences(ctx)
+                except RuleError as exc:
+                    diffs = [exc.reason]
+                if not diffs and rule.match.nth is not None:
+                    diffs = [f"nth: answers request #{rule.match.nth}, this was #{rule.seen}"]
             misses.append(NearMiss(rule, diffs))
         # Rules of other endpoints come last: they are never the near miss a tester means.
         misses.sort(key=lambda m: (m.rule.endpoint != ctx.endpoint, len(m.differences)))
         return misses[:limit]
+
+
+def _decide(
+    rules: tuple[Rule, ...], ctx: CallContext, verdicts: dict[Rule, bool]
+) -> tuple[Rule | None, list[Rule]] | None:
+    """The winner and the `nth` rules to count, or None if a needed rule is unmatched.
+
+    Called with the lock held, so use counts are exact; changes nothing itself.
+    """
+    winner: Rule | None = None
+    counted: list[Rule] = []
+    for rule in rules:
+        if rule.endpoint != ctx.endpoint:
+            continue
+        nth = rule.match.nth
+        if nth is None and (winner is not None or rule.exhausted):
+            continue
+        verdict = verdicts.get(rule)
+        if verdict is None:
+            return None
+        if not verdict:
+            continue
+        if nth is not None:
+            counted.append(rule)
+            if rule.seen + 1 != nth:
+                continue
+        if winner is None and not rule.exhausted:
+            winner = rule
+    return winner, counted

@@ -13,13 +13,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
+from pydantic import TypeAdapter
 from typing_extensions import Self
 
 from .rulebook import Predicate, ReplyFunction, Rule, RuleBook
-from .spec import BaseMatch, BaseReply, ErrorSpec, parse_times
+from .spec import BaseMatch, BaseReply, ErrorSpec, Priority, parse_times
+from .wire_values import EncodableText
 
 M = TypeVar("M", bound=BaseMatch)
 Times = int | None
+_NAME: TypeAdapter[str | None] = TypeAdapter(EncodableText | None)
+_PRIORITY: TypeAdapter[int] = TypeAdapter(Priority)
 
 
 class Script(Generic[M]):
@@ -65,6 +69,7 @@ class Script(Generic[M]):
         headers: Mapping[str, str] | None = None,
         times: Times = 1,
         name: str | None = None,
+        priority: int = 0,
     ) -> Rule:
         """Answer with an HTTP error in the MeshAPI envelope."""
         error = ErrorSpec(
@@ -76,17 +81,24 @@ class Script(Generic[M]):
             provider_error=dict(provider_error) if provider_error is not None else None,
             headers=dict(headers) if headers is not None else None,
         )
-        return self._add({"error": error}, times, name)
+        return self._add({"error": error}, times, name, priority)
 
     def respond(
-        self, function: ReplyFunction, *, times: Times = 1, name: str | None = None
+        self,
+        function: ReplyFunction,
+        *,
+        times: Times = 1,
+        name: str | None = None,
+        priority: int = 0,
     ) -> Rule:
         """Build the reply from the request: return the reply's dict (or the reply model)."""
-        return self._add_rule(function, times, name)
+        return self._add_rule(function, times, name, priority)
 
-    def reply_with(self, *, times: Times = 1, name: str | None = None, **reply: Any) -> Rule:
+    def reply_with(
+        self, *, times: Times = 1, name: str | None = None, priority: int = 0, **reply: Any
+    ) -> Rule:
         """Answer with the endpoint's reply fields, as a scenario file would spell them."""
-        return self._add(reply, times, name)
+        return self._add(reply, times, name, priority)
 
     # ----------------------------------------------------------------- journal
 
@@ -115,17 +127,26 @@ class Script(Generic[M]):
 
     # ----------------------------------------------------------------- plumbing
 
-    def _add(self, reply: Mapping[str, Any], times: Times, name: str | None) -> Rule:
+    def _add(
+        self, reply: Mapping[str, Any], times: Times, name: str | None, priority: int = 0
+    ) -> Rule:
         spec = self.reply_model.model_validate({k: v for k, v in reply.items() if v is not None})
-        return self._add_rule(spec, times, name)
+        return self._add_rule(spec, times, name, priority)
 
-    def _add_rule(self, reply: BaseReply | ReplyFunction, times: Times, name: str | None) -> Rule:
+    def _add_rule(
+        self,
+        reply: BaseReply | ReplyFunction,
+        times: Times,
+        name: str | None,
+        priority: int = 0,
+    ) -> Rule:
         rule = Rule(
             match=self._match,
             reply=reply,
             times=parse_times(times),
-            name=name,
+            name=_NAME.validate_python(name),
             predicate=self._predicate,
             endpoint=self.endpoint,
+            priority=_PRIORITY.validate_python(priority),
         )
         return self._book.add(rule)

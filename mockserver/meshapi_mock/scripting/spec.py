@@ -1,19 +1,31 @@
 """The rule model's shared parts: one shape for Python, scenario files and the admin API.
 
 A rule is an `endpoint` (which area of the API; chat when absent), a `match` (which
-requests), a `reply` (what to answer) and `times` (how often; once by default,
-`null`/"unlimited" for ever). Each endpoint module extends `BaseMatch` and `BaseReply`
-with its own vocabulary; this module holds what every endpoint shares. Python-only
-extras — a match predicate and a callable reply — live on the runtime `Rule`, so that
-everything here round-trips through JSON.
+requests), a `reply` (what to answer), `times` (how often; once by default,
+`null`/"unlimited" for ever) and `priority` (which rules are tried first). Each endpoint
+module extends `BaseMatch` and `BaseReply` with its own vocabulary; this module holds
+what every endpoint shares. Python-only extras — a match predicate and a callable
+reply — live on the runtime `Rule`, so that everything here round-trips through JSON.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeVar
 
+import regex
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from typing_extensions import Self
+
+from .patterns import compiled, pattern_source
+from .wire_values import (
+    EncodableText,
+    JsonObject,
+    ResponseHeaders,
+    RetryAfter,
+    model_text_problem,
+)
 
 if TYPE_CHECKING:
     from .context import CallContext
@@ -21,6 +33,9 @@ if TYPE_CHECKING:
 
 class Spec(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+S = TypeVar("S", bound=Spec)
 
 
 def string_shorthand(schema: dict[str, Any]) -> None:
@@ -31,7 +46,11 @@ def string_shorthand(schema: dict[str, Any]) -> None:
 
 
 class TextMatch(Spec):
-    """How to match a piece of text. A plain string in a file means `contains`."""
+    """How to match a piece of text. A plain string in a file means `contains`.
+
+    `regex` uses the `regex` module's syntax (a superset of `re`'s) and is searched for;
+    a compiled `re` or `regex` pattern given from Python keeps its flags, written inline.
+    """
 
     contains: str | None = None
     equals: str | None = None
@@ -43,8 +62,10 @@ class TextMatch(Spec):
     def _from_shorthand(cls, value: Any) -> Any:
         if isinstance(value, str):
             return {"contains": value}
-        if isinstance(value, re.Pattern):
-            return {"regex": value.pattern, "ignore_case": bool(value.flags & re.IGNORECASE)}
+        compiled = pattern_source(value)
+        if compiled is not None:
+            pattern, ignore_case = compiled
+            return {"regex": pattern, "ignore_case": ignore_case}
         return value
 
     @model_validator(mode="after")
@@ -54,30 +75,41 @@ class TextMatch(Spec):
             raise ValueError("give exactly one of 'contains', 'equals' or 'regex'")
         if self.regex is not None:
             try:
-                re.compile(self.regex)
-            except re.error as exc:
-                raise ValueError(f"invalid regex {self.regex!r}: {exc}") from exc
+                compiled(self.regex, self.ignore_case)
+            except regex.error as exc:
+                raise ValueError(f"invalid regex {self.regex!r}: {exc}") from None
         return self
 
     def describe(self) -> str:
-        for key in ("contains", "equals", "regex"):
-            value = getattr(self, key)
-            if value is not None:
-                suffix = " (ignoring case)" if self.ignore_case else ""
-                return f"{key} {value!r}{suffix}"
-        return "?"
+        """What a matching text is like, to follow a noun: "text containing 'x'"."""
+        suffix = " (ignoring case)" if self.ignore_case else ""
+        if self.contains is not None:
+            return f"containing {self.contains!r}{suffix}"
+        if self.equals is not None:
+            return f"equal to {self.equals!r}{suffix}"
+        return f"matching regex {self.regex!r}{suffix}"
+
+
+TextCriterion = str | re.Pattern[str] | regex.Pattern[str] | TextMatch | Mapping[str, Any]
+"""What Python scripting takes for a text criterion: a str means 'contains'."""
 
 
 class ErrorSpec(Spec):
     status: Annotated[int, Field(ge=400, le=599)]
     code: str | None = None
     message: str | None = None
-    details: list[dict[str, Any]] | None = None
-    retry_after: Annotated[float, Field(ge=0)] | None = Field(
-        default=None, description="Seconds; sets `Retry-After` and `retry_after_seconds`."
+    details: list[JsonObject] | None = None
+    retry_after: RetryAfter | None = Field(
+        default=None,
+        description="Seconds (at most a day); sets `Retry-After` and `retry_after_seconds`.",
     )
-    provider_error: dict[str, Any] | None = None
-    headers: dict[str, str] | None = None
+    provider_error: JsonObject | None = None
+    headers: ResponseHeaders | None = Field(
+        default=None,
+        description="Extra response headers. Names are HTTP tokens; values latin-1 without "
+        "control characters; framing headers, `content-type` and `x-request-id` are the "
+        "fake's own.",
+    )
 
 
 class BaseMatch(Spec):
@@ -96,6 +128,14 @@ class BaseMatch(Spec):
         default=None, description="Only the n-th request (1-based) that meets the other criteria."
     )
 
+    @model_validator(mode="after")
+    def _encodable(self) -> Self:
+        return _refuse_unsendable_text(self)
+
+    def uses_regex(self) -> bool:
+        """Whether any criterion is a regex: matching may then take up to the regex budget."""
+        return _has_regex(self)
+
     def differences(self, ctx: CallContext) -> list[str]:
         """Why this match does not hold for `ctx`; empty when it does. Endpoints extend it."""
         from .matching import common_differences
@@ -106,7 +146,40 @@ class BaseMatch(Spec):
 class BaseReply(Spec):
     """What every endpoint can answer: an error in the MeshAPI envelope."""
 
+    text_field: ClassVar[str | None] = None
+    """The field a Python reply function's returned `str` fills (chat: `text`); None: refused."""
+    list_field: ClassVar[str | None] = None
+    """The field a returned list fills (embeddings: `embeddings`); None: a list is refused."""
+
     error: ErrorSpec | None = None
+
+    @model_validator(mode="after")
+    def _encodable(self) -> Self:
+        return _refuse_unsendable_text(self)
+
+
+def _has_regex(value: Any) -> bool:
+    if isinstance(value, TextMatch):
+        return value.regex is not None
+    if isinstance(value, BaseModel):
+        return any(_has_regex(v) for v in value.__dict__.values())
+    if isinstance(value, dict):
+        return any(_has_regex(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_regex(v) for v in value)
+    return False
+
+
+def _refuse_unsendable_text(spec: S) -> S:
+    """Every string of a rule reaches the wire somewhere (a reply, a listing, a report)."""
+    if problem := model_text_problem(spec):
+        raise ValueError(problem)
+    return spec
+
+
+MAX_PRIORITY = 1_000_000
+Priority = Annotated[int, Field(strict=True, ge=-MAX_PRIORITY, le=MAX_PRIORITY)]
+"""Higher is tried first; 0 by default; negative for fallbacks (see `Rule`)."""
 
 
 def parse_times(value: Any) -> int | None:
@@ -121,11 +194,17 @@ def parse_times(value: Any) -> int | None:
 class RuleSpec(Spec):
     """One rule. Each endpoint has its own subclass (see `registry.rule_model`)."""
 
-    name: str | None = None
+    name: EncodableText | None = None
     endpoint: str = "chat"
     match: BaseMatch
     reply: BaseReply
     times: int | Literal["unlimited"] | None = 1
+    priority: Priority = Field(
+        default=0,
+        description="Higher is tried first (default 0; negative for fallbacks). At equal "
+        "priority, rules a test scripts come before scenarios loaded at start, then in the "
+        "order added.",
+    )
 
     @field_validator("times", mode="before")
     @classmethod

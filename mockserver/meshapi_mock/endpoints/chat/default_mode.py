@@ -33,7 +33,7 @@ _PROPER_NOUN = re.compile(r"\b([A-Z][a-zA-Z\u00C0-\u024F-]+)\b")
 
 # Copying a validated blank is far cheaper than validating or constructing per request,
 # and every value synthesized here is the fake's own, hence valid.
-_BLANK = ReplySpec()
+_BLANK = ReplySpec(text="")
 
 
 def synthesize(ctx: ChatContext) -> ReplySpec:

@@ -7,13 +7,12 @@ mock.chat.when(model="openai/*", stream=True).error(503, retry_after=1)
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ...scripting.rulebook import Predicate, Rule
 from ...scripting.script import Script, Times
-from ...scripting.spec import TextMatch
+from ...scripting.spec import TextCriterion
 from .vocabulary import (
     MatchSpec,
     ReplySpec,
@@ -22,8 +21,6 @@ from .vocabulary import (
     ToolResultMatch,
     UsageSpec,
 )
-
-TextCriterion = str | re.Pattern[str] | TextMatch | Mapping[str, Any]
 
 
 class ChatScript(Script[MatchSpec]):
@@ -67,6 +64,7 @@ class ChatScript(Script[MatchSpec]):
         *,
         times: Times = 1,
         name: str | None = None,
+        priority: int = 0,
         finish_reason: str | None = None,
         id: str | None = None,
         model: str | None = None,
@@ -89,6 +87,7 @@ class ChatScript(Script[MatchSpec]):
             },
             times,
             name,
+            priority,
         )
 
     def tool_call(
@@ -101,13 +100,16 @@ class ChatScript(Script[MatchSpec]):
         text: str | None = None,
         times: Times = 1,
         name: str | None = None,
+        priority: int = 0,
         **options: Any,
     ) -> Rule:
         """Answer with one tool call; `arguments` as an object, or a raw (even broken) string."""
         call = ToolCallSpec(
             name=tool_name, arguments={} if arguments is None else arguments, id=call_id
         )
-        return self.tool_calls([call], text=text, times=times, name=name, **options)
+        return self.tool_calls(
+            [call], text=text, times=times, name=name, priority=priority, **options
+        )
 
     def tool_calls(
         self,
@@ -116,7 +118,10 @@ class ChatScript(Script[MatchSpec]):
         text: str | None = None,
         times: Times = 1,
         name: str | None = None,
+        priority: int = 0,
         **options: Any,
     ) -> Rule:
         """Answer with parallel tool calls, optionally after some text."""
-        return self._add({"text": text, "tool_calls": list(calls), **options}, times, name)
+        return self._add(
+            {"text": text, "tool_calls": list(calls), **options}, times, name, priority
+        )

@@ -16,7 +16,11 @@ from pydantic import Field, field_validator, model_validator
 from ...scripting.context import CallContext
 from ...scripting.matching import any_text_difference, stream_difference, text_difference
 from ...scripting.spec import BaseMatch, BaseReply, Spec, TextMatch, string_shorthand
+from ...scripting.wire_values import ChunkSize, TokenCount, UnixTime, json_problem
 from .context import ChatContext
+
+MAX_COST = 1_000_000
+MAX_COST_DECIMALS = 18
 
 
 class ToolResultMatch(Spec):
@@ -121,6 +125,13 @@ class ToolCallSpec(Spec):
     )
     id: str | None = None
 
+    @field_validator("arguments", mode="after")
+    @classmethod
+    def _json_arguments(cls, value: Any) -> Any:
+        if not isinstance(value, str) and (problem := json_problem(value, "arguments")):
+            raise ValueError(f"{problem} (give a string to send arguments as-is)")
+        return value
+
     def arguments_json(self) -> str:
         if isinstance(self.arguments, str):
             return self.arguments
@@ -130,24 +141,33 @@ class ToolCallSpec(Spec):
 class StreamSpec(Spec):
     """How a reply is cut into SSE chunks when the request asks for `stream: true`."""
 
-    chunks: Literal["words"] | Annotated[int, Field(ge=1)] | list[str] = Field(
+    chunks: Literal["words"] | ChunkSize | list[str] = Field(
         default="words",
         description="'words', a number of characters per chunk, or the explicit chunks.",
     )
-    argument_chunks: Annotated[int, Field(ge=1)] = Field(
+    argument_chunks: ChunkSize = Field(
         default=16, description="Characters per tool-call `arguments` fragment."
     )
     interleave: bool = Field(default=False, description="Interleave parallel tool calls by index.")
 
 
 class UsageSpec(Spec):
-    prompt_tokens: Annotated[int, Field(ge=0)] | None = None
-    completion_tokens: Annotated[int, Field(ge=0)] | None = None
-    total_tokens: Annotated[int, Field(ge=0)] | None = None
+    """Token counts to report instead of the estimates (each below 2**31)."""
+
+    prompt_tokens: TokenCount | None = None
+    completion_tokens: TokenCount | None = None
+    total_tokens: TokenCount | None = None
 
 
 class ReplySpec(BaseReply):
-    """What the fake answers. Serves `stream: false` and `stream: true` alike."""
+    """What the fake answers. Serves `stream: false` and `stream: true` alike.
+
+    It must say something — text (`""` for an empty message), tool calls or an error — so
+    a rule cannot answer a silent nothing by accident.
+    """
+
+    text_field = "text"
+    list_field = "tool_calls"
 
     text: str | None = None
     tool_calls: list[ToolCallSpec] | None = None
@@ -156,9 +176,13 @@ class ReplySpec(BaseReply):
     )
     id: str | None = None
     model: str | None = None
-    created: int | None = None
+    created: UnixTime | None = Field(default=None, description="Unix seconds.")
     usage: UsageSpec | None = None
-    cost: str | None = Field(default=None, description="USD as a decimal string, e.g. '0.00054'.")
+    cost: str | None = Field(
+        default=None,
+        description="USD as a decimal string, e.g. '0.00054' (below a million, at most "
+        f"{MAX_COST_DECIMALS} decimal places).",
+    )
     stream: StreamSpec = Field(default_factory=StreamSpec)
 
     @field_validator("cost", mode="before")
@@ -174,6 +198,11 @@ class ReplySpec(BaseReply):
             raise ValueError(f"cost {value!r} is not a decimal number") from exc
         if not number.is_finite() or number < 0:
             raise ValueError("cost must be a non-negative decimal")
+        if number >= MAX_COST:
+            raise ValueError(f"cost {value!r} is not below {MAX_COST} USD")
+        exponent = number.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -MAX_COST_DECIMALS:
+            raise ValueError(f"cost {value!r} has more than {MAX_COST_DECIMALS} decimal places")
         return format(number, "f")
 
     @model_validator(mode="after")
@@ -186,4 +215,8 @@ class ReplySpec(BaseReply):
                 self.text = joined
             elif joined != self.text:
                 raise ValueError("stream.chunks must join to exactly the reply text")
+        if self.error is None and self.text is None and not self.tool_calls:
+            raise ValueError(
+                'a chat reply needs text ("" for an empty message), tool_calls or an error'
+            )
         return self

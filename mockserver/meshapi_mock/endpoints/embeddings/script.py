@@ -8,17 +8,14 @@ mock.embeddings.default_vector("Paris")   # what default mode answers for a text
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from ...scripting.rulebook import Predicate, Rule
 from ...scripting.script import Script, Times
-from ...scripting.spec import TextMatch
+from ...scripting.spec import TextCriterion
 from . import vectors
 from .vocabulary import EmbeddingsMatch, EmbeddingsReply, EmbeddingsUsageSpec
-
-TextCriterion = str | re.Pattern[str] | TextMatch | Mapping[str, Any]
 
 
 class EmbeddingsScript(Script[EmbeddingsMatch]):
@@ -63,10 +60,13 @@ class EmbeddingsScript(Script[EmbeddingsMatch]):
         usage: EmbeddingsUsageSpec | Mapping[str, Any] | None = None,
         times: Times = 1,
         name: str | None = None,
+        priority: int = 0,
     ) -> Rule:
         """Answer with these vectors, one `data` item each, in order (sent as scripted)."""
         given = [v if isinstance(v, int | float | str) else list(v) for v in embeddings]
-        return self._add({"embeddings": given, "model": model, "usage": usage}, times, name)
+        return self._add(
+            {"embeddings": given, "model": model, "usage": usage}, times, name, priority
+        )
 
     def reply_vector(
         self,
@@ -76,10 +76,11 @@ class EmbeddingsScript(Script[EmbeddingsMatch]):
         usage: EmbeddingsUsageSpec | Mapping[str, Any] | None = None,
         times: Times = 1,
         name: str | None = None,
+        priority: int = 0,
     ) -> Rule:
         """Answer with the same vector for every input."""
         return self._add(
-            {"embedding": list(embedding), "model": model, "usage": usage}, times, name
+            {"embedding": list(embedding), "model": model, "usage": usage}, times, name, priority
         )
 
     @staticmethod

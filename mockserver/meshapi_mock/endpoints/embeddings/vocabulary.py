@@ -17,6 +17,7 @@ from pydantic import Field, field_validator, model_validator
 from ...scripting.context import CallContext, clip
 from ...scripting.matching import any_text_difference
 from ...scripting.spec import BaseMatch, BaseReply, Spec, TextMatch, string_shorthand
+from ...scripting.wire_values import TokenCount
 from . import vectors
 from .vectors import Vector
 from .wire import EmbeddingContentPart, EmbeddingsRequest
@@ -155,8 +156,13 @@ class EmbeddingsMatch(BaseMatch):
 # --------------------------------------------------------------------------- reply
 
 
+FLOAT32_MAX = 3.4028234663852886e38
+"""The largest float32: base64 vectors are float32, so larger values cannot be sent."""
+
+
 def _finite_floats(value: Any, what: str) -> Any:
-    """Vectors are JSON numbers: refuse booleans, strings, NaN and infinities up front."""
+    """Vectors are JSON numbers that fit float32 (base64 sends them so): refuse booleans,
+    strings, NaN, infinities and larger values up front."""
     if not isinstance(value, list | tuple):
         raise ValueError(f"{what} must be a list of numbers")
     for number in value:
@@ -164,6 +170,8 @@ def _finite_floats(value: Any, what: str) -> Any:
             raise ValueError(f"{what} must hold numbers only, got {number!r}")
         if not math.isfinite(number):
             raise ValueError(f"{what} must hold finite numbers, got {number!r}")
+        if abs(number) > FLOAT32_MAX:
+            raise ValueError(f"{what} values must fit float32 (|x| <= 3.4e38), got {number!r}")
     return list(value)
 
 
@@ -173,8 +181,8 @@ Floats = Annotated[list[float], Field(min_length=1)]
 class EmbeddingsUsageSpec(Spec):
     """Overrides the usage the fake computes; `total_tokens` defaults to `prompt_tokens`."""
 
-    prompt_tokens: Annotated[int, Field(ge=0)] | None = None
-    total_tokens: Annotated[int, Field(ge=0)] | None = None
+    prompt_tokens: TokenCount | None = None
+    total_tokens: TokenCount | None = None
     byok_used: bool | None = None
     fallback_triggered: bool | None = None
 
@@ -185,6 +193,8 @@ class EmbeddingsReply(BaseReply):
     Scripted vectors are sent as scripted: their number and length do not follow the
     request's inputs or `dimensions`, so a test can also script a gateway that errs.
     """
+
+    list_field = "embeddings"
 
     embeddings: list[Floats] | None = Field(
         default=None,

@@ -1,0 +1,103 @@
+"""Rule regexes: compiled once with the `regex` module, matched within a time budget.
+
+A scripted pattern such as `(a|aa)+$` can backtrack for minutes on a crafted prompt. The
+`regex` module stops a match at a timeout (and releases the GIL meanwhile), so a rule's
+regexes share one budget per request (`ServerConfig.regex_timeout`); running out is the
+rule's error, `RegexTimeout`, never a stalled server. Its syntax is a superset of `re`'s.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import lru_cache
+from typing import Any
+
+import regex
+
+_budget: ContextVar[tuple[float, float] | None] = ContextVar("regex_budget", default=None)
+"""(monotonic deadline, seconds granted) of the rule being matched; None: no limit."""
+
+
+class RegexTimeout(Exception):
+    """A rule's regex used up the rule's time budget for this request."""
+
+    def __init__(self, pattern: str, seconds: float, where: str = "") -> None:
+        self.pattern, self.seconds, self.where = pattern, seconds, where
+        prefix = f"{where}: " if where else ""
+        super().__init__(f"{prefix}regex {pattern!r} timed out after {seconds:g} s")
+
+    def at(self, where: str) -> RegexTimeout:
+        """The same timeout, naming the criterion it happened in."""
+        return RegexTimeout(self.pattern, self.seconds, where)
+
+
+@contextmanager
+def regex_budget(seconds: float | None) -> Iterator[None]:
+    """Every regex matched inside shares `seconds` (None: unlimited)."""
+    token = _budget.set(None if seconds is None else (time.monotonic() + seconds, seconds))
+    try:
+        yield
+    finally:
+        _budget.reset(token)
+
+
+@lru_cache(maxsize=512)
+def compiled(pattern: str, ignore_case: bool) -> regex.Pattern[str]:
+    """Compile (cached); raises `regex.error` for a pattern that is not valid."""
+    return regex.compile(pattern, regex.IGNORECASE if ignore_case else 0)
+
+
+def search(pattern: str, ignore_case: bool, text: str) -> bool:
+    """Does `pattern` occur in `text`, within what is left of the budget?"""
+    budget = _budget.get()
+    if budget is None:
+        return compiled(pattern, ignore_case).search(text) is not None
+    deadline, seconds = budget
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise RegexTimeout(pattern, seconds)
+    try:
+        return compiled(pattern, ignore_case).search(text, timeout=left) is not None
+    except TimeoutError:
+        raise RegexTimeout(pattern, seconds) from None
+
+
+# Flags a compiled pattern can carry into a rule, as inline flags (the rest are defaults).
+_RE_FLAGS: dict[int, str] = {re.MULTILINE: "m", re.DOTALL: "s", re.VERBOSE: "x", re.ASCII: "a"}
+_RE_DEFAULTS: int = re.UNICODE | re.IGNORECASE
+_REGEX_FLAGS: dict[int, str] = {
+    regex.MULTILINE: "m",
+    regex.DOTALL: "s",
+    regex.VERBOSE: "x",
+    regex.ASCII: "a",
+    regex.FULLCASE: "f",
+    regex.WORD: "w",
+    regex.BESTMATCH: "b",
+    regex.ENHANCEMATCH: "e",
+}
+_REGEX_DEFAULTS: int = regex.UNICODE | regex.IGNORECASE | regex.VERSION0
+
+
+def pattern_source(value: Any) -> tuple[str, bool] | None:
+    """A compiled `re` or `regex` pattern as (text with inline flags, ignores case)."""
+    table: dict[int, str]
+    defaults: int
+    if isinstance(value, re.Pattern):
+        table, defaults, version = _RE_FLAGS, _RE_DEFAULTS, ""
+    elif isinstance(value, regex.Pattern):
+        table, defaults = _REGEX_FLAGS, _REGEX_DEFAULTS | regex.VERSION1
+        version = "(?V1)" if value.flags & regex.VERSION1 else ""
+    else:
+        return None
+    if not isinstance(value.pattern, str):
+        raise ValueError("a rule matches text: compile the pattern from a str, not bytes")
+    unknown = value.flags & ~defaults & ~sum(table)
+    if unknown:
+        raise ValueError(f"pattern flags {unknown:#x} cannot be carried into a rule")
+    letters = "".join(letter for flag, letter in table.items() if value.flags & flag)
+    inline = version + (f"(?{letters})" if letters else "")
+    return inline + value.pattern, bool(value.flags & re.IGNORECASE)
