@@ -19,7 +19,7 @@ from .endpoints.chat.vocabulary import (
     UsageSpec,
 )
 from .errors import MeshError
-from .journal import JournalEntry
+from .journal import JournalEntry, TruncatedBody
 from .mock import Mock
 from .runner import MockServer
 from .scripting.rulebook import Rule
@@ -48,6 +48,7 @@ __all__ = [
     "StreamSpec",
     "TextMatch",
     "ToolCallSpec",
+    "TruncatedBody",
     "UsageSpec",
     "__version__",
     "create_app",

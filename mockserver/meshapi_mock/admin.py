@@ -53,6 +53,7 @@ async def health(request: Request) -> ASGIApp:
                 "version": __version__,
                 "rules": len(state.rules),
                 "requests": len(state.journal),
+                "journal_bytes": state.journal.held_bytes,
             }
         )
     )
@@ -153,9 +154,16 @@ async def get_config(request: Request) -> ASGIApp:
                 "strict": config.strict,
                 "seed": config.seed,
                 "journal_limit": config.journal_limit,
+                "journal_max_bytes": config.journal_max_bytes,
+                "journal_body_bytes": config.journal_body_bytes,
                 "max_body_bytes": config.max_body_bytes,
+                "request_timeout": config.request_timeout,
+                "regex_timeout": config.regex_timeout,
+                "allowed_hosts": list(config.allowed_hosts),
+                "log_requests": config.log_requests,
                 "fixtures": list(config.fixtures),
                 "tokens_configured": len(config.tokens),
+                "admin_token_configured": config.admin_token is not None,
             }
         )
     )

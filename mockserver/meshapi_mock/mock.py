@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .assertions import RequestAssertions
-from .journal import JournalEntry
+from .journal import Journal, JournalEntry
 from .registry import BY_NAME
 from .scripting.rulebook import Rule
 from .scripting.scenarios import load_all, parse_rules
@@ -51,6 +51,11 @@ class Mock(RequestAssertions):
         """The scripting face of `endpoint` (a registry name such as 'chat')."""
         face = BY_NAME[endpoint].script
         return face(self.state.rules, journal=self.state.journal)
+
+    @property
+    def journal(self) -> Journal:
+        """The request journal itself (limits, byte count); `requests` lists its entries."""
+        return self.state.journal
 
     @property
     def requests(self) -> list[JournalEntry]:

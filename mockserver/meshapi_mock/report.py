@@ -37,6 +37,11 @@ def _context(entry: JournalEntry, regex_timeout: float | None) -> CallContext | 
 
 
 def _why_not(rule: Rule, entry: JournalEntry, regex_timeout: float | None) -> str:
+    if entry.body_truncated:
+        return (
+            f"its body is not in the journal whole (cut by {entry.body_truncated_by}); "
+            "raise that limit to see why"
+        )
     ctx = _context(entry, regex_timeout)
     if ctx is None:
         return "the request was invalid"

@@ -27,7 +27,9 @@ class MockState:
         self._load_boot_rules()
 
     def _load_boot_rules(self) -> None:
-        self.rules.extend(Rule.from_spec(spec, source=path) for path, spec in self._boot)
+        self.rules.extend(
+            Rule.from_spec(spec, source=path, loaded_at_start=True) for path, spec in self._boot
+        )
 
     def reseed(self, seed: int) -> None:
         """Derive ids from another seed until the next reset (a per-test seed)."""

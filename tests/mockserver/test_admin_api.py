@@ -64,7 +64,13 @@ def where(detail: dict[str, Any]) -> str:
 def test_health_counts_rules_and_requests(server: MockServer, http: httpx.Client) -> None:
     first = http.get("/_mock/health")
     assert first.status_code == 200
-    assert first.json() == {"status": "ok", "version": __version__, "rules": 0, "requests": 0}
+    assert first.json() == {
+        "status": "ok",
+        "version": __version__,
+        "rules": 0,
+        "requests": 0,
+        "journal_bytes": 0,
+    }
     assert first.headers["x-request-id"]
 
     server.chat.reply("hi", times=None)

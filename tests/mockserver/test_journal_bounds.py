@@ -275,3 +275,33 @@ def test_clearing_while_requests_arrive_keeps_the_books_straight(
     for i in range(3):
         http.post(CHAT, content=chat_body(f"{i}" + "y" * 700))
     assert journal.held_bytes == sum(len(e.raw_body or b"") for e in server.requests) > 0
+
+
+def test_the_unused_rule_report_says_a_cut_body_cannot_be_judged(
+    bounded: tuple[MockServer, httpx.Client],
+) -> None:
+    from meshapi_mock.report import unused_rules_report
+
+    server, http = bounded
+    server.chat.when(last_user="never sent").reply("unused")
+    http.post(CHAT, content=chat_body("z" * 5000))
+
+    report = unused_rules_report(server) or ""
+
+    assert "request #" in report
+    assert "not in the journal whole (cut by journal_body_bytes)" in report
+    assert "the request was invalid" not in report
+
+
+def test_health_and_config_show_the_journal_limits(
+    bounded: tuple[MockServer, httpx.Client],
+) -> None:
+    server, http = bounded
+    http.post(CHAT, content=chat_body("y" * 5000))
+
+    health = http.get("/_mock/health").json()
+    config = http.get("/_mock/config").json()
+
+    assert health["journal_bytes"] == server.journal.held_bytes == 1000
+    assert (config["journal_body_bytes"], config["journal_max_bytes"]) == (1000, 4000)
+    assert config["journal_limit"] == server.journal.limit
