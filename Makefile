@@ -52,6 +52,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/python bench/bench_server.py
 	$(BIN)/python bench/bench_instructions.py
 	$(BIN)/python bench/bench_plugin.py
+	$(BIN)/python bench/bench_memory.py
 
 # On demand, never in CI: make mutate MODULE=sdk/meshapi/_sse.py TESTS=tests/sdk
 mutate: $(TEST_STAMP)

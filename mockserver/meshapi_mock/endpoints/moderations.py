@@ -12,7 +12,7 @@ import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
@@ -27,6 +27,7 @@ from starlette.types import ASGIApp
 
 from ..contract import WireModel, required_when, with_conditions
 from ..jsonbody import dumps
+from ..memo import small_key_cache
 from ..responses import JSONBytes
 from ..scripting.context import CallContext, clip
 from ..scripting.matching import any_text_difference
@@ -220,7 +221,7 @@ def _noise(category: str, text: str) -> float:
     return 1e-6 + int.from_bytes(digest, "big") / 2**32 * 0.000999
 
 
-@lru_cache(maxsize=1024)
+@small_key_cache(maxsize=1024)
 def text_scores(text: str) -> dict[str, float]:
     """Deterministic scores in [0, 1] for every category."""
     normal = " ".join(text.casefold().replace("\u2019", "'").split())
@@ -235,7 +236,7 @@ def text_scores(text: str) -> dict[str, float]:
     return scores
 
 
-@lru_cache(maxsize=256)
+@small_key_cache(maxsize=256)
 def image_scores(url: str) -> dict[str, float]:
     """Images are benign in default mode: background scores only."""
     return {name: round(_noise(name, "image:" + url), 6) for name in CATEGORIES}

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from functools import lru_cache
 
 from ...contract import ToolChoiceObject, ToolDefinition
 from ...errors import MeshError
+from ...memo import small_key_cache
 from ...schema_example import example
 from .context import ChatContext
 from .vocabulary import ReplySpec, ToolCallSpec
@@ -50,7 +50,7 @@ def synthesize(ctx: ChatContext) -> ReplySpec:
     return _text_reply(text)
 
 
-@lru_cache(maxsize=1024)
+@small_key_cache(maxsize=1024)
 def _text_reply(text: str) -> ReplySpec:
     """Shared per text: replies are never mutated, and building one costs a hot path."""
     return _BLANK.model_copy(update={"text": text})
@@ -65,7 +65,7 @@ def _answer(ctx: ChatContext) -> str:
     return _answer_prompt(ctx.last_user or ctx.system or "")
 
 
-@lru_cache(maxsize=1024)
+@small_key_cache(maxsize=1024)
 def _answer_prompt(raw_prompt: str) -> str:
     prompt = " ".join(raw_prompt.split())
     if not prompt:

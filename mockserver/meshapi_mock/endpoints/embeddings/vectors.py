@@ -32,6 +32,7 @@ from functools import lru_cache
 from pydantic_core import to_json
 
 from ... import catalogue
+from ...memo import small_key_cache
 
 DEFAULT_DIMENSIONS = 1536
 """The dimensions of models the table below does not know."""
@@ -132,14 +133,14 @@ def encode_floats(values: list[float]) -> str:
 # ---------------------------------------------------------------------- the inputs
 
 
-@lru_cache(maxsize=256)
+@small_key_cache(maxsize=256)
 def text_vector(text: str, dimensions: int) -> Vector:
     return _vector(
         _text_features(text), b"text\x00" + text.encode("utf-8", "surrogatepass"), dimensions
     )
 
 
-@lru_cache(maxsize=256)
+@small_key_cache(maxsize=256)
 def tokens_vector(tokens: tuple[int, ...], dimensions: int) -> Vector:
     head = tokens[:_MAX_WORDS]
     features = [(f"t:{t}", 1.0) for t in head]
@@ -147,7 +148,7 @@ def tokens_vector(tokens: tuple[int, ...], dimensions: int) -> Vector:
     return _vector(features, b"tokens\x00" + ",".join(map(str, tokens)).encode(), dimensions)
 
 
-@lru_cache(maxsize=256)
+@small_key_cache(maxsize=256)
 def url_vector(kind: str, url: str, dimensions: int) -> Vector:
     """An image or video: its kind, its URL and the words of the URL (not of `data:` bytes)."""
     digest = hashlib.blake2b(url.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
@@ -186,7 +187,7 @@ def _text_features(text: str) -> list[tuple[str, float]]:
     return features
 
 
-@lru_cache(maxsize=65_536)
+@small_key_cache(maxsize=65_536, max_key_length=64)  # at most ~8 MB of keys
 def _feature_slots(feature: str) -> tuple[int, ...]:
     """Three 32-bit hashes of a feature: each names a dimension (high bits) and a sign."""
     digest = hashlib.blake2b(feature.encode("utf-8", "surrogatepass"), digest_size=12).digest()

@@ -1,0 +1,37 @@
+"""Memoising pure functions of request text without keeping large requests alive.
+
+Default mode caches what it derives from a prompt, because the same prompt comes back
+often in tests. A plain `lru_cache` keyed by the text would also hold on to every huge
+prompt it saw (1024 entries of up to the body limit each); here a key longer than
+`MAX_KEY_LENGTH` is computed afresh and never stored, so the caches stay small in bytes
+as well as in entries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache, wraps
+from typing import Any, TypeVar, cast
+
+MAX_KEY_LENGTH = 4096
+"""Characters (or items) of one argument beyond which a call is not cached."""
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def small_key_cache(maxsize: int, max_key_length: int = MAX_KEY_LENGTH) -> Callable[[F], F]:
+    """`lru_cache(maxsize)` for calls whose str, bytes and tuple arguments are short."""
+
+    def decorate(function: F) -> F:
+        cached = lru_cache(maxsize=maxsize)(function)
+
+        @wraps(function)
+        def call(*args: Any) -> Any:
+            for arg in args:
+                if isinstance(arg, str | bytes | tuple) and len(arg) > max_key_length:
+                    return function(*args)
+            return cached(*args)
+
+        return cast(F, call)
+
+    return decorate

@@ -1,0 +1,46 @@
+"""Default mode's caches: repeated short prompts are computed once, long ones every time,
+so a cache never keeps a large request alive (memory itself is measured in bench/)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from hypothesis import given
+from hypothesis import strategies as st
+from meshapi_mock.memo import MAX_KEY_LENGTH, small_key_cache
+
+
+def counting(max_key_length: int = MAX_KEY_LENGTH) -> tuple[list[object], Callable[..., str]]:
+    calls: list[object] = []
+
+    @small_key_cache(maxsize=8, max_key_length=max_key_length)
+    def derive(value: object, size: int = 1) -> str:
+        calls.append(value)
+        return f"{value!r}:{size}"
+
+    return calls, derive
+
+
+def test_a_short_key_is_computed_once() -> None:
+    calls, derive = counting()
+    assert derive("hello", 2) == derive("hello", 2) == "'hello':2"
+    assert calls == ["hello"]
+
+
+def test_a_long_key_is_computed_every_time() -> None:
+    calls, derive = counting()
+    long = "x" * (MAX_KEY_LENGTH + 1)
+    edge = "y" * MAX_KEY_LENGTH
+    for _ in range(3):
+        derive(long)
+        derive(edge)
+        derive(tuple(range(MAX_KEY_LENGTH + 1)))
+    assert calls.count(long) == 3
+    assert calls.count(edge) == 1, "the limit itself is still cached"
+    assert len(calls) == 7
+
+
+@given(st.text(max_size=40), st.integers(0, 20))
+def test_cached_or_not_the_answer_is_the_same(text: str, limit: int) -> None:
+    _, cached = counting(max_key_length=limit)
+    assert cached(text) == cached(text) == f"{text!r}:1"
