@@ -182,7 +182,7 @@ def processes(workdir: Path) -> Iterator[Processes]:
             *("--fixtures", "default", str(workdir / "scenario.yaml")),
             *("--token", KEY_ONE, "--token", KEY_TWO),
         ],
-        "SIGINT": [*serve, "--port", "0"],
+        "SIGINT": [*serve, "--port", "0", "--log-requests"],
         "SIGTERM": [*serve, "--port", "0"],
     }
     one_shot = {
@@ -282,6 +282,18 @@ def test_token_accepts_only_the_listed_keys(fake: Served) -> None:
         assert models.status_code == 401
 
 
+def test_token_guards_the_admin_api_too(fake: Served) -> None:
+    with fake.client(None) as anonymous, fake.client("rsk_someone_else") as stranger:
+        refused = [anonymous.get("/_mock/requests"), stranger.post("/_mock/reset")]
+    with fake.client(KEY_TWO) as admin:
+        allowed = admin.get("/_mock/requests")
+
+    assert [r.status_code for r in refused] == [401, 401]
+    assert all(r.json()["error"]["code"] == "unauthorized" for r in refused)
+    assert allowed.status_code == 200
+    assert "admin API needs a token" in fake.banner
+
+
 def test_strict_refuses_unmatched_requests(fake: Served) -> None:
     with fake.client() as http:
         config = http.get("/_mock/config").json()
@@ -334,6 +346,10 @@ def test_stops_cleanly_on_signal(processes: Processes, sig: signal.Signals) -> N
     assert returncode == 0, err
     assert "Traceback" not in err
     assert "stopped" in out
+    if sig is signal.SIGINT:  # started with --log-requests: one line per request on stderr
+        assert re.search(r"POST /v1/chat/completions 200 [\d.]+ ?ms", err), err
+    else:
+        assert "POST /v1/chat/completions" not in err
 
 
 # --- bad start-up ------------------------------------------------------------------------
