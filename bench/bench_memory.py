@@ -37,6 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from processes import stop
+
 HOST = "127.0.0.1"
 CHAT = "/v1/chat/completions"
 HEADERS = {"Authorization": "Bearer rsk_bench", "Content-Type": "application/json"}
@@ -115,14 +117,7 @@ def running_server(settings: dict[str, Any]) -> Iterator[Server]:
             raise BenchError(f"the server exited with {process.wait()} before listening")
         yield Server(process, json.loads(line)["port"])
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
+        stop(process)
 
 
 # --------------------------------------------------------------------------- client side

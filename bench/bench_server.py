@@ -43,6 +43,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from processes import stop
+
 if TYPE_CHECKING:
     from starlette.applications import Starlette
 
@@ -453,14 +455,7 @@ def running_server(
         info = json.loads(line)
         yield Server(kind, process, info["port"], info["http"], info["loop"])
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
+        stop(process)
 
 
 def call(

@@ -9,6 +9,7 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from meshapi_mock import MockServer
+from support.strategies import json_values
 from support.wire import chat, check_stream_shape, sse_payloads, streamed_text, streamed_tool_calls
 
 PROPERTY = settings(
@@ -16,15 +17,6 @@ PROPERTY = settings(
 )
 
 chunking = st.one_of(st.just("words"), st.integers(min_value=1, max_value=12))
-json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
-    max_leaves=12,
-)
 
 
 @PROPERTY

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from meshapi_mock import MockServer
 from meshapi_mock.jsonbody import InvalidJson, loads
 from meshapi_mock.registry import ENDPOINTS
+from support.strategies import json_values
 
 CHAT = "/v1/chat/completions"
 BODY_PATHS = sorted(
@@ -200,15 +201,6 @@ def test_an_empty_body_is_still_a_missing_body(http: httpx.Client) -> None:
 
 # --- Properties of the strict parser -----------------------------------------------------
 
-finite_json = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
-    max_leaves=12,
-)
 NON_FINITE_TEXT = st.sampled_from(["NaN", "Infinity", "-Infinity"]) | st.builds(
     lambda sign, mantissa, exponent: f"{sign}{mantissa}e{exponent}",
     st.sampled_from(["", "-"]),
@@ -231,7 +223,7 @@ def _with_marker(value: Any, path: list[int]) -> Any:
 
 
 @settings(max_examples=200, deadline=None)
-@given(value=finite_json, indent=st.sampled_from([None, 0, 2]))
+@given(value=json_values, indent=st.sampled_from([None, 0, 2]))
 def test_every_standard_document_parses_as_pythons_parser_does(value: Any, indent: Any) -> None:
     raw = json.dumps(value, indent=indent, ensure_ascii=False).encode()
     assert loads(raw) == json.loads(raw)
@@ -239,7 +231,7 @@ def test_every_standard_document_parses_as_pythons_parser_does(value: Any, inden
 
 @settings(max_examples=200, deadline=None)
 @given(
-    value=finite_json,
+    value=json_values,
     path=st.lists(st.integers(min_value=0, max_value=10), max_size=6),
     literal=NON_FINITE_TEXT,
     indent=st.sampled_from([None, 2]),
@@ -281,7 +273,7 @@ def test_any_bytes_parse_or_fail_with_a_located_message(raw: bytes) -> None:
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
-    value=finite_json,
+    value=json_values,
     path=st.lists(st.integers(min_value=0, max_value=10), max_size=6),
     literal=NON_FINITE_TEXT,
 )
