@@ -17,7 +17,7 @@ from meshapi_mock.endpoints.responses.store import ResponseStore
 from support.wire import error_of
 
 PATH = "/v1/responses"
-WEATHER = {
+WEATHER: dict[str, Any] = {
     "type": "function",
     "name": "get_weather",
     "description": "Current weather in a city",
