@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from meshapi_mock import MockServer
 from meshapi_mock.endpoints.responses.store import ResponseStore
-from support.wire import error_of
+from support.wire import error_of, response_events
 
 PATH = "/v1/responses"
 WEATHER: dict[str, Any] = {
@@ -42,29 +42,11 @@ def created(http: httpx.Client, **body: Any) -> dict[str, Any]:
     return result
 
 
-def events_of(body: bytes) -> list[dict[str, Any]]:
-    """Parse a Responses stream strictly: LF frames of `event:` + one `data:` line whose
-    `type` repeats the event name, numbered from 0, ending with `[DONE]`."""
-    assert b"\r" not in body
-    assert body.endswith(b"data: [DONE]\n\n"), body[-80:]
-    frames = body.decode("utf-8").split("\n\n")
-    assert frames[-1] == "" and frames[-2] == "data: [DONE]"
-    events = []
-    for number, frame in enumerate(frames[:-2]):
-        event_line, data_line = frame.split("\n")
-        assert event_line.startswith("event: ") and data_line.startswith("data: "), frame
-        event = json.loads(data_line[len("data: ") :])
-        assert event["type"] == event_line[len("event: ") :]
-        assert event["sequence_number"] == number
-        events.append(event)
-    return events
-
-
 def streamed(http: httpx.Client, **body: Any) -> list[dict[str, Any]]:
     response = create(http, stream=True, **body)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/event-stream")
-    return events_of(response.content)
+    return response_events(response.content)
 
 
 def text_of(response: dict[str, Any]) -> str:
