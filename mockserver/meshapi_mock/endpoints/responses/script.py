@@ -24,7 +24,7 @@ from .vocabulary import (
     ResponsesStreamSpec,
     ResponsesUsageSpec,
     TextFormatType,
-    ToolResultMatch,
+    FunctionResultMatch,
 )
 
 UsageLike = ResponsesUsageSpec | Mapping[str, int]
@@ -48,7 +48,7 @@ class ResponsesScript(Script[ResponsesMatch]):
         any_message: TextCriterion | None = None,
         instructions: TextCriterion | None = None,
         tools: bool | Sequence[str] | None = None,
-        tool_result: bool | str | ToolResultMatch | Mapping[str, Any] | None = None,
+        tool_result: bool | str | FunctionResultMatch | Mapping[str, Any] | None = None,
         stream: bool | None = None,
         background: bool | None = None,
         text_format: TextFormatType | None = None,

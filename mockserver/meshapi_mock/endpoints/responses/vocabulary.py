@@ -29,7 +29,7 @@ Operation = Literal["create", "list", "get"]
 TextFormatType = Literal["text", "json_object", "json_schema"]
 
 
-class ToolResultMatch(Spec):
+class FunctionResultMatch(Spec):
     """Matches the `function_call_output` items that end the input."""
 
     call_id: str | None = None
@@ -62,7 +62,7 @@ class ResponsesMatch(BaseMatch):
         default=None,
         description="true: function tools offered; false: none; a list: all these offered.",
     )
-    tool_result: bool | ToolResultMatch | None = Field(
+    tool_result: bool | FunctionResultMatch | None = Field(
         default=None,
         description="Whether `input` ends with function_call_output items; or which (a tool "
         "name, or {call_id, name}).",
@@ -113,14 +113,14 @@ def _tools_differences(expected: bool | list[str] | None, offered: list[str]) ->
 
 
 def _tool_result_differences(
-    expected: bool | ToolResultMatch | None, ctx: ResponsesContext
+    expected: bool | FunctionResultMatch | None, ctx: ResponsesContext
 ) -> list[str]:
     results = ctx.pending_tool_results
     if expected is True and not results:
         return ["tool_result: expected the input to end with a function_call_output"]
     if expected is False and results:
         return ["tool_result: expected no pending function_call_output"]
-    if isinstance(expected, ToolResultMatch):
+    if isinstance(expected, FunctionResultMatch):
         for call_id, name, _ in results:
             if expected.call_id in (None, call_id) and expected.name in (None, name):
                 return []
