@@ -630,3 +630,12 @@ def test_the_store_forgets_the_oldest_past_its_limit(server: MockServer) -> None
 
         assert listed == ids[:0:-1]
         assert client.get(f"{PATH}/{ids[0]}").status_code == 404
+
+
+def test_a_hosted_tool_choice_is_accepted_and_calls_no_function(http: httpx.Client) -> None:
+    response = created(http, tools=[WEATHER], tool_choice={"type": "file_search"})
+    nameless = create(http, tools=[WEATHER], tool_choice={"type": "function"})
+
+    assert calls_of(response) == [] and text_of(response)
+    assert response["tool_choice"] == {"type": "file_search"}
+    assert nameless.status_code == 422

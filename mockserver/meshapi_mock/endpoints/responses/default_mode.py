@@ -22,7 +22,7 @@ from ..chat.default_mode import _answer_prompt as answer_prompt
 from .context import ResponsesContext
 from .conversation import Turn
 from .vocabulary import FunctionCallSpec, ResponsesReply
-from .wire import FunctionChoice, FunctionTool
+from .wire import FunctionChoice, FunctionTool, HostedChoice
 
 CHARS_PER_TOKEN = 4
 _WORDS = re.compile(r"[A-Za-z][A-Za-z0-9_-]+")
@@ -80,7 +80,7 @@ def tool_to_call(ctx: ResponsesContext, turns: Sequence[Turn]) -> FunctionTool |
     request = ctx.create
     tools = request.function_tools() if request else []
     choice = request.tool_choice if request else None
-    if not tools or choice == "none":
+    if not tools or choice == "none" or isinstance(choice, HostedChoice):
         return None
     if isinstance(choice, FunctionChoice):
         for tool in tools:

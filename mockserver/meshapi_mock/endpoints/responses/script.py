@@ -17,6 +17,7 @@ from ...scripting.script import Script, Times
 from ...scripting.spec import TextCriterion
 from .vocabulary import (
     FunctionCallSpec,
+    FunctionResultMatch,
     Operation,
     ProgressSpec,
     ResponsesMatch,
@@ -24,7 +25,6 @@ from .vocabulary import (
     ResponsesStreamSpec,
     ResponsesUsageSpec,
     TextFormatType,
-    FunctionResultMatch,
 )
 
 UsageLike = ResponsesUsageSpec | Mapping[str, int]

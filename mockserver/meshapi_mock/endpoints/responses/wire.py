@@ -24,6 +24,8 @@ BUILTIN_TOOLS = (
     "code_interpreter",
 )
 
+HOSTED_CHOICES = (*BUILTIN_TOOLS, "allowed_tools", "mcp", "custom")
+
 
 class FunctionTool(WireModel):
     type: Literal["function"]
@@ -47,7 +49,14 @@ class FunctionChoice(WireModel):
     name: str
 
 
-ToolChoice = Literal["auto", "none", "required"] | FunctionChoice
+class HostedChoice(WireModel):
+    """A choice of a built-in tool (or the provider's other kinds); the fake answers as
+    with `auto` minus function calls, since it runs no built-in tool."""
+
+    type: Literal[HOSTED_CHOICES]  # type: ignore[valid-type]
+
+
+ToolChoice = Literal["auto", "none", "required"] | FunctionChoice | HostedChoice
 
 
 class TextFormat(WireModel):
