@@ -639,3 +639,17 @@ def test_a_hosted_tool_choice_is_accepted_and_calls_no_function(http: httpx.Clie
     assert calls_of(response) == [] and text_of(response)
     assert response["tool_choice"] == {"type": "file_search"}
     assert nameless.status_code == 422
+
+
+def test_a_reply_function_builds_the_answer_from_the_request(
+    server: MockServer, http: httpx.Client
+) -> None:
+    server.responses.when(nth=2).respond(lambda request: [{"name": "f", "arguments": {"n": 2}}])
+    server.responses.respond(lambda request: f"You said {request.input}", times=None)
+
+    first = created(http, input="one")
+    second = created(http, input="two")
+    third = created(http, input="three")
+
+    assert text_of(first) == "You said one" and text_of(third) == "You said three"
+    assert [(c["name"], c["arguments"]) for c in calls_of(second)] == [("f", '{"n": 2}')]
