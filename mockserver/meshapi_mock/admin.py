@@ -146,6 +146,34 @@ async def reset(request: Request) -> Response:
     return _no_content()
 
 
+def _clock_body(state: MockState) -> bytes:
+    clock = state.clock
+    return dumps({"now": clock.now(), "elapsed": clock.elapsed(), "offset": clock.offset})
+
+
+async def get_clock(request: Request) -> ASGIApp:
+    """The fake's clock: Unix seconds now, seconds since start or reset, and the offset."""
+    return JSONBytes(_clock_body(_state(request)))
+
+
+async def advance_clock(request: Request) -> ASGIApp:
+    """`{"seconds": n}`: move the fake's clock (and so background jobs) on by n seconds."""
+    state = _state(request)
+    body = parse_json(await _read_body(request, state))
+    try:
+        if not isinstance(body, dict) or set(body) != {"seconds"}:
+            raise ValueError("expected {'seconds': a number}")
+        state.clock.advance(body["seconds"])
+    except (TypeError, ValueError) as exc:
+        raise MeshError(
+            422,
+            "validation_error",
+            "The clock moves forward by {'seconds': n}, n a number from 0.",
+            details=[{"type": "value_error", "loc": ["body", "seconds"], "msg": str(exc)}],
+        ) from None
+    return JSONBytes(_clock_body(state))
+
+
 async def get_config(request: Request) -> ASGIApp:
     config = _state(request).config
     return JSONBytes(

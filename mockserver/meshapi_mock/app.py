@@ -184,6 +184,8 @@ def routes(state: MockState) -> list[Route]:
         ),
         Route(f"{prefix}/reset", admin.reset, methods=["POST"]),
         _by_method(f"{prefix}/config", {"GET": admin.get_config, "PATCH": admin.patch_config}),
+        Route(f"{prefix}/clock", admin.get_clock, methods=["GET"]),
+        Route(f"{prefix}/clock/advance", admin.advance_clock, methods=["POST"]),
     ]
 
 

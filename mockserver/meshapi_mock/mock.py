@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .assertions import RequestAssertions
+from .clock import Clock
 from .journal import Journal, JournalEntry
 from .registry import BY_NAME
 from .scripting.rulebook import Rule
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from .endpoints.embeddings.script import EmbeddingsScript
     from .endpoints.models import ModelsScript
     from .endpoints.moderations import ModerationsScript
+    from .endpoints.responses.script import ResponsesScript
     from .endpoints.router import RouterScript
     from .endpoints.web_search import WebSearchScript
 
@@ -37,6 +39,7 @@ class Mock(RequestAssertions):
         moderations: ModerationsScript
         web_search: WebSearchScript
         router: RouterScript
+        responses: ResponsesScript
 
     def __init__(self, state: MockState) -> None:
         self.state = state
@@ -51,6 +54,11 @@ class Mock(RequestAssertions):
         """The scripting face of `endpoint` (a registry name such as 'chat')."""
         face = BY_NAME[endpoint].script
         return face(self.state.rules, journal=self.state.journal)
+
+    @property
+    def clock(self) -> Clock:
+        """The fake's clock: `server.clock.advance(3)` moves background jobs on 3 seconds."""
+        return self.state.clock
 
     @property
     def journal(self) -> Journal:

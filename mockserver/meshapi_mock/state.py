@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+from .clock import Clock
 from .config import ServerConfig
 from .ids import IdFactory
 from .journal import Journal
 from .scripting.rulebook import Rule, RuleBook
 from .scripting.scenarios import load_all
 from .scripting.spec import RuleSpec
+
+T = TypeVar("T")
 
 
 class MockState:
@@ -21,6 +27,8 @@ class MockState:
         )
         self.ids = IdFactory(self.config.seed, self.config.created)
         self.tokens = frozenset(self.config.tokens)
+        self.clock = Clock(self.config.created)
+        self._stores: dict[str, Any] = {}
         self._startup_strict = self.config.strict
         # Validate the boot scenarios now, so a bad file fails at start, not per request.
         self._boot: list[tuple[str, RuleSpec]] = load_all(self.config.fixtures)
@@ -31,14 +39,24 @@ class MockState:
             Rule.from_spec(spec, source=path, loaded_at_start=True) for path, spec in self._boot
         )
 
+    def store(self, name: str, factory: Callable[[], T]) -> T:
+        """The in-memory store of a stateful area (made on first use); reset empties it."""
+        found = self._stores.get(name)
+        if found is None:
+            found = self._stores.setdefault(name, factory())
+        return cast(T, found)
+
     def reseed(self, seed: int) -> None:
         """Derive ids from another seed until the next reset (a per-test seed)."""
         self.ids = IdFactory(seed, self.config.created)
 
     def reset(self) -> None:
-        """Back to how the server started: boot scenarios, strictness, empty journal, fresh ids."""
+        """Back to how the server started: boot scenarios, strictness, empty journal and
+        stores, fresh ids, the clock at its epoch."""
         self.config.strict = self._startup_strict
         self.rules.clear()
         self.journal.clear()
         self.ids = IdFactory(self.config.seed, self.config.created)
+        self.clock.reset()
+        self._stores.clear()
         self._load_boot_rules()

@@ -26,7 +26,9 @@ def ask(text: str, **extra: Any) -> dict[str, Any]:
 
 
 def starlette_path(path: str) -> str:
-    return "/".join(p.split(":")[0] + "}" if p.startswith("{") else p for p in path.split("/"))
+    return "/".join(
+        p.split(":")[0] + "}" if p.startswith("{") and ":" in p else p for p in path.split("/")
+    )
 
 
 # --------------------------------------------------------------------------- the registry

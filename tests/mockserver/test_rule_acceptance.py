@@ -22,11 +22,13 @@ from meshapi.types.chat import ChatCompletionChunk, ChatCompletionResponse
 from meshapi.types.embeddings import EmbeddingsResponse
 from meshapi.types.models import ModelInfo, ModelsPage
 from meshapi.types.moderations import ModerationResponse
+from meshapi.types.responses import ResponsesResponse, ResponsesStreamEvent
 from meshapi.types.router_select import RouterSelectResponse
 from meshapi.types.web_search import WebSearchResponse
 from meshapi_mock import MockServer, ScenarioError
+from meshapi_mock.endpoints.responses.wire import ResponseObject
 from pydantic import ValidationError
-from support.wire import chat, check_stream_shape, error_of, sse_payloads
+from support.wire import chat, check_stream_shape, error_of, response_events, sse_payloads
 
 CHAT = "/v1/chat/completions"
 
@@ -597,6 +599,47 @@ scripted_model = st.fixed_dictionaries(
     },
 )
 models_replies = reply_or_error({"models": st.lists(scripted_model, max_size=3)})
+responses_replies = reply_or_error(
+    {
+        "text": st.one_of(some_text(40), some_text(40), st.dictionaries(some_text(6), json_any)),
+        "function_calls": st.lists(
+            st.fixed_dictionaries(
+                {"name": some_text()},
+                optional={"arguments": json_any, "call_id": some_text(), "id": some_text()},
+            ),
+            max_size=3,
+        ),
+        "refusal": some_text(),
+        "status": st.sampled_from(["completed", "incomplete", "failed", "queued", ""]),
+        "incomplete_reason": some_text(),
+        "failure": st.fixed_dictionaries(
+            {}, optional={"code": some_text(), "message": some_text()}
+        ),
+        "id": some_text(),
+        "model": some_text(),
+        "created_at": count(2**32),
+        "usage": st.fixed_dictionaries(
+            {},
+            optional={
+                k: count()
+                for k in ("input_tokens", "output_tokens", "total_tokens", "reasoning_tokens")
+            },
+        ),
+        "stream": st.fixed_dictionaries(
+            {},
+            optional={
+                "chunks": st.one_of(
+                    st.just("words"), count(20), st.lists(some_text(4), max_size=4)
+                ),
+                "argument_chunks": count(20),
+            },
+        ),
+        "progress": st.fixed_dictionaries(
+            {}, optional={"queued": number(0, 5), "in_progress": number(0, 5)}
+        ),
+    },
+    main="text",
+)
 
 REPLIES: dict[str, st.SearchStrategy[Any]] = {
     "chat": chat_replies,
@@ -605,6 +648,7 @@ REPLIES: dict[str, st.SearchStrategy[Any]] = {
     "web_search": web_search_replies,
     "router": router_replies,
     "models": models_replies,
+    "responses": responses_replies,
 }
 
 
@@ -623,6 +667,9 @@ def request_for(endpoint: str, draw: Any, reply: dict[str, Any]) -> tuple[str, s
         return "POST", "/v1/web/search", {"query": "tides", "include_answer": draw(st.booleans())}
     if endpoint == "router":
         return "POST", "/v1/router/select", {"messages": [{"role": "user", "content": "Hi"}]}
+    if endpoint == "responses":
+        flags = {"stream": draw(st.booleans()), "background": draw(st.booleans())}
+        return "POST", "/v1/responses", {"input": "Hi", **flags}
     operation = draw(st.sampled_from(["", "/free", "/paid", "/search", "/get"]))
     if operation == "/get":
         ids = [m.get("id") for m in reply.get("models") or () if isinstance(m.get("id"), str)]
@@ -637,6 +684,7 @@ SUCCESS_SHAPES: dict[str, Any] = {
     "moderations": ModerationResponse,
     "web_search": WebSearchResponse,
     "router": RouterSelectResponse,
+    "responses": ResponsesResponse,
 }
 
 
@@ -649,7 +697,18 @@ def check_answer(endpoint: str, path: str, body: Any, response: httpx.Response) 
         assert response.json()["request_id"] == response.headers["x-request-id"]
         return
     assert response.status_code == 200, response.text
-    if isinstance(body, dict) and body.get("stream") is True:
+    if endpoint == "responses" and body.get("stream") is True:
+        events = response_events(response.content)  # named, numbered, ends with [DONE]
+        for event in events:
+            ResponsesStreamEvent.model_validate(event)
+        assert events[-1]["type"] in (
+            "response.completed",
+            "response.incomplete",
+            "response.failed",
+        )
+        ResponsesResponse.model_validate(events[-1]["response"])
+        ResponseObject.model_validate(events[-1]["response"])  # every documented field
+    elif isinstance(body, dict) and body.get("stream") is True:
         payloads = sse_payloads(response.content)  # LF framing, ends with [DONE]
         check_stream_shape(payloads)
         for payload in payloads:
@@ -665,6 +724,8 @@ def check_answer(endpoint: str, path: str, body: Any, response: httpx.Response) 
             ModelInfo.model_validate(parsed)
     else:
         SUCCESS_SHAPES[endpoint].model_validate(response.json())
+        if endpoint == "responses":
+            ResponseObject.model_validate(response.json())
 
 
 def add_rule(server: MockServer, http: httpx.Client, rule: dict[str, Any], python: bool) -> bool:

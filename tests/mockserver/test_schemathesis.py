@@ -95,6 +95,10 @@ def offer_the_chosen_tool(case: Case[Any]) -> None:
     offered = first.get("function") if isinstance(first, dict) else None
     if isinstance(chosen, dict) and isinstance(offered, dict) and "name" in offered:
         chosen["name"] = offered["name"]
+    # The Responses API's flat shape: {"type": "function", "name": …} among flat tools.
+    functions = [t for t in tools if isinstance(t, dict) and t.get("type") == "function"]
+    if choice.get("type") == "function" and "name" in choice and functions:
+        choice["name"] = functions[0].get("name")
 
 
 @each_operation

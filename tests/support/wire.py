@@ -79,3 +79,21 @@ def error_of(response: httpx.Response) -> dict[str, Any]:
     error: dict[str, Any] = body["error"]
     assert isinstance(error["code"], str) and isinstance(error["message"], str)
     return error
+
+
+def response_events(body: bytes) -> list[dict[str, Any]]:
+    """Parse a Responses stream strictly: LF frames of `event:` + one `data:` line whose
+    `type` repeats the event name, numbered from 0, ending with `[DONE]`."""
+    assert b"\r" not in body, "SSE must use LF framing only"
+    assert body.endswith(b"data: [DONE]\n\n"), body[-80:]
+    frames = body.decode("utf-8").split("\n\n")
+    assert frames[-1] == "" and frames[-2] == "data: [DONE]"
+    events = []
+    for number, frame in enumerate(frames[:-2]):
+        event_line, data_line = frame.split("\n")
+        assert event_line.startswith("event: ") and data_line.startswith("data: "), frame
+        event = json.loads(data_line[len("data: ") :])
+        assert event["type"] == event_line[len("event: ") :]
+        assert event["sequence_number"] == number
+        events.append(event)
+    return events
