@@ -751,9 +751,12 @@ def test_any_accepted_rule_renders_a_complete_answer(
 ) -> None:
     outcomes: Counter[str] = Counter()
 
+    # Derandomized: the counts below are about the strategies' mix, which random draws
+    # can miss now and then (a rare run with fewer than 5 refusals failed CI for nothing).
     @settings(
         max_examples=70,
         deadline=None,
+        derandomize=True,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )
     @given(reply=REPLIES[endpoint], python=st.booleans(), data=st.data())
