@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .endpoints.moderations import ModerationsScript
     from .endpoints.responses.script import ResponsesScript
     from .endpoints.router import RouterScript
+    from .endpoints.templates.script import TemplatesScript
     from .endpoints.web_search import WebSearchScript
 
 
@@ -40,6 +41,7 @@ class Mock(RequestAssertions):
         web_search: WebSearchScript
         router: RouterScript
         responses: ResponsesScript
+        templates: TemplatesScript
 
     def __init__(self, state: MockState) -> None:
         self.state = state
@@ -53,7 +55,7 @@ class Mock(RequestAssertions):
     def script(self, endpoint: str) -> Script[Any]:
         """The scripting face of `endpoint` (a registry name such as 'chat')."""
         face = BY_NAME[endpoint].script
-        return face(self.state.rules, journal=self.state.journal)
+        return face(self.state.rules, journal=self.state.journal, state=self.state)
 
     @property
     def clock(self) -> Clock:
