@@ -17,6 +17,7 @@ from .state import MockState
 
 if TYPE_CHECKING:
     from .endpoints.chat.script import ChatScript
+    from .endpoints.compare.script import CompareScript
     from .endpoints.embeddings.script import EmbeddingsScript
     from .endpoints.models import ModelsScript
     from .endpoints.moderations import ModerationsScript
@@ -42,6 +43,7 @@ class Mock(RequestAssertions):
         router: RouterScript
         responses: ResponsesScript
         templates: TemplatesScript
+        compare: CompareScript
 
     def __init__(self, state: MockState) -> None:
         self.state = state

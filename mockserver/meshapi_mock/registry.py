@@ -14,6 +14,7 @@ from pydantic import Discriminator, Field, Tag, TypeAdapter, create_model
 
 from .endpoints import (
     chat,
+    compare,
     embeddings,
     models,
     moderations,
@@ -34,6 +35,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     router.ENDPOINT,
     responses.ENDPOINT,
     templates.ENDPOINT,
+    compare.ENDPOINT,
 )
 
 BY_NAME: dict[str, Endpoint] = {endpoint.name: endpoint for endpoint in ENDPOINTS}
