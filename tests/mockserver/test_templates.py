@@ -480,3 +480,17 @@ def test_schemathesis_follows_the_links_from_create_to_get_update_delete() -> No
     for done in [("POST /v1/templates", 201), (f"GET {item}", 200), (f"PATCH {item}", 200)]:
         assert seen[done] > 0, seen
     assert seen[(f"DELETE {item}", 204)] > 0, seen
+
+
+def test_the_unused_rule_report_explains_against_the_rendered_request(
+    server: MockServer, http: httpx.Client
+) -> None:
+    from meshapi_mock.report import unused_rules_report
+
+    create(http)
+    server.chat.when(system="Globex").reply("never")
+    chat(http, template="support-agent", variables=VALUES, messages=[_ask("hi")])
+
+    report = unused_rules_report(server) or ""
+
+    assert "got 'You are a support agent for Acme. Be brief.'" in report, report
