@@ -5,26 +5,26 @@ A request names a template (by name or id) and gives `variables`; the fake fills
 verbatim (a value is never expanded again). An unknown template is 404 `not_found`; a
 slot with no value is 422 `validation_error` naming the variable.
 
-`expand` is the one place that does it. `apply_to_conversation` puts the result into a
-request that carries `messages` (chat, compare) — it is their operations' `prepare` step,
-so rules match, default mode answers and the journal's `rendered` view show the
-conversation the model would see:
+`expand` is the one place that does it. `apply_template` puts the result into a request
+as an operation's `prepare` step, so rules match, default mode answers and the journal's
+`rendered` view show what the model would see; `apply_to_conversation` is that step for
+requests that carry `messages` (chat, compare):
 
 - the template's `system` becomes the first message, then the template's messages, then
   the request's own messages;
 - the template's `model` is used when the request names none;
 - each of the template's `params` (e.g. `temperature`) is used when the request leaves
-  that field unset or null; `messages`, `stream`, `model(s)`, `template` and `variables`
-  are never taken from `params`.
+  that field unset or null; `messages`, `input`, `stream`, `model(s)`, `template` and
+  `variables` are never taken from `params`.
 
-Other endpoints (responses) call `expand` and place its parts where their request keeps
-a system prompt and a conversation.
+Another request shape (responses: `instructions` and `input`) passes its own placement:
+`prepare=lambda ctx, state: apply_template(ctx, state, place)`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +40,9 @@ if TYPE_CHECKING:
 SLOT = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_.\-]*)\s*\}\}")
 """`{{company}}` or `{{ company }}`: a name of letters, digits, `_`, `.` and `-`."""
 
-NOT_FROM_PARAMS = frozenset({"messages", "stream", "model", "models", "template", "variables"})
+NOT_FROM_PARAMS = frozenset(
+    {"messages", "input", "stream", "model", "models", "template", "variables"}
+)
 """Request fields a template's `params` never set: the request's own shape, not defaults."""
 
 
@@ -94,16 +96,21 @@ def slots_of(template: StoredTemplate) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def apply_to_conversation(ctx: CallContext, state: MockState) -> CallContext:
-    """The `prepare` step of requests with `messages`: the template filled in, or `ctx`
-    itself when the request names no template."""
+Placement = Callable[[Expansion, dict[str, Any]], None]
+"""Puts a template's system prompt and messages into a request's fields (a dict to edit)."""
+
+
+def apply_template(ctx: CallContext, state: MockState, place: Placement) -> CallContext:
+    """A `prepare` step: the request with its template filled in (`place` says where the
+    system prompt and messages go; the model and params defaults are merged here), or
+    `ctx` itself when the request names no template."""
     request = ctx.request
     reference = getattr(request, "template", None)
     if reference is None:
         return ctx
-    expansion = expand(templates_of(state), reference, request.variables)
+    expansion = expand(templates_of(state), reference, getattr(request, "variables", None))
     data = request.model_dump(exclude_unset=True)
-    data["messages"] = [*expansion.conversation(), *data["messages"]]
+    place(expansion, data)
     fields = type(request).model_fields
     if "model" in fields and data.get("model") is None and expansion.model is not None:
         data["model"] = expansion.model
@@ -111,6 +118,16 @@ def apply_to_conversation(ctx: CallContext, state: MockState) -> CallContext:
         if name not in NOT_FROM_PARAMS and data.get(name) is None:
             data[name] = value
     return replace(ctx, request=_validated(type(request), data, expansion))
+
+
+def before_the_messages(expansion: Expansion, data: dict[str, Any]) -> None:
+    """The template's conversation goes ahead of the request's `messages`."""
+    data["messages"] = [*expansion.conversation(), *data["messages"]]
+
+
+def apply_to_conversation(ctx: CallContext, state: MockState) -> CallContext:
+    """The `prepare` step of requests with `messages` (chat, compare)."""
+    return apply_template(ctx, state, before_the_messages)
 
 
 def _validated(model: type[BaseModel], data: dict[str, Any], expansion: Expansion) -> Any:
