@@ -17,8 +17,9 @@ requests that carry `messages` (chat, compare):
   that field unset or null; `messages`, `input`, `stream`, `model(s)`, `template` and
   `variables` are never taken from `params`.
 
-Another request shape (responses: `instructions` and `input`) passes its own placement:
-`prepare=lambda ctx, state: apply_template(ctx, state, place)`.
+`apply_to_input` is the same for requests with an `input` conversation (responses): the
+template's system prompt and messages go ahead of the input items. Another request shape
+passes its own placement: `prepare=lambda ctx, state: apply_template(ctx, state, place)`.
 """
 
 from __future__ import annotations
@@ -128,6 +129,20 @@ def before_the_messages(expansion: Expansion, data: dict[str, Any]) -> None:
 def apply_to_conversation(ctx: CallContext, state: MockState) -> CallContext:
     """The `prepare` step of requests with `messages` (chat, compare)."""
     return apply_template(ctx, state, before_the_messages)
+
+
+def before_the_input(expansion: Expansion, data: dict[str, Any]) -> None:
+    """The template's conversation goes ahead of a Responses `input` (a string is one user
+    message); the request's own `instructions` stay as they are."""
+    items = data["input"]
+    if isinstance(items, str):
+        items = [{"role": "user", "content": items}]
+    data["input"] = [*expansion.conversation(), *items]
+
+
+def apply_to_input(ctx: CallContext, state: MockState) -> CallContext:
+    """The `prepare` step of requests with an `input` conversation (responses)."""
+    return apply_template(ctx, state, before_the_input)
 
 
 def _validated(model: type[BaseModel], data: dict[str, Any], expansion: Expansion) -> Any:

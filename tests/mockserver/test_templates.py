@@ -494,3 +494,29 @@ def test_the_unused_rule_report_explains_against_the_rendered_request(
     report = unused_rules_report(server) or ""
 
     assert "got 'You are a support agent for Acme. Be brief.'" in report, report
+
+
+def test_responses_fill_the_template_ahead_of_the_input(
+    server: MockServer, http: httpx.Client
+) -> None:
+    create(http)
+    server.responses.when(instructions="agent for Acme", last_user="Where").reply("In transit")
+
+    response = http.post(
+        "/v1/responses",
+        json={"input": "Where is it?", "template": "support-agent", "variables": VALUES},
+    )
+    missing = http.post("/v1/responses", json={"input": "x", "template": "support-agent"})
+
+    assert response.status_code == 200, response.text
+    assert response.json()["model"] == "openai/gpt-4o"
+    assert response.json()["output"][0]["content"][0]["text"] == "In transit"
+    rendered = server.responses.requests[0].rendered
+    assert rendered is not None
+    assert rendered["input"] == [
+        {"role": "system", "content": "You are a support agent for Acme. Be brief."},
+        {"role": "user", "content": "My order number is A-17."},
+        {"role": "user", "content": "Where is it?"},
+    ]
+    assert rendered["temperature"] == 0.3
+    assert missing.status_code == 422 and "'company'" in error_of(missing)["message"]
