@@ -59,7 +59,7 @@ class RequestAssertions:
     ) -> JournalEntry:
         """Some chat request had a `role` message containing `message` (and `model`, `tools`)."""
         for entry in self.chat_requests:
-            body: dict[str, Any] = entry.body
+            body: dict[str, Any] = entry.rendered or entry.body  # what the model saw
             if model is not None and body.get("model") != model:
                 continue
             if tools is not None:
@@ -89,7 +89,7 @@ class RequestAssertions:
     ) -> JournalEntry:
         """Some chat request carried a `tool` message (for `tool_call_id`, containing `content`)."""
         for entry in self.chat_requests:
-            for m in entry.body.get("messages") or ():
+            for m in (entry.rendered or entry.body).get("messages") or ():
                 if not isinstance(m, dict) or m.get("role") != "tool":
                     continue
                 if tool_call_id is not None and m.get("tool_call_id") != tool_call_id:

@@ -132,6 +132,9 @@ class JournalEntry:
     """Bytes of body the client sent (0 when none was read)."""
     body_truncated_by: str | None = None
     """None when the journal holds the whole body; else the setting that cut it."""
+    rendered: dict[str, Any] | None = None
+    """The request as rules matched it and the model would see it, when the fake filled in
+    a stored prompt template (its system prompt, messages, model and params); else None."""
     _kept: bytes | None = field(default=None, init=False)
     _parsed: Any = field(default=_UNPARSED, init=False)
     _object: bool = field(default=False, init=False)
@@ -234,6 +237,7 @@ class JournalEntry:
             "body_truncated": truncated,
             "body_truncated_by": self.body_truncated_by,
             "body_prefix": self._prefix_text() if truncated else None,
+            "rendered": self.rendered,
             "matched": self.matched,
             "status": self.status,
             "stream": self.stream,
@@ -255,7 +259,7 @@ class JournalEntry:
         head += f" -> {self.status}"
         if self.error_code:
             head += f" {self.error_code}"
-        body = self.body
+        body = self.rendered if self.rendered is not None else self.body
         if not isinstance(body, dict):
             body = {}
         if body.get("model"):

@@ -17,11 +17,13 @@ from .state import MockState
 
 if TYPE_CHECKING:
     from .endpoints.chat.script import ChatScript
+    from .endpoints.compare.script import CompareScript
     from .endpoints.embeddings.script import EmbeddingsScript
     from .endpoints.models import ModelsScript
     from .endpoints.moderations import ModerationsScript
     from .endpoints.responses.script import ResponsesScript
     from .endpoints.router import RouterScript
+    from .endpoints.templates.script import TemplatesScript
     from .endpoints.web_search import WebSearchScript
 
 
@@ -40,6 +42,8 @@ class Mock(RequestAssertions):
         web_search: WebSearchScript
         router: RouterScript
         responses: ResponsesScript
+        templates: TemplatesScript
+        compare: CompareScript
 
     def __init__(self, state: MockState) -> None:
         self.state = state
@@ -53,7 +57,7 @@ class Mock(RequestAssertions):
     def script(self, endpoint: str) -> Script[Any]:
         """The scripting face of `endpoint` (a registry name such as 'chat')."""
         face = BY_NAME[endpoint].script
-        return face(self.state.rules, journal=self.state.journal)
+        return face(self.state.rules, journal=self.state.journal, state=self.state)
 
     @property
     def clock(self) -> Clock:

@@ -110,17 +110,21 @@ def sse_event(model: type[BaseModel]) -> dict[str, Any]:
 
 
 def _success(response: Response) -> dict[str, Any]:
-    schema = _schema(response.schema)
-    if response.array:
-        schema = {"type": "array", "items": schema}
-    content: dict[str, Any] = {response.media_type: {"schema": schema}}
-    if response.stream_schema is not None:
-        content["text/event-stream"] = {"itemSchema": sse_event(response.stream_schema)}
-    return {
+    doc: dict[str, Any] = {
         "description": response.description,
         "headers": {"x-request-id": _REQUEST_ID},
-        "content": content,
     }
+    if response.status != 204:  # No Content has no body, so no media type
+        schema = _schema(response.schema)
+        if response.array:
+            schema = {"type": "array", "items": schema}
+        content: dict[str, Any] = {response.media_type: {"schema": schema}}
+        if response.stream_schema is not None:
+            content["text/event-stream"] = {"itemSchema": sse_event(response.stream_schema)}
+        doc["content"] = content
+    if response.links:
+        doc["links"] = {name: dict(link) for name, link in response.links.items()}
+    return doc
 
 
 def _query_schema(prop: dict[str, Any]) -> dict[str, Any]:
@@ -191,7 +195,7 @@ def _parameters(operation: Operation) -> list[dict[str, Any]]:
 
 
 def _operation(operation: Operation) -> dict[str, Any]:
-    doc: dict[str, Any] = {"operationId": f"{operation.name}_{_slug(operation.path)}"}
+    doc: dict[str, Any] = {"operationId": operation.operation_id}
     doc["summary"] = operation.summary
     doc["security"] = [] if operation.public else [{"bearer": []}]
     parameters = _parameters(operation)
@@ -203,15 +207,10 @@ def _operation(operation: Operation) -> dict[str, Any]:
             "content": {"application/json": {"schema": _ref(operation.request.__name__)}},
         }
     doc["responses"] = {
-        "200": _success(operation.response),
+        str(operation.response.status): _success(operation.response),
         **{status: _error(status) for status in error_statuses(operation)},
     }
     return doc
-
-
-def _slug(path: str) -> str:
-    words = [p.split(":")[0].strip("{}") for p in path.split("/") if p and p != "v1"]
-    return "_".join(w.replace("-", "_") for w in words)
 
 
 def _schema_models() -> list[tuple[type[BaseModel], str]]:

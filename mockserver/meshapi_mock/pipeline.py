@@ -66,6 +66,11 @@ class OperationApp:
         ctx = build_context(endpoint, operation, raw, scope["query_string"], raw_headers)
         ctx.path_params = path_params
         ctx.regex_timeout = state.config.regex_timeout
+        if operation.prepare is not None:  # e.g. a stored template filled in
+            prepared = operation.prepare(ctx, state)
+            if prepared is not ctx:
+                entry.rendered = prepared.request.model_dump(mode="json", exclude_unset=True)
+            ctx = prepared
         # 4. journal
         entry.path_params = path_params
         entry.stream = ctx.stream
@@ -81,31 +86,46 @@ class OperationApp:
 
     async def reply(self, ctx: CallContext, entry: JournalEntry) -> BaseReply:
         state = self.state
-        # A regex may take up to its budget: match in a worker thread then, so the event
-        # loop keeps serving everyone else. Without regexes, matching stays inline (fast).
-        slow = state.rules.uses_regex(ctx.endpoint)
-        try:
-            rule = await _off_loop(state.rules.select, ctx) if slow else state.rules.select(ctx)
-        except RuleError as exc:  # the test's rule is broken: say which and why
-            raise MeshError(
-                500,
-                "mock_rule_error",
-                f"Rule {exc.rule.label} cannot be matched: {exc.reason}.",
-                details=[{"type": "rule_error", "loc": ["rules", exc.rule.id], "msg": exc.reason}],
-            ) from exc
+        strict = state.config.strict and self.operation.synthetic
+        rule = await select_rule(state, ctx, strict, f"{entry.method} {entry.path}")
         if rule is None:
-            if state.config.strict and self.operation.synthetic:
-                raise (
-                    await _off_loop(no_match, state, ctx, entry)
-                    if slow
-                    else no_match(state, ctx, entry)
-                )
             entry.matched = "default"
             return self.operation.answer(ctx, state)
         entry.matched = rule.id
-        if isinstance(rule.reply, BaseReply):
-            return rule.reply
-        return await call_reply_function(rule, ctx, self.endpoint.reply)
+        return await reply_of(rule, ctx, self.endpoint.reply)
+
+
+async def select_rule(
+    state: MockState, ctx: CallContext, strict: bool, request_line: str
+) -> Rule | None:
+    """The first live rule for `ctx` (its use counted); None means default mode, which
+    `strict` refuses with `no_matching_rule`. Compare answers each leg with it too."""
+    # A regex may take up to its budget: match in a worker thread then, so the event
+    # loop keeps serving everyone else. Without regexes, matching stays inline (fast).
+    slow = state.rules.uses_regex(ctx.endpoint)
+    try:
+        rule = await _off_loop(state.rules.select, ctx) if slow else state.rules.select(ctx)
+    except RuleError as exc:  # the test's rule is broken: say which and why
+        raise MeshError(
+            500,
+            "mock_rule_error",
+            f"Rule {exc.rule.label} cannot be matched: {exc.reason}.",
+            details=[{"type": "rule_error", "loc": ["rules", exc.rule.id], "msg": exc.reason}],
+        ) from exc
+    if rule is None and strict:
+        raise (
+            await _off_loop(no_match, state, ctx, request_line)
+            if slow
+            else no_match(state, ctx, request_line)
+        )
+    return rule
+
+
+async def reply_of(rule: Rule, ctx: CallContext, model: type[BaseReply]) -> BaseReply:
+    """The rule's reply for `ctx`: as scripted, or built by its Python reply function."""
+    if isinstance(rule.reply, BaseReply):
+        return rule.reply
+    return await call_reply_function(rule, ctx, model)
 
 
 T = TypeVar("T")
@@ -219,9 +239,9 @@ def _a(noun: str) -> str:
     return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
 
 
-def no_match(state: MockState, ctx: CallContext, entry: JournalEntry) -> MeshError:
+def no_match(state: MockState, ctx: CallContext, request_line: str) -> MeshError:
     misses = state.rules.near_misses(ctx)
-    lines = [f"No rule matched {entry.method} {entry.path} ({ctx.summary()})."]
+    lines = [f"No rule matched {request_line} ({ctx.summary()})."]
     if misses:
         lines.append("Closest rules:")
         lines.extend(f"- {m.rule.label}: {'; '.join(m.differences)}" for m in misses)

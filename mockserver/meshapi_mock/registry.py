@@ -12,7 +12,17 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import Discriminator, Field, Tag, TypeAdapter, create_model
 
-from .endpoints import chat, embeddings, models, moderations, responses, router, web_search
+from .endpoints import (
+    chat,
+    compare,
+    embeddings,
+    models,
+    moderations,
+    responses,
+    router,
+    templates,
+    web_search,
+)
 from .endpoints.base import Endpoint
 from .scripting.spec import RuleSpec, ScenarioFileBase
 
@@ -24,6 +34,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     web_search.ENDPOINT,
     router.ENDPOINT,
     responses.ENDPOINT,
+    templates.ENDPOINT,
+    compare.ENDPOINT,
 )
 
 BY_NAME: dict[str, Endpoint] = {endpoint.name: endpoint for endpoint in ENDPOINTS}

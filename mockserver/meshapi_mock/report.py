@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .errors import MeshError
 from .journal import JournalEntry
+from .jsonbody import dumps
 from .mock import Mock
 from .pipeline import build_context
 from .registry import BY_NAME
@@ -21,11 +22,13 @@ def _context(entry: JournalEntry, regex_timeout: float | None) -> CallContext | 
     operation = endpoint.operation(entry.operation or "") if endpoint else None
     if endpoint is None or operation is None:
         return None
+    # A request that used a template was matched as rendered: rebuild that one.
+    raw = dumps(entry.rendered) if entry.rendered is not None else entry.raw_body or b""
     try:
         ctx = build_context(
             endpoint,
             operation,
-            entry.raw_body or b"",
+            raw,
             entry.raw_query.encode("latin-1"),
             entry.raw_headers,
         )

@@ -19,11 +19,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from meshapi.types.chat import ChatCompletionChunk, ChatCompletionResponse
+from meshapi.types.compare import CompareResponse, CompareStreamEvent
 from meshapi.types.embeddings import EmbeddingsResponse
 from meshapi.types.models import ModelInfo, ModelsPage
 from meshapi.types.moderations import ModerationResponse
 from meshapi.types.responses import ResponsesResponse, ResponsesStreamEvent
 from meshapi.types.router_select import RouterSelectResponse
+from meshapi.types.templates import TemplateSummary
 from meshapi.types.web_search import WebSearchResponse
 from meshapi_mock import MockServer, ScenarioError
 from meshapi_mock.endpoints.responses.wire import ResponseObject
@@ -640,6 +642,15 @@ responses_replies = reply_or_error(
     },
     main="text",
 )
+compare_replies = reply_or_error(
+    {
+        "comparison": some_text(40),
+        "comparison_model": some_text(),
+        "comparison_fallback_used": st.booleans(),
+    },
+    main="comparison",
+)
+templates_replies = reply_or_error({})
 
 REPLIES: dict[str, st.SearchStrategy[Any]] = {
     "chat": chat_replies,
@@ -649,6 +660,8 @@ REPLIES: dict[str, st.SearchStrategy[Any]] = {
     "router": router_replies,
     "models": models_replies,
     "responses": responses_replies,
+    "compare": compare_replies,
+    "templates": templates_replies,
 }
 
 
@@ -670,12 +683,27 @@ def request_for(endpoint: str, draw: Any, reply: dict[str, Any]) -> tuple[str, s
     if endpoint == "responses":
         flags = {"stream": draw(st.booleans()), "background": draw(st.booleans())}
         return "POST", "/v1/responses", {"input": "Hi", **flags}
+    if endpoint == "compare":
+        body = {"models": ["a/x", "b/y"], "messages": [{"role": "user", "content": "Hi"}]}
+        flags = {"stream": draw(st.booleans()), "skip_comparison": draw(st.booleans())}
+        return "POST", "/v1/chat/compare", {**body, **flags}
+    if endpoint == "templates":
+        if draw(st.booleans()):
+            return "GET", "/v1/templates", None
+        return "POST", "/v1/templates", {"name": "t", "system": "Hi {{who}}"}
     operation = draw(st.sampled_from(["", "/free", "/paid", "/search", "/get"]))
     if operation == "/get":
         ids = [m.get("id") for m in reply.get("models") or () if isinstance(m.get("id"), str)]
         model_id = draw(st.sampled_from([*ids, "openai/gpt-4o-mini"]))
         return "GET", "/v1/models/" + model_id, None
     return "GET", "/v1/models" + operation, None
+
+
+def compare_events(body: bytes) -> list[dict[str, Any]]:
+    """A compare stream's named events (LF framing, `event:` then `data:`), then [DONE]."""
+    assert body.endswith(b"data: [DONE]\n\n") and b"\r" not in body, body[-80:]
+    frames = body.decode().split("\n\n")[:-2]
+    return [json.loads(frame.split("\ndata: ", 1)[1]) for frame in frames]
 
 
 SUCCESS_SHAPES: dict[str, Any] = {
@@ -685,6 +713,7 @@ SUCCESS_SHAPES: dict[str, Any] = {
     "web_search": WebSearchResponse,
     "router": RouterSelectResponse,
     "responses": ResponsesResponse,
+    "compare": CompareResponse,
 }
 
 
@@ -696,7 +725,7 @@ def check_answer(endpoint: str, path: str, body: Any, response: httpx.Response) 
         assert error["code"] != "mock_internal_error", error
         assert response.json()["request_id"] == response.headers["x-request-id"]
         return
-    assert response.status_code == 200, response.text
+    assert response.status_code == (201 if path == "/v1/templates" and body else 200), response.text
     if endpoint == "responses" and body.get("stream") is True:
         events = response_events(response.content)  # named, numbered, ends with [DONE]
         for event in events:
@@ -708,11 +737,18 @@ def check_answer(endpoint: str, path: str, body: Any, response: httpx.Response) 
         )
         ResponsesResponse.model_validate(events[-1]["response"])
         ResponseObject.model_validate(events[-1]["response"])  # every documented field
+    elif endpoint == "compare" and body["stream"]:
+        for event in compare_events(response.content):
+            CompareStreamEvent.model_validate(event)
     elif isinstance(body, dict) and body.get("stream") is True:
         payloads = sse_payloads(response.content)  # LF framing, ends with [DONE]
         check_stream_shape(payloads)
         for payload in payloads:
             ChatCompletionChunk.model_validate(payload)
+    elif endpoint == "templates":
+        parsed = response.json()
+        for item in parsed if isinstance(parsed, list) else [parsed]:
+            TemplateSummary.model_validate(item)
     elif endpoint == "models":
         parsed = response.json()
         if path.endswith("/search"):

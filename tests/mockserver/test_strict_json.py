@@ -18,8 +18,13 @@ from meshapi_mock.registry import ENDPOINTS
 from support.strategies import json_values
 
 CHAT = "/v1/chat/completions"
-BODY_PATHS = sorted(
-    {op.path for endpoint in ENDPOINTS for op in endpoint.operations if op.request is not None}
+BODY_OPERATIONS = sorted(
+    {
+        (op.method, op.path)
+        for endpoint in ENDPOINTS
+        for op in endpoint.operations
+        if op.request is not None
+    }
 )
 NON_STANDARD = [
     (b'{"temperature": NaN}', "NaN", 17),
@@ -61,12 +66,13 @@ def error_of(response: httpx.Response) -> dict[str, Any]:
 # --- Non-standard numbers are a 400 everywhere -------------------------------------------
 
 
-@pytest.mark.parametrize("path", BODY_PATHS)
+@pytest.mark.parametrize(("method", "path"), BODY_OPERATIONS)
 @pytest.mark.parametrize(("body", "literal", "column"), NON_STANDARD)
 def test_non_standard_numbers_are_a_400_on_every_endpoint(
-    http: httpx.Client, path: str, body: bytes, literal: str, column: int
+    http: httpx.Client, method: str, path: str, body: bytes, literal: str, column: int
 ) -> None:
-    response = http.post(path, content=body, headers={"content-type": "application/json"})
+    headers = {"content-type": "application/json"}
+    response = http.request(method, path, content=body, headers=headers)
     assert response.status_code == 400, response.text
     error = error_of(response)
     assert error["code"] == "invalid_request"

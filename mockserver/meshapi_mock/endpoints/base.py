@@ -28,6 +28,10 @@ DefaultAnswer = Callable[[Any, "MockState"], BaseReply]
 """Default mode: the reply for a context when no rule matches (same request, same reply)."""
 Renderer = Callable[[Any, Any, "MockState"], ASGIApp | Awaitable[ASGIApp]]
 """Turns (context, reply, state) into the response that goes on the wire."""
+Prepare = Callable[[Any, "MockState"], CallContext]
+"""Resolves a request against what the fake holds (a stored prompt template) before it is
+matched: returns the context rules match and the answer reads (the same one when nothing
+changed; a new one is journaled as the entry's `rendered` view)."""
 BodyKind = Literal["json", "none"]
 
 
@@ -40,6 +44,11 @@ class Response:
     array: bool = False
     stream_schema: type[BaseModel] | None = None
     media_type: str = "application/json"
+    status: int = 200
+    """201 for a create, 204 (and no schema) for a delete."""
+    links: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, hash=False)
+    """OpenAPI links from this response to the operations that use what it made (by
+    `operationId`), so a stateful fuzzer can follow a create with a get, update and delete."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +78,14 @@ class Operation:
     path_examples: Mapping[str, str] = field(default_factory=dict, hash=False)
     """A value per path parameter that finds something, for `/openapi.json` (and so for
     Schemathesis, which would otherwise only try ids that do not exist)."""
+    prepare: Prepare | None = None
+    """Run on the validated request before it is matched (see `Prepare`); None: as sent."""
+
+    @property
+    def operation_id(self) -> str:
+        """`get_templates_template_id`: its `operationId`, which OpenAPI links name."""
+        words = [p.split(":")[0].strip("{}") for p in self.path.split("/") if p and p != "v1"]
+        return "_".join([self.name, *(w.replace("-", "_") for w in words)])
 
     @property
     def openapi_path(self) -> str:

@@ -40,11 +40,14 @@ class Script(Generic[M]):
         match: M | None = None,
         predicate: Predicate | None = None,
         journal: Any = None,
+        state: Any = None,
     ) -> None:
         self._book = book
         self._match: BaseMatch = match if match is not None else self.match_model()
         self._predicate = predicate
         self._journal = journal
+        self._state = state
+        """The fake's `MockState`, for faces of stateful areas (stored templates)."""
 
     def _narrow(self, criteria: Mapping[str, Any], predicate: Predicate | None) -> Self:
         merged = self._match.model_dump(exclude_defaults=True)
@@ -53,7 +56,8 @@ class Script(Generic[M]):
         if predicate is not None and self._predicate is not None:
             first, second = self._predicate, predicate
             predicate = lambda request: first(request) and second(request)  # noqa: E731
-        return type(self)(self._book, match, predicate or self._predicate, self._journal)  # type: ignore[arg-type]
+        predicate = predicate or self._predicate
+        return type(self)(self._book, match, predicate, self._journal, self._state)  # type: ignore[arg-type]
 
     # ----------------------------------------------------------------- verbs
 

@@ -13,6 +13,7 @@ from starlette.types import ASGIApp
 
 from ...contract import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest
 from ...responses import JSONBytes, SSEStream
+from ...templating import apply_to_conversation
 from ..base import Endpoint, Operation, Response
 from .context import ChatContext
 from .default_mode import synthesize
@@ -57,6 +58,7 @@ ENDPOINT = Endpoint(
                 stream_schema=ChatCompletionChunk,
             ),
             errors=(400, 401, 402, 413, 422, 429, 500, 503),
+            prepare=apply_to_conversation,
         ),
     ),
 )

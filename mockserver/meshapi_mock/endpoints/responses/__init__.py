@@ -15,6 +15,7 @@ from starlette.types import ASGIApp
 
 from ...jsonbody import dumps
 from ...responses import JSONBytes, SSEStream
+from ...templating import apply_to_input
 from ..base import Endpoint, Operation, Response
 from .context import ResponsesContext
 from .conversation import Turn
@@ -138,6 +139,7 @@ ENDPOINT = Endpoint(
                 stream_schema=ResponseStreamEvent,
             ),
             errors=(400, 401, 402, 404, 413, 422, 429, 500, 501, 503),
+            prepare=apply_to_input,
         ),
         Operation(
             name="list",

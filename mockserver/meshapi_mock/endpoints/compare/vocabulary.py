@@ -1,0 +1,120 @@
+"""Compare's rule vocabulary: which compares a rule answers and what it scripts.
+
+A compare rule scripts the whole comparison — the judge's text, a judge that failed, or
+an error for the whole request. Each model's own answer comes from chat rules (see
+`legs.py`), so `mock.chat.when(model="openai/gpt-4o").error(503)` fails that leg.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from functools import cached_property
+from typing import Annotated
+
+from pydantic import Field, model_validator
+
+from ...scripting.context import CallContext, clip
+from ...scripting.matching import any_text_difference, stream_difference, text_difference
+from ...scripting.spec import BaseMatch, BaseReply, TextMatch, string_shorthand
+from .wire import CompareRequest
+
+
+@dataclass
+class CompareContext(CallContext):
+    request: CompareRequest
+
+    @property
+    def stream(self) -> bool:
+        return self.request.stream
+
+    @property
+    def model(self) -> str | None:
+        """The judge: what the shared `model` criterion matches for a compare."""
+        return self.request.comparison_model
+
+    @cached_property
+    def last_user(self) -> str | None:
+        for message in reversed(self.request.messages):
+            if message.role == "user":
+                return message.text()
+        return None
+
+    @cached_property
+    def system(self) -> str:
+        return "\n".join(m.text() for m in self.request.messages if m.role == "system")
+
+    def summary(self) -> str:
+        parts = [f"models={self.request.models}", f"stream={self.stream}"]
+        if self.last_user is not None:
+            parts.append(f"last user message={clip(self.last_user)!r}")
+        return ", ".join(parts)
+
+
+class CompareMatch(BaseMatch):
+    """Which compares a rule answers. `model` matches the comparison (judge) model."""
+
+    models: list[str] | None = Field(
+        default=None,
+        description="Each of these (exact ids or globs) is among the compared models.",
+    )
+    last_user: TextMatch | None = Field(
+        default=None,
+        description="The latest user message. A plain string means 'contains'.",
+        json_schema_extra=string_shorthand,
+    )
+    any_message: TextMatch | None = Field(
+        default=None, description="Any message of any role.", json_schema_extra=string_shorthand
+    )
+    system: TextMatch | None = Field(
+        default=None,
+        description="The system prompt (system messages joined).",
+        json_schema_extra=string_shorthand,
+    )
+    stream: bool | None = None
+    skip_comparison: bool | None = None
+
+    def differences(self, ctx: CallContext) -> list[str]:
+        assert isinstance(ctx, CompareContext)
+        out = super().differences(ctx)
+        compared = ctx.request.models
+        for wanted in self.models or ():
+            if not any(fnmatchcase(model, wanted) for model in compared):
+                out.append(f"models: expected {wanted!r} among {compared}")
+        out.extend(stream_difference(self.stream, ctx))
+        out.extend(text_difference("last_user", self.last_user, ctx.last_user, "no user message"))
+        if self.any_message is not None:
+            texts = [m.text() for m in ctx.request.messages]
+            out.extend(any_text_difference("any_message", self.any_message, texts))
+        if self.system is not None:
+            out.extend(text_difference("system", self.system, ctx.system))
+        skip = self.skip_comparison
+        if skip is not None and skip != ctx.request.skip_comparison:
+            out.append(f"skip_comparison: expected {skip}, got {ctx.request.skip_comparison}")
+        return out
+
+
+class CompareReply(BaseReply):
+    """What a compare rule answers; every field is optional (the rest as default mode)."""
+
+    text_field = "comparison"
+
+    comparison: str | None = Field(
+        default=None, description="The judge's text (unless `skip_comparison` asks for none)."
+    )
+    comparison_model: Annotated[str, Field(min_length=1)] | None = Field(
+        default=None, description="The judge; defaults to the request's or the default model."
+    )
+    comparison_fallback_used: bool | None = Field(
+        default=None,
+        description="The judge failed: no `comparison`, and `comparison_fallback_used` true.",
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CompareReply:
+        scripted = (self.comparison, self.comparison_model, self.comparison_fallback_used)
+        if self.error is not None and any(value is not None for value in scripted):
+            raise ValueError("an error reply cannot also script the comparison")
+        if self.comparison_fallback_used and self.comparison is not None:
+            raise ValueError("a judge that fell back has no comparison text")
+        return self
