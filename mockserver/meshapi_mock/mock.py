@@ -17,6 +17,7 @@ from .state import MockState
 if TYPE_CHECKING:
     from .endpoints.chat.script import ChatScript
     from .endpoints.embeddings.script import EmbeddingsScript
+    from .endpoints.images.script import ImagesScript
     from .endpoints.models import ModelsScript
     from .endpoints.moderations import ModerationsScript
     from .endpoints.router import RouterScript
@@ -37,6 +38,7 @@ class Mock(RequestAssertions):
         moderations: ModerationsScript
         web_search: WebSearchScript
         router: RouterScript
+        images: ImagesScript
 
     def __init__(self, state: MockState) -> None:
         self.state = state

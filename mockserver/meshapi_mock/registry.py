@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import Discriminator, Field, Tag, TypeAdapter, create_model
 
-from .endpoints import chat, embeddings, models, moderations, router, web_search
+from .endpoints import chat, embeddings, images, models, moderations, router, web_search
 from .endpoints.base import Endpoint
 from .scripting.spec import RuleSpec, ScenarioFileBase
 
@@ -23,6 +23,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     moderations.ENDPOINT,
     web_search.ENDPOINT,
     router.ENDPOINT,
+    images.ENDPOINT,
 )
 
 BY_NAME: dict[str, Endpoint] = {endpoint.name: endpoint for endpoint in ENDPOINTS}
