@@ -75,6 +75,7 @@ ENDPOINT = Endpoint(
             path="/v1/images/edits",
             summary="Edit images (inline images as JSON)",
             request=ImageEditRequest,
+            form=True,
             answer=answer,
             render=render,
             response=Response("The edited images", ImagesResponse),

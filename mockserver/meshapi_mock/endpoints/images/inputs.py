@@ -18,6 +18,9 @@ from ...errors import MeshError
 from ...imaging import ImageInfo, NotAnImage, sniff
 from .wire import ImageRef
 
+_UNTYPED = "application/octet-stream"
+"""What a form's file part says when its sender did not know: the bytes will tell."""
+
 
 @dataclass(frozen=True)
 class InputImage:
@@ -46,7 +49,7 @@ def decode(where: tuple[str | int, ...], value: str | ImageRef) -> InputImage:
                 location, "is a data: URL that is not base64 (data:image/png;base64,...)"
             )
         media_type = header[5:-7].strip().lower()
-        if media_type and not media_type.startswith("image/"):
+        if media_type and not media_type.startswith("image/") and media_type != _UNTYPED:
             raise _refused(location, f"is a data: URL of {media_type!r}, not of an image")
     payload = "".join(payload.split())  # line breaks, as some encoders wrap base64
     if not payload:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from ...contract import Integral, WireModel
 from ...imaging import MAX_SIDE
@@ -148,6 +148,23 @@ class ImageEditRequest(WireModel):
     resolution: str | None = None
     expand_factor: str | float | None = None
     mask_feather: Annotated[int, Field(ge=0), Integral] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _form_images(cls, data: Any, info: ValidationInfo) -> Any:
+        """A form (the `openai` SDK's upload) may send several `image[]` parts: the first
+        is the image, the others reference images, as a JSON body names them itself."""
+        if not (info.context or {}).get("form") or not isinstance(data, dict):
+            return data
+        images, references = data.get("image"), data.get("reference_images")
+        if isinstance(references, str):
+            data = {**data, "reference_images": [references]}
+        if isinstance(images, list) and images:
+            first, *others = images
+            data = {**data, "image": first}
+            if others:
+                data["reference_images"] = [*(data.get("reference_images") or []), *others]
+        return data
 
     @field_validator("prompt", mode="after")
     @classmethod
