@@ -53,7 +53,7 @@ class Drawing:
     key: bytes = b""
     """What the scene is drawn from (prompt, seed, index…); ignored for a solid colour."""
     colour: Colour | None = None
-    """Paint the whole image this colour instead of the scene."""
+    """Paint the whole image this colour instead of the scene (JPEG: over white)."""
     transparent: bool = False
     """A transparent background behind the scene's shapes (PNG and WebP; JPEG is opaque)."""
     shapes: int = SHAPES
@@ -68,10 +68,7 @@ def mime_type(format: Format) -> str:
 
 def picture(drawing: Drawing) -> Picture:
     if drawing.colour is not None:
-        colour = drawing.colour
-        if drawing.format == "jpeg" and colour[3] != 255:
-            colour = (*colour[:3], 255)
-        return solid(drawing.width, drawing.height, colour)
+        return solid(drawing.width, drawing.height, drawing.colour)
     transparent = drawing.transparent and drawing.format != "jpeg"
     return scene(
         drawing.width, drawing.height, drawing.key, transparent=transparent, shapes=drawing.shapes
