@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from meshapi.types.chat import ChatCompletionChunk, ChatCompletionResponse
 from meshapi.types.embeddings import EmbeddingsResponse
+from meshapi.types.images import ImageGenerationChunk, ImageGenerationResponse
 from meshapi.types.models import ModelInfo, ModelsPage
 from meshapi.types.moderations import ModerationResponse
 from meshapi.types.router_select import RouterSelectResponse
@@ -597,6 +598,36 @@ scripted_model = st.fixed_dictionaries(
     },
 )
 models_replies = reply_or_error({"models": st.lists(scripted_model, max_size=3)})
+colour_values = st.one_of(
+    st.sampled_from(["red", "#0f0", "#00ff0080", "transparent", "#12", "reddish", ""]),
+    st.lists(st.integers(-1, 256), min_size=2, max_size=5),
+)
+scripted_image = st.fixed_dictionaries(
+    {},
+    optional={
+        "colour": colour_values,
+        "b64_json": st.sampled_from(["aGk=", "R0lGODlhAQABAAAAADs=", "not base64!", ""]),
+        "url": some_text(),
+        "revised_prompt": some_text(),
+    },
+)
+images_replies = reply_or_error(
+    {
+        "images": st.lists(scripted_image | colour_values, max_size=3),
+        "colour": colour_values,
+        "size": st.sampled_from(["8x8", "3x17", "auto", "1K", "0x5", "4097x1", "big"]),
+        "output_format": st.sampled_from(["png", "jpeg", "webp", "gif"]),
+        "background": st.sampled_from(["transparent", "opaque", "auto"]),
+        "quality": some_text(),
+        "revised_prompt": some_text(),
+        "model": some_text(),
+        "created": count(2**32),
+        "usage": st.fixed_dictionaries(
+            {},
+            optional={k: count() for k in ("prompt_tokens", "completion_tokens", "total_tokens")},
+        ),
+    }
+)
 
 REPLIES: dict[str, st.SearchStrategy[Any]] = {
     "chat": chat_replies,
@@ -605,6 +636,7 @@ REPLIES: dict[str, st.SearchStrategy[Any]] = {
     "web_search": web_search_replies,
     "router": router_replies,
     "models": models_replies,
+    "images": images_replies,
 }
 
 
@@ -623,6 +655,10 @@ def request_for(endpoint: str, draw: Any, reply: dict[str, Any]) -> tuple[str, s
         return "POST", "/v1/web/search", {"query": "tides", "include_answer": draw(st.booleans())}
     if endpoint == "router":
         return "POST", "/v1/router/select", {"messages": [{"role": "user", "content": "Hi"}]}
+    if endpoint == "images":
+        body = {"prompt": "a fox", "size": "8x8", "stream": draw(st.booleans())}
+        body["partial_images"] = draw(st.integers(0, 2))
+        return "POST", "/v1/images/generations", body
     operation = draw(st.sampled_from(["", "/free", "/paid", "/search", "/get"]))
     if operation == "/get":
         ids = [m.get("id") for m in reply.get("models") or () if isinstance(m.get("id"), str)]
@@ -637,7 +673,9 @@ SUCCESS_SHAPES: dict[str, Any] = {
     "moderations": ModerationResponse,
     "web_search": WebSearchResponse,
     "router": RouterSelectResponse,
+    "images": ImageGenerationResponse,
 }
+STREAM_CHUNKS: dict[str, Any] = {"chat": ChatCompletionChunk, "images": ImageGenerationChunk}
 
 
 def check_answer(endpoint: str, path: str, body: Any, response: httpx.Response) -> None:
@@ -651,9 +689,10 @@ def check_answer(endpoint: str, path: str, body: Any, response: httpx.Response) 
     assert response.status_code == 200, response.text
     if isinstance(body, dict) and body.get("stream") is True:
         payloads = sse_payloads(response.content)  # LF framing, ends with [DONE]
-        check_stream_shape(payloads)
+        if endpoint == "chat":
+            check_stream_shape(payloads)
         for payload in payloads:
-            ChatCompletionChunk.model_validate(payload)
+            STREAM_CHUNKS[endpoint].model_validate(payload)
     elif endpoint == "models":
         parsed = response.json()
         if path.endswith("/search"):
