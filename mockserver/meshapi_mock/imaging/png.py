@@ -24,7 +24,9 @@ def encode(picture: Picture, level: int = 6) -> bytes:
     channels = 4 if alpha else 3
     header = struct.pack(">IIBBBBB", picture.width, picture.height, 8, 6 if alpha else 2, 0, 0, 0)
     up_row = _FILTER_UP + bytes(picture.width * channels)
-    compressor = zlib.compressobj(level)
+    # Run-length matching only: filtered rows are runs of zeros, which it finds as well
+    # as a full search does, in about half the time.
+    compressor = zlib.compressobj(level, zlib.DEFLATED, 15, 9, zlib.Z_RLE)
     parts: list[bytes] = []
     pending: list[bytes] = []
     size = 0
