@@ -14,6 +14,7 @@ scripting face (`script.py`).
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp
@@ -37,11 +38,22 @@ def answer(ctx: ImagesContext, state: MockState) -> ImagesReply:
     return _DEFAULT
 
 
-def render(ctx: ImagesContext, reply: ImagesReply, state: MockState) -> ASGIApp:
+_INLINE_PIXELS = 1 << 20
+"""Answers drawing more pixels than this are drawn in a worker thread, so a 4096x4096
+image (a few hundred milliseconds) does not hold up every other request meanwhile."""
+
+
+async def render(ctx: ImagesContext, reply: ImagesReply, state: MockState) -> ASGIApp:
     built = build(ctx, reply, state.ids)
-    if ctx.stream:
-        return SSEStream(stream_frames(built, state.ids))
-    return JSONBytes(body(built))
+
+    def respond() -> ASGIApp:
+        if ctx.stream:
+            return SSEStream(stream_frames(built, state.ids))
+        return JSONBytes(body(built))
+
+    if built.pixels <= _INLINE_PIXELS:
+        return respond()
+    return await asyncio.get_running_loop().run_in_executor(None, respond)
 
 
 _ERRORS = (400, 401, 402, 403, 413, 422, 429, 500, 501, 503)

@@ -63,6 +63,12 @@ class Answer:
     count: int
 
     @property
+    def pixels(self) -> int:
+        """Pixels to draw, partial images included: what the answer costs."""
+        frames = self.count * (1 + (self.ctx.partial_images if self.ctx.stream else 0))
+        return frames * self.size[0] * self.size[1]
+
+    @property
     def background(self) -> str:
         return "transparent" if self.transparent else "opaque"
 
