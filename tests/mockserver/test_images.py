@@ -224,7 +224,7 @@ def test_usage_grows_with_size_quality_and_count(http: httpx.Client) -> None:
 def test_fields_the_official_sdk_sends_are_accepted(http: httpx.Client) -> None:
     answer = generate(
         http,
-        model="bytedance/seedream-4",
+        model=MODEL,
         n=1,
         quality="high",
         moderation="low",
