@@ -651,6 +651,27 @@ def test_nonsense_replies_are_refused_when_scripted(
     assert server.rules == []
 
 
+@pytest.mark.parametrize(
+    "match",
+    [
+        {"operation": "generation"},
+        {"edit_operation": "colorize"},
+        {"output_format": "gif"},
+        {"n": 0},
+        {"last_user": "chat's"},
+    ],
+)
+def test_nonsense_criteria_are_refused_when_scripted(
+    server: MockServer, http: httpx.Client, match: dict[str, Any]
+) -> None:
+    response = http.post("/_mock/rules", json={"endpoint": "images", "match": match, "reply": {}})
+
+    refused(response, 422, "validation_error")
+    with pytest.raises((ValidationError, TypeError)):  # TypeError: not a keyword of when()
+        server.images.when(**match)
+    assert server.rules == []
+
+
 def test_color_is_accepted_as_colour(server: MockServer, http: httpx.Client) -> None:
     server.add_rules({"endpoint": "images", "reply": {"color": "blue"}})
 

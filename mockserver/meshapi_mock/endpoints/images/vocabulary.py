@@ -36,6 +36,10 @@ class ImagesMatch(BaseMatch):
     request naming no size is 1024x1024, no format is png, no response format is url).
     """
 
+    operation: Literal["generate", "edit"] | None = Field(
+        default=None,
+        description="`generate` (/v1/images/generations) or `edit` (/v1/images/edits).",
+    )
     prompt: TextMatch | None = Field(
         default=None,
         description="The prompt. A plain string means 'contains'.",
