@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from .endpoints.chat.script import ChatScript
     from .endpoints.compare.script import CompareScript
     from .endpoints.embeddings.script import EmbeddingsScript
+    from .endpoints.images.script import ImagesScript
     from .endpoints.models import ModelsScript
     from .endpoints.moderations import ModerationsScript
     from .endpoints.responses.script import ResponsesScript
@@ -44,6 +45,7 @@ class Mock(RequestAssertions):
         responses: ResponsesScript
         templates: TemplatesScript
         compare: CompareScript
+        images: ImagesScript
 
     def __init__(self, state: MockState) -> None:
         self.state = state

@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from .auth import require_token
 from .endpoints.base import Endpoint, Operation
 from .errors import MeshError
+from .forms import is_form, validate_form
 from .headers import header
 from .journal import JournalEntry
 from .scripting.context import CallContext
@@ -148,7 +149,11 @@ def build_context(
     """Validate the request (body or query) and wrap it in the endpoint's context."""
     request: Any = None
     if operation.request is not None:
-        request = validate_json(operation.request, raw_body)
+        content_type = header(raw_headers, b"content-type") if operation.form else None
+        if content_type is not None and is_form(content_type):
+            request = validate_form(operation.request, raw_body, content_type)
+        else:
+            request = validate_json(operation.request, raw_body)
     elif operation.query is not None:
         request = validate_query(operation.query, query_string.decode("latin-1"))
     return endpoint.context(

@@ -16,6 +16,7 @@ from .endpoints import (
     chat,
     compare,
     embeddings,
+    images,
     models,
     moderations,
     responses,
@@ -36,6 +37,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     responses.ENDPOINT,
     templates.ENDPOINT,
     compare.ENDPOINT,
+    images.ENDPOINT,
 )
 
 BY_NAME: dict[str, Endpoint] = {endpoint.name: endpoint for endpoint in ENDPOINTS}

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from meshapi.types.chat import ChatCompletionChunk, ChatCompletionResponse
 from meshapi.types.compare import CompareResponse, CompareStreamEvent
 from meshapi.types.embeddings import EmbeddingsResponse
+from meshapi.types.images import ImageGenerationChunk, ImageGenerationResponse
 from meshapi.types.models import ModelInfo, ModelsPage
 from meshapi.types.moderations import ModerationResponse
 from meshapi.types.responses import ResponsesResponse, ResponsesStreamEvent
@@ -651,6 +652,36 @@ compare_replies = reply_or_error(
     main="comparison",
 )
 templates_replies = reply_or_error({})
+colour_values = st.one_of(
+    st.sampled_from(["red", "#0f0", "#00ff0080", "transparent", "#12", "reddish", ""]),
+    st.lists(st.integers(-1, 256), min_size=2, max_size=5),
+)
+scripted_image = st.fixed_dictionaries(
+    {},
+    optional={
+        "colour": colour_values,
+        "b64_json": st.sampled_from(["aGk=", "R0lGODlhAQABAAAAADs=", "not base64!", ""]),
+        "url": some_text(),
+        "revised_prompt": some_text(),
+    },
+)
+images_replies = reply_or_error(
+    {
+        "images": st.lists(scripted_image | colour_values, max_size=3),
+        "colour": colour_values,
+        "size": st.sampled_from(["8x8", "3x17", "auto", "1K", "0x5", "4097x1", "big"]),
+        "output_format": st.sampled_from(["png", "jpeg", "webp", "gif"]),
+        "background": st.sampled_from(["transparent", "opaque", "auto"]),
+        "quality": some_text(),
+        "revised_prompt": some_text(),
+        "model": some_text(),
+        "created": count(2**32),
+        "usage": st.fixed_dictionaries(
+            {},
+            optional={k: count() for k in ("prompt_tokens", "completion_tokens", "total_tokens")},
+        ),
+    }
+)
 
 REPLIES: dict[str, st.SearchStrategy[Any]] = {
     "chat": chat_replies,
@@ -662,6 +693,7 @@ REPLIES: dict[str, st.SearchStrategy[Any]] = {
     "responses": responses_replies,
     "compare": compare_replies,
     "templates": templates_replies,
+    "images": images_replies,
 }
 
 
@@ -691,6 +723,10 @@ def request_for(endpoint: str, draw: Any, reply: dict[str, Any]) -> tuple[str, s
         if draw(st.booleans()):
             return "GET", "/v1/templates", None
         return "POST", "/v1/templates", {"name": "t", "system": "Hi {{who}}"}
+    if endpoint == "images":
+        body = {"prompt": "a fox", "size": "8x8", "stream": draw(st.booleans())}
+        body["partial_images"] = draw(st.integers(0, 2))
+        return "POST", "/v1/images/generations", body
     operation = draw(st.sampled_from(["", "/free", "/paid", "/search", "/get"]))
     if operation == "/get":
         ids = [m.get("id") for m in reply.get("models") or () if isinstance(m.get("id"), str)]
@@ -714,7 +750,9 @@ SUCCESS_SHAPES: dict[str, Any] = {
     "router": RouterSelectResponse,
     "responses": ResponsesResponse,
     "compare": CompareResponse,
+    "images": ImageGenerationResponse,
 }
+STREAM_CHUNKS: dict[str, Any] = {"chat": ChatCompletionChunk, "images": ImageGenerationChunk}
 
 
 def check_answer(endpoint: str, path: str, body: Any, response: httpx.Response) -> None:
@@ -742,9 +780,10 @@ def check_answer(endpoint: str, path: str, body: Any, response: httpx.Response) 
             CompareStreamEvent.model_validate(event)
     elif isinstance(body, dict) and body.get("stream") is True:
         payloads = sse_payloads(response.content)  # LF framing, ends with [DONE]
-        check_stream_shape(payloads)
+        if endpoint == "chat":
+            check_stream_shape(payloads)
         for payload in payloads:
-            ChatCompletionChunk.model_validate(payload)
+            STREAM_CHUNKS[endpoint].model_validate(payload)
     elif endpoint == "templates":
         parsed = response.json()
         for item in parsed if isinstance(parsed, list) else [parsed]:

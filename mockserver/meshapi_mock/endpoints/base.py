@@ -63,6 +63,9 @@ class Operation:
     render: Renderer
     request: type[BaseModel] | None = None
     """The JSON body's model; None for operations without a body."""
+    form: bool = False
+    """The body may also come as `multipart/form-data` (uploads, as the `openai` SDK sends
+    them), read into the same model (`forms.py`)."""
     query: type[BaseModel] | None = None
     """The query string's model (list fields take repeated keys)."""
     response: Response = field(default_factory=lambda: Response("Success"))

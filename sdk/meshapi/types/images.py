@@ -75,6 +75,10 @@ class ImageGenerationResponse(ResponseModel):
 
 
 class ImageGenerationChunk(ResponseModel):
+    """One SSE chunk of ``images.stream()``. The final images are the ``data`` of chunks whose
+    ``status`` is ``"completed"``; earlier chunks carry nothing (``"processing"``) or a partial
+    image (``"in_progress"``, when ``partial_images`` asked for some)."""
+
     id: str | None = None
     object: str | None = "image.chunk"
     created: int
