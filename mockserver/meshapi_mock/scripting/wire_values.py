@@ -41,8 +41,18 @@ def text_problem(text: str) -> str | None:
     return None
 
 
+MAX_JSON_DEPTH = 64
+"""Levels of arrays and objects a free-form scripted value may nest. Encoders and clients
+stop somewhere (pydantic-core at 255 levels, with the envelope around the value counted);
+no test needs more than a handful."""
+
+
 def json_problem(value: Any, where: str = "") -> str | None:
     """Why `value` is not a JSON value the fake can send as scripted, or None."""
+    return _json_problem(value, where, MAX_JSON_DEPTH, where or "the value")
+
+
+def _json_problem(value: Any, where: str, levels_left: int, root: str) -> str | None:
     here = where or "the value"
     if value is None or isinstance(value, bool | int):
         return None
@@ -51,18 +61,21 @@ def json_problem(value: Any, where: str = "") -> str | None:
         return f"{here} {problem}" if problem else None
     if isinstance(value, float):
         return None if math.isfinite(value) else f"{here} is {value!r}, not a JSON number"
+    if isinstance(value, list | tuple | Mapping) and levels_left == 0:
+        at = where if len(where) <= 40 else where[:39] + "…"
+        return f"{root} nests arrays and objects deeper than {MAX_JSON_DEPTH} levels (at {at})"
     if isinstance(value, list | tuple):
         for index, item in enumerate(value):
-            if problem := json_problem(item, f"{where}[{index}]"):
+            if problem := _json_problem(item, f"{where}[{index}]", levels_left - 1, root):
                 return problem
         return None
     if isinstance(value, Mapping):
         for key, item in value.items():
             if not isinstance(key, str):
                 return f"{here} has the key {key!r}; JSON object keys are strings"
-            if problem := json_problem(key, f"{where} key {key!r}"):
+            if problem := _json_problem(key, f"{where} key {key!r}", levels_left, root):
                 return problem
-            if problem := json_problem(item, f"{where}.{key}" if where else key):
+            if problem := _json_problem(item, _join(where, key), levels_left - 1, root):
                 return problem
         return None
     return f"{here} is a {type(value).__name__}, not a JSON value"
