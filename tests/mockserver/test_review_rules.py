@@ -9,14 +9,21 @@ accepted that no client can use.
 from __future__ import annotations
 
 import json
+import re
+import threading
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from meshapi_mock import MockServer, ScenarioError
+from meshapi_mock.scripting import patterns, regex_cost
+from meshapi_mock.scripting.patterns import MAX_CACHED, MAX_CACHED_SIZE, cache_stats
 from pydantic import ValidationError
 from support.wire import chat, error_of
+
+GENEROUS = 10.0
+"""Seconds to wait for something that happens at once unless the fake is stuck."""
 
 
 def post_rules(http: httpx.Client, document: Any) -> httpx.Response:
@@ -109,3 +116,100 @@ def test_sixty_four_levels_still_reach_every_client(server: MockServer, http: ht
     assert error["details"] == [deepest] and error["provider_error"] == deepest
     call = chat(http).json()["choices"][0]["message"]["tool_calls"][0]
     assert json.loads(call["function"]["arguments"]) == deepest
+
+
+# --- a regex too costly to compile is refused before it is compiled --------------------
+
+COSTLY = [
+    pytest.param("(?:(?:(?:a{200}){200}){200})", "8,000,000 elements", id="nested-counts"),
+    # Spaces inside braces are a repeat to `regex` in verbose mode (not to `re`).
+    pytest.param("(?x)(?:(?:a{200 }){200 }){200 }", "8,000,000 elements", id="verbose"),
+    pytest.param("(?V1)(?:[[a-z]--[aeiou]]{200}){200}", "40,000 elements", id="regex-only"),
+    pytest.param(r"(?:\p{L}{1000}){100}", "100,000 elements", id="property"),
+    pytest.param("a{10001}", "10,001 elements", id="one-count"),
+    pytest.param("x" * 4097, "4097 characters long", id="long"),
+    pytest.param("(" * 101 + ")" * 101, "deeper than 100 levels", id="deep-groups"),
+]
+
+
+@pytest.mark.parametrize(("pattern", "fragment"), COSTLY)
+def test_a_regex_too_costly_to_compile_is_refused(
+    server: MockServer, http: httpx.Client, tmp_path: Path, pattern: str, fragment: str
+) -> None:
+    rule = {"match": {"last_user": {"regex": pattern}}, "reply": {"text": "x"}}
+
+    assert fragment in refusal(post_rules(http, rule))
+    with pytest.raises(ValidationError, match=re.escape(fragment)):
+        server.chat.when(last_user={"regex": pattern})
+    path = tmp_path / "costly.json"
+    path.write_text(json.dumps({"rules": [rule]}), encoding="utf-8")
+    with pytest.raises(ScenarioError, match=re.escape(fragment)):
+        server.load(path)
+    assert server.rules == []
+
+
+def test_regexes_within_the_limits_work(server: MockServer, http: httpx.Client) -> None:
+    server.chat.when(last_user={"regex": r"^(?:\w{100}){99}$"}).reply("ninety-nine hundred")
+    server.chat.when(last_user={"regex": r"^x.{0,100000}y$"}).reply("a range is a loop")
+    server.chat.when(last_user={"regex": r"(?V1)^[[a-z]--[aeiou]]{3}\p{N}{2}$"}).reply("sets")
+
+    def answer(text: str) -> str:
+        content: str = chat(http, messages=[{"role": "user", "content": text}]).json()["choices"][
+            0
+        ]["message"]["content"]
+        return content
+
+    assert answer("w" * 9900) == "ninety-nine hundred"
+    assert answer("x" + "-" * 5000 + "y") == "a range is a loop"
+    assert answer("xyz42") == "sets"
+
+
+def test_the_compile_cache_is_bounded(server: MockServer) -> None:
+    for index in range(MAX_CACHED + 20):
+        server.chat.when(last_user={"regex": f"^{index}:a{{3000}}b{{3000}}"}).reply("x")
+
+    kept, size = cache_stats()
+    assert kept <= MAX_CACHED and size <= MAX_CACHED_SIZE
+
+
+def test_when_the_parser_is_unavailable_a_cruder_bound_still_refuses(
+    server: MockServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def moved(pattern: str, flags: int) -> Any:
+        raise AttributeError("the regex module's parser moved")
+
+    monkeypatch.setattr(regex_cost, "_parse", moved)
+
+    with pytest.raises(ValidationError, match="elements"):
+        server.chat.when(last_user={"regex": "(?:(?:b{200}){200}){200}"})
+    server.chat.when(last_user={"regex": r"^\d{4}-\d{2}$"}).reply("fine")
+    assert len(server.rules) == 1
+
+
+def test_other_clients_are_served_while_rules_are_checked(
+    server: MockServer, http: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checking, served = threading.Event(), threading.Event()
+    seen: dict[str, bool] = {}
+    real_cost = regex_cost.compile_cost
+
+    def slow_cost(pattern: str, ignore_case: bool = False) -> int:
+        if pattern == "^slow check$":
+            checking.set()
+            seen["served meanwhile"] = served.wait(GENEROUS)
+        return real_cost(pattern, ignore_case)
+
+    monkeypatch.setattr(patterns, "compile_cost", slow_cost)
+    rule = {"match": {"last_user": {"regex": "^slow check$"}}, "reply": {"text": "x"}}
+    added: dict[str, httpx.Response] = {}
+    poster = threading.Thread(target=lambda: added.update(response=post_rules(http, rule)))
+    poster.start()
+    assert checking.wait(GENEROUS)
+
+    with httpx.Client(base_url=server.url, headers=http.headers, timeout=GENEROUS) as other:
+        assert other.get("/v1/models").status_code == 200
+    served.set()
+    poster.join(GENEROUS)
+
+    assert seen == {"served meanwhile": True}, "the other client waited for the rule check"
+    assert added["response"].status_code == 201

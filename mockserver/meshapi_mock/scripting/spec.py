@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from typing_extensions import Self
 
 from .patterns import compiled, pattern_source
+from .regex_cost import RegexTooCostly
 from .wire_values import (
     EncodableText,
     JsonObject,
@@ -78,6 +79,8 @@ class TextMatch(Spec):
                 compiled(self.regex, self.ignore_case)
             except regex.error as exc:
                 raise ValueError(f"invalid regex {self.regex!r}: {exc}") from None
+            except RegexTooCostly as exc:
+                raise ValueError(str(exc)) from None
         return self
 
     def describe(self) -> str:
