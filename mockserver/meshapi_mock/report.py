@@ -46,8 +46,8 @@ def _why_not(rule: Rule, entry: JournalEntry, regex_timeout: float | None) -> st
     if ctx is None:
         return "the request was invalid"
     try:
-        differences = rule.differences(ctx)
-    except RuleError as exc:  # a raising predicate or a slow regex is reported, not raised
+        differences = rule.differences(ctx, every=True)
+    except RuleError as exc:  # a raising predicate is reported, not raised
         return exc.reason
     if not differences:
         if entry.matched and entry.matched != rule.id:

@@ -213,3 +213,85 @@ def test_other_clients_are_served_while_rules_are_checked(
 
     assert seen == {"served meanwhile": True}, "the other client waited for the rule check"
     assert added["response"].status_code == 201
+
+
+# --- a regex runs only when everything else about the rule holds -------------------------
+
+CATASTROPHIC = r"(a|aa)+$"
+HOSTILE = "a" * 40 + "b"
+"""Seconds of backtracking for `CATASTROPHIC`, far over the default budget of 0.1 s."""
+
+
+def hostile_chat(http: httpx.Client, **body: Any) -> httpx.Response:
+    return chat(http, messages=[{"role": "user", "content": HOSTILE}], **body)
+
+
+@pytest.mark.parametrize(
+    "criteria",
+    [
+        pytest.param({"model": "zzz/*"}, id="model"),
+        pytest.param({"headers": {"x-tenant": "blue"}}, id="header"),
+        pytest.param({"stream": True}, id="stream"),
+        pytest.param({"system": "be brief"}, id="system"),
+        pytest.param({"tool_result": True}, id="tool-result"),
+        pytest.param({"any_message": {"equals": "hi"}}, id="other-text"),
+    ],
+)
+def test_a_regex_rule_that_cannot_match_does_not_fail_the_request(
+    server: MockServer, http: httpx.Client, criteria: dict[str, Any]
+) -> None:
+    rule = {"match": {**criteria, "last_user": {"regex": CATASTROPHIC}}, "reply": {"text": "x"}}
+    assert post_rules(http, rule).status_code == 201
+
+    response = hostile_chat(http)
+
+    assert response.status_code == 200, response.text
+    assert server.requests[-1].matched == "default"
+
+
+def test_a_predicate_that_says_no_spares_the_regex(server: MockServer, http: httpx.Client) -> None:
+    asked: list[Any] = []
+
+    def never(request: Any) -> bool:
+        asked.append(request)
+        return False
+
+    server.chat.when(last_user={"regex": CATASTROPHIC}, predicate=never).reply("x")
+    server.chat.when(model="zzz/*", predicate=never).reply("y")
+
+    assert hostile_chat(http).status_code == 200
+    assert len(asked) == 1, "the predicate runs once the cheap criteria hold, not before"
+
+
+def test_the_regex_still_decides_once_everything_else_holds(
+    server: MockServer, http: httpx.Client
+) -> None:
+    rule = server.chat.when(model="openai/*", last_user={"regex": CATASTROPHIC}).reply("x")
+
+    response = hostile_chat(http)
+
+    assert response.status_code == 500 and error_of(response)["code"] == "mock_rule_error"
+    assert rule.call_count == 0
+    assert chat(http, messages=[{"role": "user", "content": "aaaa"}]).status_code == 200
+    assert rule.call_count == 1
+
+
+def test_a_strict_near_miss_lists_every_difference_and_the_timeout(
+    server: MockServer, http: httpx.Client
+) -> None:
+    server.strict = True
+    rule = server.chat.when(model="zzz/*", last_user={"regex": CATASTROPHIC}).reply("x")
+
+    response = hostile_chat(http)
+
+    assert response.status_code == 404, response.text
+    error = error_of(response)
+    assert error["code"] == "no_matching_rule"
+    assert error["details"] == [
+        {
+            "type": "near_miss",
+            "loc": ["rules", rule.id],
+            "msg": "model: expected 'zzz/*', got 'openai/gpt-4o-mini'; "
+            "last_user: regex '(a|aa)+$' timed out after 0.1 s",
+        }
+    ]
