@@ -8,6 +8,7 @@ accepted that no client can use.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 import threading
@@ -16,8 +17,11 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from meshapi_mock import MockServer, ScenarioError
 from meshapi_mock.scripting import patterns, regex_cost
+from meshapi_mock.scripting.globs import glob_matches
 from meshapi_mock.scripting.patterns import MAX_CACHED, MAX_CACHED_SIZE, cache_stats
 from pydantic import ValidationError
 from support.wire import chat, error_of
@@ -295,3 +299,58 @@ def test_a_strict_near_miss_lists_every_difference_and_the_timeout(
             "last_user: regex '(a|aa)+$' timed out after 0.1 s",
         }
     ]
+
+
+# --- globs are matched without fnmatch's cache ------------------------------------------
+
+
+def fnmatch_cache_size() -> int:
+    """How many patterns `fnmatch` keeps compiled (its module cache, up to 32,768)."""
+    return int(fnmatch._compile_pattern.cache_info().currsize)  # type: ignore[attr-defined]
+
+
+def test_huge_exclude_models_patterns_leave_nothing_behind(
+    server: MockServer, http: httpx.Client
+) -> None:
+    before = fnmatch_cache_size()
+    for index in range(6):
+        body = {
+            "messages": [{"role": "user", "content": "hi"}],
+            "exclude_models": [f"{index}-" + "x" * (1 << 20), f"*{index}" + "[" * 1000],
+        }
+        response = http.post("/v1/router/select", json=body)
+        assert response.status_code == 200, response.text
+        assert response.json()["auto_router"]["fallback_used"] is False
+
+    assert fnmatch_cache_size() == before
+
+
+def test_exclude_models_and_rule_models_still_match_globs(
+    server: MockServer, http: httpx.Client
+) -> None:
+    server.chat.when(model="openai/gpt-4o-[!x]*").reply("glob")
+    picked = http.post(
+        "/v1/router/select",
+        json={
+            "messages": [{"role": "user", "content": "hi"}],
+            "exclude_models": ["openai/*", "google/gemini-2.?-flash-001", "[m]eta-*"],
+        },
+    ).json()["model"]
+
+    assert not picked.startswith(("openai/", "google/gemini-2.0-flash", "meta-"))
+    assert (
+        chat(http, model="openai/gpt-4o-mini").json()["choices"][0]["message"]["content"] == "glob"
+    )
+
+
+def has_reversed_range(pattern: str) -> bool:
+    """`z-a`: where fnmatch's own reading of a set can differ (see `globs`)."""
+    return any(low > high for low, high in re.findall(r"(?=(.)-(.))", pattern))
+
+
+@settings(max_examples=500, deadline=None)
+@given(name=st.text("ab-/", max_size=8), pattern=st.text("ab-/!]*?[", max_size=10))
+def test_globs_mean_what_fnmatch_means(name: str, pattern: str) -> None:
+    assume(not has_reversed_range(pattern))
+
+    assert glob_matches(name, pattern) == fnmatch.fnmatchcase(name, pattern)

@@ -9,10 +9,10 @@ other criteria fail never spends its regex budget.
 
 from __future__ import annotations
 
-from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
 
 from .context import CallContext, clip
+from .globs import glob_matches
 from .patterns import RegexTimeout, reporting_timeouts, search
 from .spec import TextMatch
 
@@ -77,7 +77,7 @@ def common_differences(spec: BaseMatch, ctx: CallContext) -> list[str]:
     out: list[str] = []
     if spec.operation is not None and spec.operation != ctx.operation:
         out.append(f"operation: expected {spec.operation!r}, got {ctx.operation!r}")
-    if spec.model is not None and not fnmatchcase(ctx.model or "", spec.model):
+    if spec.model is not None and not glob_matches(ctx.model or "", spec.model):
         out.append(f"model: expected {spec.model!r}, got {ctx.model!r}")
     for name, expected in spec.headers.items() if spec.headers else ():
         value = ctx.headers.get(name.lower())
