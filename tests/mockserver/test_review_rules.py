@@ -12,13 +12,17 @@ import fnmatch
 import json
 import re
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 import httpx
+import openai
 import pytest
+import urllib3
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from meshapi import MeshAPI, RateLimitError
 from meshapi_mock import MockServer, ScenarioError
 from meshapi_mock.scripting import patterns, regex_cost
 from meshapi_mock.scripting.globs import glob_matches
@@ -354,3 +358,80 @@ def test_globs_mean_what_fnmatch_means(name: str, pattern: str) -> None:
     assume(not has_reversed_range(pattern))
 
     assert glob_matches(name, pattern) == fnmatch.fnmatchcase(name, pattern)
+
+
+# --- Retry-After: whole seconds in the header and the body, milliseconds beside ---------
+
+HALF_A_SECOND = {"error": {"status": 503, "retry_after": 0.5}}
+
+
+def test_a_fractional_retry_after_is_whole_seconds_everywhere(
+    server: MockServer, http: httpx.Client
+) -> None:
+    assert post_rules(http, {"reply": HALF_A_SECOND}).status_code == 201
+
+    response = chat(http)
+
+    assert response.status_code == 503
+    assert response.headers.get_list("retry-after") == ["1"]
+    assert response.headers.get_list("retry-after-ms") == ["500"]
+    assert error_of(response)["retry_after_seconds"] == 1, "header and body agree"
+    # urllib3 (requests' retries) reads only delta-seconds; "0.5" made it raise.
+    assert urllib3.util.Retry().parse_retry_after(response.headers["retry-after"]) == 1
+
+
+def test_the_openai_sdk_waits_the_scripted_fraction(
+    server: MockServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.chat.error(503, retry_after=0.5)
+    server.chat.reply("after the wait")
+    slept: list[float] = []
+    monkeypatch.setattr(time, "sleep", slept.append)  # what the openai SDK waits with
+
+    client = openai.OpenAI(base_url=server.url + "/v1", api_key="rsk_test", max_retries=1)
+    completion = client.chat.completions.create(
+        model="openai/gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]
+    )
+
+    assert completion.choices[0].message.content == "after the wait"
+    assert slept == [0.5], "read from retry-after-ms"
+
+
+def test_the_bundled_sdk_waits_the_whole_seconds_it_is_told(server: MockServer) -> None:
+    server.chat.error(503, retry_after=0.5)
+    server.chat.error(429, retry_after=0.5)
+    slept: list[float] = []
+
+    with (
+        MeshAPI(base_url=server.url, token="rsk_test", max_retries=1, sleep=slept.append) as sdk,
+        pytest.raises(RateLimitError) as limited,
+    ):
+        sdk.chat.completions.create(
+            {"model": "openai/gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
+        )
+
+    assert slept == [1.0]
+    assert limited.value.retry_after_seconds == 1
+
+
+def test_retry_after_and_a_scripted_retry_header_are_not_both_given(
+    server: MockServer, http: httpx.Client
+) -> None:
+    for header in ("Retry-After", "retry-after-ms"):
+        error = {"status": 429, "retry_after": 2, "headers": {header: "7"}}
+        assert "not both" in refusal(post_rules(http, {"reply": {"error": error}}))
+        with pytest.raises(ValidationError, match="not both"):
+            server.chat.error(429, retry_after=2, headers={header: "7"})
+    assert server.rules == []
+
+
+@pytest.mark.parametrize("name", ["date", "Server"])
+def test_the_server_s_own_headers_cannot_be_scripted_twice(
+    server: MockServer, http: httpx.Client, name: str
+) -> None:
+    error = {"status": 500, "headers": {name: "x"}}
+    assert "the server's own" in refusal(post_rules(http, {"reply": {"error": error}}))
+
+    server.chat.error(500, headers={"x-fine": "1"})
+    response = chat(http)
+    assert len(response.headers.get_list(name)) == 1

@@ -21,6 +21,7 @@ from typing_extensions import Self
 from .patterns import compiled, pattern_source
 from .regex_cost import RegexTooCostly
 from .wire_values import (
+    RETRY_HEADERS,
     EncodableText,
     JsonObject,
     ResponseHeaders,
@@ -104,15 +105,26 @@ class ErrorSpec(Spec):
     details: list[JsonObject] | None = None
     retry_after: RetryAfter | None = Field(
         default=None,
-        description="Seconds (at most a day); sets `Retry-After` and `retry_after_seconds`.",
+        description="Seconds (at most a day). `Retry-After` and `retry_after_seconds` say "
+        "it in whole seconds, rounded up; `retry-after-ms` in milliseconds.",
     )
     provider_error: JsonObject | None = None
     headers: ResponseHeaders | None = Field(
         default=None,
         description="Extra response headers. Names are HTTP tokens; values latin-1 without "
-        "control characters; framing headers, `content-type` and `x-request-id` are the "
-        "fake's own.",
+        "control characters; framing headers, `content-type`, `date`, `server` and "
+        "`x-request-id` are the fake's own; `retry-after` only without `retry_after`.",
     )
+
+    @model_validator(mode="after")
+    def _one_retry_after(self) -> ErrorSpec:
+        scripted = sorted(RETRY_HEADERS & set(self.headers or {}))
+        if self.retry_after is not None and scripted:
+            raise ValueError(
+                f"give 'retry_after' or the header {scripted[0]!r}, not both: 'retry_after' "
+                "sets Retry-After, retry-after-ms and retry_after_seconds to agree"
+            )
+        return self
 
 
 class BaseMatch(Spec):

@@ -157,6 +157,11 @@ FRAMING_HEADERS = frozenset(
 """Headers that say how the body is framed or the connection kept: the fake sets those
 itself, and a scripted one would cut the reply short or make clients misread it."""
 
+SERVER_HEADERS = frozenset({"date", "server"})
+"""Headers the HTTP server (uvicorn) adds to every response, scripted or not."""
+RETRY_HEADERS = frozenset({"retry-after", "retry-after-ms"})
+"""Headers an error's `retry_after` sets (see `errors.MeshError.response`)."""
+
 
 def header_problem(name: str, value: str) -> str | None:
     """Why `name: value` cannot be sent as a response header, or None."""
@@ -169,6 +174,11 @@ def header_problem(name: str, value: str) -> str | None:
         return f"header {lowered!r} frames the response; the fake sets it itself"
     if lowered == "content-type":
         return "header 'content-type' is the fake's own: the error envelope is JSON"
+    if lowered in SERVER_HEADERS:
+        return (
+            f"header {lowered!r} is the server's own: it is set on every response, and a "
+            "scripted one would arrive twice"
+        )
     if lowered == "x-request-id":
         return (
             "header 'x-request-id' is the fake's own (the request's x-request-id, or a fresh "
