@@ -6,10 +6,13 @@ the near-miss view WireMock users know, computed by the same matcher that serves
 
 from __future__ import annotations
 
+from typing import Any
+
 from .errors import MeshError
 from .journal import JournalEntry
 from .mock import Mock
 from .pipeline import build_context
+from .redaction import redact_header
 from .registry import BY_NAME
 from .scripting.context import CallContext
 from .scripting.rulebook import Rule, RuleError
@@ -58,7 +61,17 @@ def _why_not(rule: Rule, entry: JournalEntry, regex_timeout: float | None) -> st
 
 def _describe(rule: Rule) -> str:
     wire = rule.to_wire()
-    return f"{rule.label}: match {wire['match'] or '{}'} → reply {wire['reply']}"
+    match = wire["match"]
+    if isinstance(match.get("headers"), dict):  # a rule may expect a real credential
+        match = {**match, "headers": _redacted(match["headers"])}
+    return f"{rule.label}: match {match or '{}'} → reply {wire['reply']}"
+
+
+def _redacted(headers: dict[str, Any]) -> dict[str, Any]:
+    return {
+        name: redact_header(name, value) if isinstance(value, str) else value
+        for name, value in headers.items()
+    }
 
 
 def unused_rules_report(mock: Mock) -> str | None:

@@ -435,3 +435,65 @@ def test_the_server_s_own_headers_cannot_be_scripted_twice(
     server.chat.error(500, headers={"x-fine": "1"})
     response = chat(http)
     assert len(response.headers.get_list(name)) == 1
+
+
+# --- near misses never print credentials ----------------------------------------------
+
+SECRET = "rsk_TOPSECRET123456"
+
+
+def test_a_strict_near_miss_hides_credential_headers(
+    server: MockServer, http: httpx.Client
+) -> None:
+    server.strict = True
+    server.chat.when(
+        headers={"Authorization": "Bearer rsk_other", "X-Api-Key": "k-expected-1", "x-tenant": "a"}
+    ).reply("x")
+
+    response = http.post(
+        "/v1/chat/completions",
+        json={"model": "openai/gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]},
+        headers={"Authorization": f"Bearer {SECRET}", "X-Api-Key": "k-sent-999", "x-tenant": "b"},
+    )
+
+    assert response.status_code == 404
+    (miss,) = error_of(response)["details"]
+    assert miss["msg"] == (
+        "header Authorization: expected 'Bearer rsk_[redacted]', got 'Bearer rsk_[redacted]' "
+        "(a credential: values not shown); "
+        "header X-Api-Key: expected '[redacted]', got '[redacted]' "
+        "(a credential: values not shown); "
+        "header x-tenant: expected 'a', got 'b'"
+    )
+    for secret in (SECRET, "rsk_other", "k-expected-1", "k-sent-999"):
+        assert secret not in response.text
+
+
+def test_the_unused_rule_report_hides_credential_headers(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        f"""
+        import httpx
+
+        def test_wrong_key(meshapi_mock):
+            meshapi_mock.chat.when(headers={{"authorization": "Bearer rsk_other"}}).reply("x")
+            httpx.post(
+                meshapi_mock.url + "/v1/chat/completions",
+                headers={{"Authorization": "Bearer {SECRET}"}},
+                json={{"messages": [{{"role": "user", "content": "hi"}}]}},
+            )
+        """
+    )
+
+    result = pytester.runpytest(
+        "-p", "no:cacheprovider", "-o", "asyncio_default_fixture_loop_scope=function"
+    )
+
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*match {'headers': {'authorization': 'Bearer rsk_[[]redacted[]]'}}*",
+            "*request #1: header authorization: expected 'Bearer rsk_[[]redacted[]]', "
+            "got 'Bearer rsk_[[]redacted[]]' (a credential: values not shown)*",
+        ]
+    )
+    assert SECRET not in result.stdout.str() and "rsk_other" not in result.stdout.str()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..redaction import is_secret_name, redact_header
 from .context import CallContext, clip
 from .globs import glob_matches
 from .patterns import RegexTimeout, reporting_timeouts, search
@@ -83,7 +84,7 @@ def common_differences(spec: BaseMatch, ctx: CallContext) -> list[str]:
         value = ctx.headers.get(name.lower())
         if isinstance(expected, str):
             ok = value == expected
-            wanted = f"{expected!r}"
+            wanted = repr(redact_header(name, expected))
         else:
             held = value is not None and _outcome(f"header {name}", expected, value)
             if isinstance(held, str):
@@ -92,7 +93,9 @@ def common_differences(spec: BaseMatch, ctx: CallContext) -> list[str]:
             ok = held
             wanted = f"a value {expected.describe()}"
         if not ok:
-            out.append(f"header {name}: expected {wanted}, got {value!r}")
+            got = None if value is None else redact_header(name, value)
+            hidden = " (a credential: values not shown)" if is_secret_name(name) else ""
+            out.append(f"header {name}: expected {wanted}, got {got!r}{hidden}")
     return out
 
 
