@@ -497,3 +497,97 @@ def test_the_unused_rule_report_hides_credential_headers(pytester: pytest.Pytest
         ]
     )
     assert SECRET not in result.stdout.str() and "rsk_other" not in result.stdout.str()
+
+
+# --- values no client can use are refused ----------------------------------------------
+
+
+def scripted_model(**fields: Any) -> dict[str, Any]:
+    return {
+        "endpoint": "models",
+        "reply": {"models": [{"id": "a", "name": "A", "is_free": False, **fields}]},
+    }
+
+
+@pytest.mark.parametrize(
+    ("fields", "fragment"),
+    [
+        pytest.param({"context_length": 10**40}, "context_length", id="huge-context"),
+        pytest.param({"context_length": -5}, "context_length", id="negative-context"),
+        pytest.param({"context_window": -1}, "context_window", id="negative-window"),
+        pytest.param({"pricing": {"prompt_usd_per_1m": "NaN"}}, "non-negative", id="nan"),
+        pytest.param({"pricing": {"prompt_usd_per_1m": "1e400"}}, "not below", id="1e400"),
+        pytest.param({"pricing": {"completion_usd_per_1k": "-1"}}, "non-negative", id="neg"),
+        pytest.param({"pricing": {"request_usd": "abc"}}, "not a decimal", id="abc"),
+        pytest.param({"pricing": {"prompt_usd_per_1m": 0.5}}, "decimal string", id="number"),
+        pytest.param({"pricing": {"discount_pct": "150"}}, "over 100", id="discount"),
+    ],
+)
+def test_model_counts_and_prices_are_checked_like_chat_costs(
+    server: MockServer, http: httpx.Client, fields: dict[str, Any], fragment: str
+) -> None:
+    assert fragment in refusal(post_rules(http, scripted_model(**fields)))
+    with pytest.raises(ValidationError, match=fragment):
+        server.models.reply([{"id": "a", "name": "A", "is_free": False, **fields}])
+    assert server.rules == []
+
+
+def test_scripted_prices_reach_the_sdk_as_plain_decimals(
+    server: MockServer, http: httpx.Client
+) -> None:
+    pricing = {"prompt_usd_per_1m": "1e-3", "completion_usd_per_1m": "0.150", "notes": "x"}
+    assert (
+        post_rules(http, scripted_model(context_length=2**31 - 1, pricing=pricing)).status_code
+        == 201
+    )
+
+    with MeshAPI(base_url=server.url, token="rsk_test", max_retries=0) as sdk:
+        (model,) = sdk.models.list()
+
+    assert model.context_length == 2**31 - 1
+    assert model.pricing is not None
+    assert (model.pricing.prompt_usd_per_1m, model.pricing.completion_usd_per_1m) == (
+        "0.001",
+        "0.150",
+    )
+
+
+@pytest.mark.parametrize(
+    ("headers", "fragment"),
+    [
+        pytest.param({"x a": "b"}, "not an HTTP token", id="space"),
+        pytest.param({"": "b"}, "cannot be empty", id="empty"),
+        pytest.param({"X-Tenant": "a", "x-tenant": "b"}, "given twice", id="twice"),
+    ],
+)
+def test_header_matchers_no_request_can_meet_are_refused(
+    server: MockServer, http: httpx.Client, headers: dict[str, str], fragment: str
+) -> None:
+    assert fragment in refusal(
+        post_rules(http, {"match": {"headers": headers}, "reply": {"text": "x"}})
+    )
+    with pytest.raises(ValidationError, match=fragment):
+        server.embeddings.when(headers=headers)
+    assert server.rules == []
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        pytest.param({"endpoint": "nope", "reply": {"text": "x"}}, id="endpoint"),
+        pytest.param({"match": {"endpoint": "nope"}, "reply": {"text": "x"}}, id="legacy"),
+    ],
+)
+def test_an_unknown_endpoint_is_named_with_the_known_ones(
+    server: MockServer, http: httpx.Client, tmp_path: Path, rule: dict[str, Any]
+) -> None:
+    expected = (
+        "unknown endpoint 'nope'; expected one of 'chat', 'models', 'embeddings', "
+        "'moderations', 'web_search', 'router'"
+    )
+    assert refusal(post_rules(http, rule)) == f"body.rules[0]: {expected}"
+    path = tmp_path / "typo.yaml"
+    path.write_text(json.dumps({"rules": [rule]}), encoding="utf-8")
+    with pytest.raises(ScenarioError) as caught:
+        server.load(path)
+    assert str(caught.value) == f"{path}: rules[0]: {expected}"

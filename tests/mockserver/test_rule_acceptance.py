@@ -448,13 +448,23 @@ def some_text(max_size: int = 12) -> st.SearchStrategy[str]:
 json_leaf = st.one_of(
     st.none(), st.booleans(), st.integers(-(10**6), 10**6), st.floats(-1e6, 1e6), some_text()
 )
+
+
+def nested(levels: int) -> Any:
+    value: Any = "bottom"
+    for level in range(levels):
+        value = [value] if level % 2 else {"k": value}
+    return value
+
+
 json_any = st.recursive(
     st.one_of(json_leaf, json_leaf, json_leaf, EDGE_FLOATS, EDGE_INTS),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(some_text(6), inner, max_size=3),
     max_leaves=8,
-)
+) | st.integers(60, 70).map(nested)  # about the nesting limit (64)
 header_names = st.one_of(
     st.sampled_from(["x-custom", "X-Trace-Id", "retry-after", "content-type", "www-authenticate"]),
+    st.sampled_from(["date", "Server", "retry-after-ms"]),
     st.sampled_from(["content-length", "transfer-encoding", "connection", "x-request-id"]),
     st.sampled_from(["", "x a", "x:y", "é", "x\r\n"]),
     st.from_regex(r"[a-zA-Z][a-zA-Z0-9-]{0,8}", fullmatch=True),
@@ -596,6 +606,20 @@ scripted_model = st.fixed_dictionaries(
         "name": some_text(),
         "is_free": st.one_of(st.booleans(), st.booleans(), st.just("yes")),
         "context_length": st.one_of(count(10**6), st.none()),
+        "context_window": count(10**6),
+        "pricing": st.fixed_dictionaries(
+            {},
+            optional={
+                "prompt_usd_per_1m": st.one_of(
+                    st.decimals(0, 100, places=4).map(str),
+                    st.sampled_from(["NaN", "1e400", "-1", "abc", "1e-3", "", "0"]),
+                    number(0, 5),
+                ),
+                "discount_pct": st.sampled_from(["0", "12.5", "100", "101", "-0"]),
+                "pricing_unit": some_text(),
+                "x_extra": json_any,
+            },
+        ),
         "brand": st.one_of(some_text(), st.none()),
         "description": some_text(),
         "input_modalities": st.lists(some_text(5), max_size=2),
@@ -718,6 +742,9 @@ def test_any_accepted_rule_renders_a_complete_answer(
             assert response.status_code == reply["error"]["status"]
             for name, value in (reply["error"].get("headers") or {}).items():
                 assert response.headers.get_list(name) == [value], name
+            if reply["error"].get("retry_after") is not None:  # whole seconds, both agree
+                told = response.headers.get_list("retry-after")
+                assert told == [str(error_of(response)["retry_after_seconds"])], told
         assert session_server.rules[0].call_count == 1, "the rule answered"
 
     check()

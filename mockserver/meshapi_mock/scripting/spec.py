@@ -26,6 +26,7 @@ from .wire_values import (
     JsonObject,
     ResponseHeaders,
     RetryAfter,
+    header_name_problem,
     model_text_problem,
 )
 
@@ -142,6 +143,21 @@ class BaseMatch(Spec):
     nth: Annotated[int, Field(ge=1)] | None = Field(
         default=None, description="Only the n-th request (1-based) that meets the other criteria."
     )
+
+    @field_validator("headers", mode="after")
+    @classmethod
+    def _matchable_names(
+        cls, headers: dict[str, str | TextMatch] | None
+    ) -> dict[str, str | TextMatch] | None:
+        """A name no request can carry would make the rule silently never match."""
+        seen: set[str] = set()
+        for name in headers or {}:
+            if problem := header_name_problem(name):
+                raise ValueError(f"{problem}: no request can have it")
+            if name.lower() in seen:
+                raise ValueError(f"header {name.lower()!r} is given twice (names ignore case)")
+            seen.add(name.lower())
+        return headers
 
     @model_validator(mode="after")
     def _encodable(self) -> Self:

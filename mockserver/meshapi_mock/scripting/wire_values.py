@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, Field
@@ -25,6 +26,33 @@ TokenCount = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 ChunkSize = Annotated[int, Field(ge=1, le=MAX_COUNT)]
 UnixTime = Annotated[int, Field(ge=0, le=MAX_UNIX_TIME)]
 RetryAfter = Annotated[float, Field(ge=0, le=MAX_RETRY_AFTER, allow_inf_nan=False)]
+
+
+# --------------------------------------------------------------------------- decimal amounts
+
+MAX_DECIMAL = 1_000_000
+"""Costs and prices are below a million (USD); larger is a typo, not a test."""
+MAX_DECIMAL_PLACES = 18
+
+
+def decimal_text(value: Any, what: str) -> str:
+    """`value` as the wire's decimal string (`'0.00054'`, never an exponent): finite,
+    non-negative, below `MAX_DECIMAL`, at most `MAX_DECIMAL_PLACES` places. Chat's `cost`
+    and a scripted model's prices share it; raises ValueError naming `what`."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+        raise ValueError(f"{what} must be a decimal number such as '0.00054'")
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation as exc:
+        raise ValueError(f"{what} {value!r} is not a decimal number") from exc
+    if not number.is_finite() or number < 0:
+        raise ValueError(f"{what} must be a non-negative decimal")
+    if number >= MAX_DECIMAL:
+        raise ValueError(f"{what} {value!r} is not below {MAX_DECIMAL}")
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MAX_DECIMAL_PLACES:
+        raise ValueError(f"{what} {value!r} has more than {MAX_DECIMAL_PLACES} decimal places")
+    return format(number, "f")
 
 
 # --------------------------------------------------------------------------- text and JSON
@@ -163,12 +191,19 @@ RETRY_HEADERS = frozenset({"retry-after", "retry-after-ms"})
 """Headers an error's `retry_after` sets (see `errors.MeshError.response`)."""
 
 
-def header_problem(name: str, value: str) -> str | None:
-    """Why `name: value` cannot be sent as a response header, or None."""
+def header_name_problem(name: str) -> str | None:
+    """Why `name` cannot be a header's name (so no request has it, no response sends it)."""
     if not name:
         return "a header name cannot be empty"
     if not _TOKEN.fullmatch(name):
         return f"header name {name!r} is not an HTTP token (letters, digits, !#$%&'*+-.^_`|~)"
+    return None
+
+
+def header_problem(name: str, value: str) -> str | None:
+    """Why `name: value` cannot be sent as a response header, or None."""
+    if problem := header_name_problem(name):
+        return problem
     lowered = name.lower()
     if lowered in FRAMING_HEADERS:
         return f"header {lowered!r} frames the response; the fake sets it itself"
