@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
@@ -66,8 +67,8 @@ async def list_rules(request: Request) -> ASGIApp:
 async def add_rules(request: Request) -> ASGIApp:
     state = _state(request)
     document = parse_json(await _read_body(request, state))
-    try:
-        specs = parse_rules(document, "request body")
+    try:  # checking many rules (their regexes) takes a while: off the loop, others go on
+        specs = await run_in_threadpool(parse_rules, document, "request body")
     except ScenarioError as exc:
         raise MeshError(
             422,

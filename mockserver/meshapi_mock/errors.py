@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from starlette.responses import Response
@@ -108,13 +109,14 @@ class MeshError(Exception):
         if self.provider_error is not None:
             error["provider_error"] = self.provider_error
         if self.retry_after is not None:
-            error["retry_after_seconds"] = math.ceil(self.retry_after)
+            error["retry_after_seconds"] = whole_seconds(self.retry_after)
         return {"error": error, **self.extra, "request_id": request_id}
 
     def response(self, request_id: str | None) -> Response:
         headers = dict(self.headers)
         if self.retry_after is not None:
-            headers.setdefault("retry-after", _format_seconds(self.retry_after))
+            headers.setdefault("retry-after", str(whole_seconds(self.retry_after)))
+            headers.setdefault("retry-after-ms", str(milliseconds(self.retry_after)))
         return Response(
             dumps(self.body(request_id)),
             status_code=self.status,
@@ -123,10 +125,13 @@ class MeshError(Exception):
         )
 
 
-def _format_seconds(seconds: float) -> str:
-    """Delta-seconds as clients parse them: digits, a decimal point at most, no exponent
-    (`1e-05` would not parse); fractions are rounded up to the millisecond."""
-    if float(seconds).is_integer():
-        return str(int(seconds))
-    millis = math.ceil(seconds * 1000)
-    return f"{millis // 1000}.{millis % 1000:03d}".rstrip("0").rstrip(".")
+def whole_seconds(seconds: float) -> int:
+    """`Retry-After` and `retry_after_seconds`: HTTP's delta-seconds are a whole number
+    (urllib3, for one, refuses `0.5`), rounded up so no client comes back too early."""
+    return math.ceil(Decimal(repr(seconds)))
+
+
+def milliseconds(seconds: float) -> int:
+    """`retry-after-ms`, which the openai SDK reads before `Retry-After`: the scripted
+    delay itself, to the millisecond (rounded up), for clients that can use a fraction."""
+    return math.ceil(Decimal(repr(seconds)) * 1000)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import Discriminator, Field, Tag, TypeAdapter, create_model
+from pydantic import BeforeValidator, Discriminator, Field, Tag, TypeAdapter, create_model
 
 from .endpoints import (
     chat,
@@ -78,11 +78,27 @@ def rule_models() -> dict[str, type[RuleSpec]]:
     return {ep.name: _rule_model(ep) for ep in ENDPOINTS}
 
 
+def _known_endpoint(value: Any) -> Any:
+    """Name an unknown `endpoint` and the known ones, before the union says it in its
+    own words (which name `_rule_tag()`)."""
+    if isinstance(value, dict):
+        match = value.get("match")
+        given = value.get("endpoint", match.get("endpoint") if isinstance(match, dict) else None)
+        if given is not None and given not in BY_NAME:
+            known = ", ".join(repr(name) for name in BY_NAME)
+            raise ValueError(f"unknown endpoint {given!r}; expected one of {known}")
+    return value
+
+
 @cache
 def rule_type() -> Any:
     """The union of every endpoint's rule, told apart by `endpoint` (chat when absent)."""
     variants = tuple(Annotated[m, Tag(name)] for name, m in rule_models().items())
-    return Annotated[Union[variants], Discriminator(_rule_tag)]  # noqa: UP007
+    return Annotated[
+        Union[variants],  # noqa: UP007
+        Discriminator(_rule_tag),
+        BeforeValidator(_known_endpoint),
+    ]
 
 
 @cache

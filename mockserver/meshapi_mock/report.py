@@ -6,11 +6,14 @@ the near-miss view WireMock users know, computed by the same matcher that serves
 
 from __future__ import annotations
 
+from typing import Any
+
 from .errors import MeshError
 from .journal import JournalEntry
 from .jsonbody import dumps
 from .mock import Mock
 from .pipeline import build_context
+from .redaction import redact_header
 from .registry import BY_NAME
 from .scripting.context import CallContext
 from .scripting.rulebook import Rule, RuleError
@@ -49,8 +52,8 @@ def _why_not(rule: Rule, entry: JournalEntry, regex_timeout: float | None) -> st
     if ctx is None:
         return "the request was invalid"
     try:
-        differences = rule.differences(ctx)
-    except RuleError as exc:  # a raising predicate or a slow regex is reported, not raised
+        differences = rule.differences(ctx, every=True)
+    except RuleError as exc:  # a raising predicate is reported, not raised
         return exc.reason
     if not differences:
         if entry.matched and entry.matched != rule.id:
@@ -61,7 +64,17 @@ def _why_not(rule: Rule, entry: JournalEntry, regex_timeout: float | None) -> st
 
 def _describe(rule: Rule) -> str:
     wire = rule.to_wire()
-    return f"{rule.label}: match {wire['match'] or '{}'} → reply {wire['reply']}"
+    match = wire["match"]
+    if isinstance(match.get("headers"), dict):  # a rule may expect a real credential
+        match = {**match, "headers": _redacted(match["headers"])}
+    return f"{rule.label}: match {match or '{}'} → reply {wire['reply']}"
+
+
+def _redacted(headers: dict[str, Any]) -> dict[str, Any]:
+    return {
+        name: redact_header(name, value) if isinstance(value, str) else value
+        for name, value in headers.items()
+    }
 
 
 def unused_rules_report(mock: Mock) -> str | None:

@@ -493,7 +493,8 @@ def test_fractional_retry_after_rounds_up_in_the_body(server: MockServer, client
     with pytest.raises(openai.RateLimitError) as caught:
         client.chat.completions.create(model=MODEL, messages=QUESTION)
 
-    assert float(caught.value.response.headers["retry-after"]) == 2.5
+    assert caught.value.response.headers["retry-after"] == "3"  # delta-seconds are whole
+    assert caught.value.response.headers["retry-after-ms"] == "2500"  # what this SDK waits
     assert isinstance(caught.value.body, dict)
     assert caught.value.body["retry_after_seconds"] == 3  # an int (§1.7)
 

@@ -152,8 +152,8 @@ def test_a_tiny_retry_after_is_sent_as_plain_delta_seconds(
     response = chat(http)
 
     assert response.status_code == 503
-    assert re.fullmatch(r"\d+(\.\d+)?", response.headers["retry-after"]), response.headers
-    assert float(response.headers["retry-after"]) >= 0.00001
+    assert response.headers["retry-after"] == "1", "delta-seconds: a whole number, rounded up"
+    assert response.headers["retry-after-ms"] == "1"
     assert error_of(response)["retry_after_seconds"] == 1
 
 
@@ -188,6 +188,8 @@ BAD_HEADERS = [
     pytest.param({"x-request-id": "mine"}, "x-request-id", id="x-request-id"),
     pytest.param({"Content-Type": "text/html"}, "content-type", id="content-type"),
     pytest.param({"X-Dup": "1", "x-dup": "2"}, "x-dup", id="duplicate"),
+    pytest.param({"Date": "Wed, 21 Oct 2015 07:28:00 GMT"}, "'date'", id="date"),
+    pytest.param({"server": "evil"}, "'server'", id="server"),
 ]
 
 
@@ -215,15 +217,19 @@ def test_bad_error_headers_are_refused_from_python_and_files(
 def test_good_error_headers_arrive_as_scripted(server: MockServer, http: httpx.Client) -> None:
     server.chat.error(
         429,
-        retry_after=2,
-        headers={"X-RateLimit-Remaining": "0", "Retry-After": "7", "x-note": "a\tb é"},
+        headers={
+            "X-RateLimit-Remaining": "0",
+            "Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT",
+            "x-note": "a\tb é",
+        },
     )
 
     response = chat(http)
 
     assert response.status_code == 429
     assert response.headers["x-ratelimit-remaining"] == "0"
-    assert response.headers.get_list("retry-after") == ["7"], "the scripted header wins, once"
+    assert response.headers.get_list("retry-after") == ["Wed, 21 Oct 2015 07:28:00 GMT"]
+    assert "retry_after_seconds" not in error_of(response)
     assert response.headers["x-note"] == "a\tb é"
     assert response.headers.get_list("x-request-id") == [response.json()["request_id"]]
 
@@ -447,13 +453,23 @@ def some_text(max_size: int = 12) -> st.SearchStrategy[str]:
 json_leaf = st.one_of(
     st.none(), st.booleans(), st.integers(-(10**6), 10**6), st.floats(-1e6, 1e6), some_text()
 )
+
+
+def nested(levels: int) -> Any:
+    value: Any = "bottom"
+    for level in range(levels):
+        value = [value] if level % 2 else {"k": value}
+    return value
+
+
 json_any = st.recursive(
     st.one_of(json_leaf, json_leaf, json_leaf, EDGE_FLOATS, EDGE_INTS),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(some_text(6), inner, max_size=3),
     max_leaves=8,
-)
+) | st.integers(60, 70).map(nested)  # about the nesting limit (64)
 header_names = st.one_of(
     st.sampled_from(["x-custom", "X-Trace-Id", "retry-after", "content-type", "www-authenticate"]),
+    st.sampled_from(["date", "Server", "retry-after-ms"]),
     st.sampled_from(["content-length", "transfer-encoding", "connection", "x-request-id"]),
     st.sampled_from(["", "x a", "x:y", "é", "x\r\n"]),
     st.from_regex(r"[a-zA-Z][a-zA-Z0-9-]{0,8}", fullmatch=True),
@@ -595,6 +611,20 @@ scripted_model = st.fixed_dictionaries(
         "name": some_text(),
         "is_free": st.one_of(st.booleans(), st.booleans(), st.just("yes")),
         "context_length": st.one_of(count(10**6), st.none()),
+        "context_window": count(10**6),
+        "pricing": st.fixed_dictionaries(
+            {},
+            optional={
+                "prompt_usd_per_1m": st.one_of(
+                    st.decimals(0, 100, places=4).map(str),
+                    st.sampled_from(["NaN", "1e400", "-1", "abc", "1e-3", "", "0"]),
+                    number(0, 5),
+                ),
+                "discount_pct": st.sampled_from(["0", "12.5", "100", "101", "-0"]),
+                "pricing_unit": some_text(),
+                "x_extra": json_any,
+            },
+        ),
         "brand": st.one_of(some_text(), st.none()),
         "description": some_text(),
         "input_modalities": st.lists(some_text(5), max_size=2),
@@ -851,6 +881,9 @@ def test_any_accepted_rule_renders_a_complete_answer(
             assert response.status_code == reply["error"]["status"]
             for name, value in (reply["error"].get("headers") or {}).items():
                 assert response.headers.get_list(name) == [value], name
+            if reply["error"].get("retry_after") is not None:  # whole seconds, both agree
+                told = response.headers.get_list("retry-after")
+                assert told == [str(error_of(response)["retry_after_seconds"])], told
         assert session_server.rules[0].call_count == 1, "the rule answered"
 
     check()

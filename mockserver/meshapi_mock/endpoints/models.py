@@ -7,13 +7,14 @@ filters, search and lookup then run over those instead of the built-in models.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 from starlette.types import ASGIApp
 
 from .. import catalogue
-from ..contract import ModelInfo, ModelsPage
+from ..contract import ModelInfo, ModelPricing, ModelsPage
 from ..errors import MeshError
 from ..jsonbody import dumps
 from ..responses import JSONBytes
@@ -21,7 +22,7 @@ from ..scripting.context import CallContext
 from ..scripting.rulebook import Predicate, Rule
 from ..scripting.script import Script, Times
 from ..scripting.spec import BaseMatch, BaseReply
-from ..scripting.wire_values import json_problem
+from ..scripting.wire_values import MAX_COUNT, TokenCount, decimal_text, json_problem
 from .base import Endpoint, Operation, Response
 
 if TYPE_CHECKING:
@@ -57,16 +58,72 @@ class ModelsMatch(BaseMatch):
     """`model` matches the id asked for by `GET /v1/models/{id}`."""
 
 
-class ScriptedModel(ModelInfo):
-    """A model a rule serves: a ModelInfo as clients parse it (types are not coerced, so
-    `is_free: "yes"` is refused rather than sent). Extra fields are sent as given."""
+CONTRACT_COUNTS = (
+    "context_window",
+    "standard_context_threshold",
+    "realtime_session_max_tokens",
+    "realtime_max_concurrent_per_owner",
+)
+"""ModelInfo's other integer fields (contract §7), sent as extras when scripted."""
+
+
+class ScriptedPricing(ModelPricing):
+    """Prices a rule serves: every `*usd*` field and `discount_pct` a decimal string,
+    checked as chat's `cost` is (finite, non-negative, below a million; numbers are
+    refused: the wire carries strings). Extra fields are sent as given."""
 
     model_config = ConfigDict(extra="allow", strict=True)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _decimal_amounts(cls, value: Any) -> Any:
+        if isinstance(value, BaseModel):
+            value = value.model_dump(exclude_unset=True)
+        if not isinstance(value, Mapping):
+            return value
+        checked = dict(value)
+        for name, amount in value.items():
+            if amount is None or not isinstance(name, str) or not _is_amount(name):
+                continue
+            if not isinstance(amount, str):
+                raise ValueError(f"{name} must be a decimal string such as '0.15'")
+            checked[name] = decimal_text(amount, name)
+            if name == "discount_pct" and Decimal(checked[name]) > 100:
+                raise ValueError(f"discount_pct {amount!r} is over 100")
+        return checked
+
     @model_validator(mode="after")
-    def _extras_are_json(self) -> ScriptedModel:
+    def _extras_are_json(self) -> ScriptedPricing:
         if problem := json_problem(self.model_extra or {}):
             raise ValueError(problem)
+        return self
+
+
+def _is_amount(name: str) -> bool:
+    return "usd" in name or name == "discount_pct"
+
+
+class ScriptedModel(ModelInfo):
+    """A model a rule serves: a ModelInfo as clients parse it (types are not coerced, so
+    `is_free: "yes"` is refused rather than sent; counts are below 2**31, prices decimal
+    strings). Extra fields are sent as given."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+
+    context_length: TokenCount | None = None
+    pricing: ScriptedPricing | None = None
+
+    @model_validator(mode="after")
+    def _extras_are_json(self) -> ScriptedModel:
+        extra = self.model_extra or {}
+        if problem := json_problem(extra):
+            raise ValueError(problem)
+        for name in CONTRACT_COUNTS:
+            count = extra.get(name)
+            if count is not None and (
+                isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_COUNT
+            ):
+                raise ValueError(f"{name} must be a whole number from 0 to {MAX_COUNT}")
         return self
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -25,6 +24,7 @@ from ..contract import ImagePart, Message, WireModel
 from ..jsonbody import dumps
 from ..responses import JSONBytes
 from ..scripting.context import CallContext, clip
+from ..scripting.globs import glob_matches
 from ..scripting.matching import text_difference
 from ..scripting.rulebook import Predicate, Rule
 from ..scripting.script import Script, Times
@@ -266,7 +266,7 @@ def candidates(task: Task, needs_tools: bool) -> list[str]:
 
 
 def _excluded(model_id: str, patterns: Sequence[str]) -> bool:
-    return any(model_id == p or fnmatchcase(model_id, p) for p in patterns)
+    return any(glob_matches(model_id, p) for p in patterns)
 
 
 def select(ctx: RouterContext) -> Selection:

@@ -2,16 +2,19 @@
 
 Matching and the near-miss reports both read `differences`; an empty list is a match,
 so the two cannot drift. This module holds what every endpoint shares (text criteria,
-model globs, headers); endpoint vocabularies add their own criteria on top.
+model globs, headers); endpoint vocabularies add their own criteria on top. Regexes run
+last: `Rule.differences` asks first with them deferred (see `patterns`), so a rule whose
+other criteria fail never spends its regex budget.
 """
 
 from __future__ import annotations
 
-from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
 
+from ..redaction import is_secret_name, redact_header
 from .context import CallContext, clip
-from .patterns import RegexTimeout, search
+from .globs import glob_matches
+from .patterns import RegexTimeout, reporting_timeouts, search
 from .spec import TextMatch
 
 if TYPE_CHECKING:
@@ -31,10 +34,14 @@ def text_matches(spec: TextMatch, text: str) -> bool:
     return text == (expected.casefold() if spec.ignore_case else expected)
 
 
-def _matches(label: str, spec: TextMatch, text: str) -> bool:
+def _outcome(label: str, spec: TextMatch, text: str) -> bool | str:
+    """Whether `text` meets `spec`; a regex timeout is raised as the rule's error, or
+    returned as its difference text while a near-miss report lists every difference."""
     try:
         return text_matches(spec, text)
     except RegexTimeout as exc:
+        if reporting_timeouts():
+            return str(exc.at(label))
         raise exc.at(label) from None
 
 
@@ -44,16 +51,26 @@ def text_difference(
     """`label: expected text containing 'x', got '...'` when `text` (None: absent) fails."""
     if spec is None:
         return []
-    if text is not None and _matches(label, spec, text):
-        return []
+    if text is not None:
+        held = _outcome(label, spec, text)
+        if held is True:
+            return []
+        if isinstance(held, str):
+            return [held]
     got = missing if text is None else repr(clip(text))
     return [f"{label}: expected text {spec.describe()}, got {got}"]
 
 
 def any_text_difference(label: str, spec: TextMatch | None, texts: list[str]) -> list[str]:
     """`any_message: no message containing 'x'` when none of `texts` meets `spec`."""
-    if spec is None or any(_matches(label, spec, t) for t in texts):
+    if spec is None:
         return []
+    for text in texts:
+        held = _outcome(label, spec, text)
+        if held is True:
+            return []
+        if isinstance(held, str):
+            return [held]
     return [f"{label}: no {label.replace('_', ' ').removeprefix('any ')} {spec.describe()}"]
 
 
@@ -61,18 +78,24 @@ def common_differences(spec: BaseMatch, ctx: CallContext) -> list[str]:
     out: list[str] = []
     if spec.operation is not None and spec.operation != ctx.operation:
         out.append(f"operation: expected {spec.operation!r}, got {ctx.operation!r}")
-    if spec.model is not None and not fnmatchcase(ctx.model or "", spec.model):
+    if spec.model is not None and not glob_matches(ctx.model or "", spec.model):
         out.append(f"model: expected {spec.model!r}, got {ctx.model!r}")
     for name, expected in spec.headers.items() if spec.headers else ():
         value = ctx.headers.get(name.lower())
         if isinstance(expected, str):
             ok = value == expected
-            wanted = f"{expected!r}"
+            wanted = repr(redact_header(name, expected))
         else:
-            ok = value is not None and _matches(f"header {name}", expected, value)
+            held = value is not None and _outcome(f"header {name}", expected, value)
+            if isinstance(held, str):
+                out.append(held)
+                continue
+            ok = held
             wanted = f"a value {expected.describe()}"
         if not ok:
-            out.append(f"header {name}: expected {wanted}, got {value!r}")
+            got = None if value is None else redact_header(name, value)
+            hidden = " (a credential: values not shown)" if is_secret_name(name) else ""
+            out.append(f"header {name}: expected {wanted}, got {got!r}{hidden}")
     return out
 
 

@@ -1,22 +1,30 @@
-"""Rule regexes: compiled once with the `regex` module, matched within a time budget.
+"""Rule regexes: checked and compiled once with the `regex` module, matched within a
+time budget.
 
 A scripted pattern such as `(a|aa)+$` can backtrack for minutes on a crafted prompt. The
 `regex` module stops a match at a timeout (and releases the GIL meanwhile), so a rule's
 regexes share one budget per request (`ServerConfig.regex_timeout`); running out is the
 rule's error, `RegexTimeout`, never a stalled server. Its syntax is a superset of `re`'s.
+
+Compiling costs time and memory too: `regex_cost` refuses a pattern too costly to
+compile before it is, and compiled patterns are kept in a cache bounded in count and in
+compiled size.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import lru_cache
 from typing import Any
 
 import regex
+
+from .regex_cost import compile_cost
 
 _budget: ContextVar[tuple[float, float] | None] = ContextVar("regex_budget", default=None)
 """(monotonic deadline, seconds granted) of the rule being matched; None: no limit."""
@@ -45,14 +53,111 @@ def regex_budget(seconds: float | None) -> Iterator[None]:
         _budget.reset(token)
 
 
-@lru_cache(maxsize=512)
+_deferred: ContextVar[bool] = ContextVar("regexes_deferred", default=False)
+_reported: ContextVar[bool] = ContextVar("timeouts_reported", default=False)
+
+
+@contextmanager
+def regexes_deferred() -> Iterator[None]:
+    """Inside, a regex criterion counts as holding and does not run: the cheap criteria
+    of a rule decide first, so a rule that cannot match never spends its budget."""
+    token = _deferred.set(True)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+
+
+@contextmanager
+def timeouts_reported() -> Iterator[None]:
+    """Inside, a regex that times out is one more difference of a near-miss report,
+    which lists them all, rather than the rule's error (see `reporting_timeouts`)."""
+    token = _reported.set(True)
+    try:
+        yield
+    finally:
+        _reported.reset(token)
+
+
+def reporting_timeouts() -> bool:
+    return _reported.get()
+
+
+MAX_CACHED = 256
+"""Compiled patterns kept at most."""
+MAX_CACHED_SIZE = 50_000
+"""Elements (see `regex_cost`) the kept patterns may hold in all: about 15 MiB."""
+
+
+class _CompiledCache:
+    """Compiled patterns by (pattern, ignore case), least recently used dropped first,
+    bounded in count and in compiled size; thread-safe (matching runs in threads).
+
+    The `regex` module's own cache is bypassed: it keeps 500 patterns of any size. It
+    still notes every pattern it compiles in a table only `regex.purge()` empties, so
+    that is called once per `MAX_CACHED` compilations.
+    """
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[tuple[str, bool], tuple[regex.Pattern[str], int]] = OrderedDict()
+        self._size = 0
+        self._compiled_since_purge = 0
+        self._lock = threading.Lock()
+
+    def get(self, pattern: str, ignore_case: bool) -> regex.Pattern[str]:
+        key = (pattern, ignore_case)
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+                return found[0]
+        weight = compile_cost(pattern, ignore_case) + len(pattern)
+        self._count_compilation()
+        flags = regex.IGNORECASE if ignore_case else 0
+        pattern_object = regex.compile(pattern, flags, cache_pattern=False)
+        with self._lock:
+            if key not in self._entries:
+                self._entries[key] = (pattern_object, weight)
+                self._size += weight
+            while len(self._entries) > MAX_CACHED or self._size > MAX_CACHED_SIZE:
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self._size -= dropped
+        return pattern_object
+
+    def _count_compilation(self) -> None:
+        with self._lock:
+            self._compiled_since_purge += 1
+            purge = self._compiled_since_purge >= MAX_CACHED
+            if purge:
+                self._compiled_since_purge = 0
+        if purge:
+            regex.purge()
+
+    def stats(self) -> tuple[int, int]:
+        """(patterns kept, their compiled size in elements)."""
+        with self._lock:
+            return len(self._entries), self._size
+
+
+_CACHE = _CompiledCache()
+
+
 def compiled(pattern: str, ignore_case: bool) -> regex.Pattern[str]:
-    """Compile (cached); raises `regex.error` for a pattern that is not valid."""
-    return regex.compile(pattern, regex.IGNORECASE if ignore_case else 0)
+    """Compile (cached); raises `RegexTooCostly` for a pattern too costly to compile and
+    `regex.error` for one that is not valid."""
+    return _CACHE.get(pattern, ignore_case)
+
+
+def cache_stats() -> tuple[int, int]:
+    """(patterns the compile cache keeps, their compiled size in elements)."""
+    return _CACHE.stats()
 
 
 def search(pattern: str, ignore_case: bool, text: str) -> bool:
-    """Does `pattern` occur in `text`, within what is left of the budget?"""
+    """Does `pattern` occur in `text`, within what is left of the budget? (Always yes
+    while regexes are deferred.)"""
+    if _deferred.get():
+        return True
     budget = _budget.get()
     if budget is None:
         return compiled(pattern, ignore_case).search(text) is not None

@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import Any
 
 from .context import CallContext
-from .patterns import RegexTimeout, regex_budget
+from .patterns import RegexTimeout, regex_budget, regexes_deferred, timeouts_reported
 from .spec import BaseMatch, BaseReply, RuleSpec
 
 Predicate = Callable[[Any], bool]
@@ -96,30 +96,44 @@ class Rule:
     def called(self) -> bool:
         return self.call_count > 0
 
-    def differences(self, ctx: CallContext) -> list[str]:
+    def differences(self, ctx: CallContext, *, every: bool = False) -> list[str]:
         """Reasons this rule does not answer `ctx`, ignoring `nth` and usage counts.
 
-        Raises `RuleError` when the rule cannot tell: its predicate raised, or its regexes
-        ran out of `ctx.regex_timeout` (one budget per rule per request).
+        Selection decides cheaply first: the criteria without regexes, then the
+        predicate, and only when all of those hold the regexes, sharing
+        `ctx.regex_timeout`. With `every` (near-miss reports) all criteria are checked
+        and a regex that runs out of time is one more difference.
+
+        Raises `RuleError` when the rule cannot tell: its predicate raised, or (selecting)
+        its regexes ran out of their budget.
         """
         if self.endpoint != ctx.endpoint:
             return [f"endpoint: expected {self.endpoint!r}, got {ctx.endpoint!r}"]
+        if every:
+            with regex_budget(ctx.regex_timeout), timeouts_reported():
+                return self.match.differences(ctx) or self._predicate_differences(ctx)
         if not self.uses_regex:
-            out = self.match.differences(ctx)
-        else:
-            try:
-                with regex_budget(ctx.regex_timeout):
-                    out = self.match.differences(ctx)
-            except RegexTimeout as exc:
-                raise RuleError(self, str(exc)) from None
-        if self.predicate is not None and not out:
-            try:
-                held = self.predicate(ctx.request)
-            except Exception as exc:
-                raise RuleError(self, f"its predicate raised {exc!r}") from exc
-            if not held:
-                out.append("predicate: returned False")
-        return out
+            return self.match.differences(ctx) or self._predicate_differences(ctx)
+        with regexes_deferred():
+            cheap = self.match.differences(ctx)
+        if cheap:
+            return cheap
+        if unmet := self._predicate_differences(ctx):
+            return unmet
+        try:
+            with regex_budget(ctx.regex_timeout):
+                return self.match.differences(ctx)
+        except RegexTimeout as exc:
+            raise RuleError(self, str(exc)) from None
+
+    def _predicate_differences(self, ctx: CallContext) -> list[str]:
+        if self.predicate is None:
+            return []
+        try:
+            held = self.predicate(ctx.request)
+        except Exception as exc:
+            raise RuleError(self, f"its predicate raised {exc!r}") from exc
+        return [] if held else ["predicate: returned False"]
 
     def to_wire(self) -> dict[str, Any]:
         """JSON view for the admin API; Python-only parts are described, not dumped."""
@@ -261,7 +275,7 @@ class RuleBook:
                 diffs = [f"times: already used {rule.call_count} of {rule.times}"]
             else:
                 try:
-                    diffs = rule.differences(ctx)
+                    diffs = rule.differences(ctx, every=True)
                 except RuleError as exc:
                     diffs = [exc.reason]
                 if not diffs and rule.match.nth is not None:

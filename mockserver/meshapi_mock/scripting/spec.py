@@ -19,11 +19,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from typing_extensions import Self
 
 from .patterns import compiled, pattern_source
+from .regex_cost import RegexTooCostly
 from .wire_values import (
+    RETRY_HEADERS,
     EncodableText,
     JsonObject,
     ResponseHeaders,
     RetryAfter,
+    header_name_problem,
     model_text_problem,
 )
 
@@ -78,6 +81,8 @@ class TextMatch(Spec):
                 compiled(self.regex, self.ignore_case)
             except regex.error as exc:
                 raise ValueError(f"invalid regex {self.regex!r}: {exc}") from None
+            except RegexTooCostly as exc:
+                raise ValueError(str(exc)) from None
         return self
 
     def describe(self) -> str:
@@ -101,15 +106,26 @@ class ErrorSpec(Spec):
     details: list[JsonObject] | None = None
     retry_after: RetryAfter | None = Field(
         default=None,
-        description="Seconds (at most a day); sets `Retry-After` and `retry_after_seconds`.",
+        description="Seconds (at most a day). `Retry-After` and `retry_after_seconds` say "
+        "it in whole seconds, rounded up; `retry-after-ms` in milliseconds.",
     )
     provider_error: JsonObject | None = None
     headers: ResponseHeaders | None = Field(
         default=None,
         description="Extra response headers. Names are HTTP tokens; values latin-1 without "
-        "control characters; framing headers, `content-type` and `x-request-id` are the "
-        "fake's own.",
+        "control characters; framing headers, `content-type`, `date`, `server` and "
+        "`x-request-id` are the fake's own; `retry-after` only without `retry_after`.",
     )
+
+    @model_validator(mode="after")
+    def _one_retry_after(self) -> ErrorSpec:
+        scripted = sorted(RETRY_HEADERS & set(self.headers or {}))
+        if self.retry_after is not None and scripted:
+            raise ValueError(
+                f"give 'retry_after' or the header {scripted[0]!r}, not both: 'retry_after' "
+                "sets Retry-After, retry-after-ms and retry_after_seconds to agree"
+            )
+        return self
 
 
 class BaseMatch(Spec):
@@ -127,6 +143,21 @@ class BaseMatch(Spec):
     nth: Annotated[int, Field(ge=1)] | None = Field(
         default=None, description="Only the n-th request (1-based) that meets the other criteria."
     )
+
+    @field_validator("headers", mode="after")
+    @classmethod
+    def _matchable_names(
+        cls, headers: dict[str, str | TextMatch] | None
+    ) -> dict[str, str | TextMatch] | None:
+        """A name no request can carry would make the rule silently never match."""
+        seen: set[str] = set()
+        for name in headers or {}:
+            if problem := header_name_problem(name):
+                raise ValueError(f"{problem}: no request can have it")
+            if name.lower() in seen:
+                raise ValueError(f"header {name.lower()!r} is given twice (names ignore case)")
+            seen.add(name.lower())
+        return headers
 
     @model_validator(mode="after")
     def _encodable(self) -> Self:

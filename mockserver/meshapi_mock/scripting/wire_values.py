@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, Field
@@ -27,6 +28,33 @@ UnixTime = Annotated[int, Field(ge=0, le=MAX_UNIX_TIME)]
 RetryAfter = Annotated[float, Field(ge=0, le=MAX_RETRY_AFTER, allow_inf_nan=False)]
 
 
+# --------------------------------------------------------------------------- decimal amounts
+
+MAX_DECIMAL = 1_000_000
+"""Costs and prices are below a million (USD); larger is a typo, not a test."""
+MAX_DECIMAL_PLACES = 18
+
+
+def decimal_text(value: Any, what: str) -> str:
+    """`value` as the wire's decimal string (`'0.00054'`, never an exponent): finite,
+    non-negative, below `MAX_DECIMAL`, at most `MAX_DECIMAL_PLACES` places. Chat's `cost`
+    and a scripted model's prices share it; raises ValueError naming `what`."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+        raise ValueError(f"{what} must be a decimal number such as '0.00054'")
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation as exc:
+        raise ValueError(f"{what} {value!r} is not a decimal number") from exc
+    if not number.is_finite() or number < 0:
+        raise ValueError(f"{what} must be a non-negative decimal")
+    if number >= MAX_DECIMAL:
+        raise ValueError(f"{what} {value!r} is not below {MAX_DECIMAL}")
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MAX_DECIMAL_PLACES:
+        raise ValueError(f"{what} {value!r} has more than {MAX_DECIMAL_PLACES} decimal places")
+    return format(number, "f")
+
+
 # --------------------------------------------------------------------------- text and JSON
 
 
@@ -41,8 +69,18 @@ def text_problem(text: str) -> str | None:
     return None
 
 
+MAX_JSON_DEPTH = 64
+"""Levels of arrays and objects a free-form scripted value may nest. Encoders and clients
+stop somewhere (pydantic-core at 255 levels, with the envelope around the value counted);
+no test needs more than a handful."""
+
+
 def json_problem(value: Any, where: str = "") -> str | None:
     """Why `value` is not a JSON value the fake can send as scripted, or None."""
+    return _json_problem(value, where, MAX_JSON_DEPTH, where or "the value")
+
+
+def _json_problem(value: Any, where: str, levels_left: int, root: str) -> str | None:
     here = where or "the value"
     if value is None or isinstance(value, bool | int):
         return None
@@ -51,18 +89,21 @@ def json_problem(value: Any, where: str = "") -> str | None:
         return f"{here} {problem}" if problem else None
     if isinstance(value, float):
         return None if math.isfinite(value) else f"{here} is {value!r}, not a JSON number"
+    if isinstance(value, list | tuple | Mapping) and levels_left == 0:
+        at = where if len(where) <= 40 else where[:39] + "…"
+        return f"{root} nests arrays and objects deeper than {MAX_JSON_DEPTH} levels (at {at})"
     if isinstance(value, list | tuple):
         for index, item in enumerate(value):
-            if problem := json_problem(item, f"{where}[{index}]"):
+            if problem := _json_problem(item, f"{where}[{index}]", levels_left - 1, root):
                 return problem
         return None
     if isinstance(value, Mapping):
         for key, item in value.items():
             if not isinstance(key, str):
                 return f"{here} has the key {key!r}; JSON object keys are strings"
-            if problem := json_problem(key, f"{where} key {key!r}"):
+            if problem := _json_problem(key, f"{where} key {key!r}", levels_left, root):
                 return problem
-            if problem := json_problem(item, f"{where}.{key}" if where else key):
+            if problem := _json_problem(item, _join(where, key), levels_left - 1, root):
                 return problem
         return None
     return f"{here} is a {type(value).__name__}, not a JSON value"
@@ -144,18 +185,35 @@ FRAMING_HEADERS = frozenset(
 """Headers that say how the body is framed or the connection kept: the fake sets those
 itself, and a scripted one would cut the reply short or make clients misread it."""
 
+SERVER_HEADERS = frozenset({"date", "server"})
+"""Headers the HTTP server (uvicorn) adds to every response, scripted or not."""
+RETRY_HEADERS = frozenset({"retry-after", "retry-after-ms"})
+"""Headers an error's `retry_after` sets (see `errors.MeshError.response`)."""
 
-def header_problem(name: str, value: str) -> str | None:
-    """Why `name: value` cannot be sent as a response header, or None."""
+
+def header_name_problem(name: str) -> str | None:
+    """Why `name` cannot be a header's name (so no request has it, no response sends it)."""
     if not name:
         return "a header name cannot be empty"
     if not _TOKEN.fullmatch(name):
         return f"header name {name!r} is not an HTTP token (letters, digits, !#$%&'*+-.^_`|~)"
+    return None
+
+
+def header_problem(name: str, value: str) -> str | None:
+    """Why `name: value` cannot be sent as a response header, or None."""
+    if problem := header_name_problem(name):
+        return problem
     lowered = name.lower()
     if lowered in FRAMING_HEADERS:
         return f"header {lowered!r} frames the response; the fake sets it itself"
     if lowered == "content-type":
         return "header 'content-type' is the fake's own: the error envelope is JSON"
+    if lowered in SERVER_HEADERS:
+        return (
+            f"header {lowered!r} is the server's own: it is set on every response, and a "
+            "scripted one would arrive twice"
+        )
     if lowered == "x-request-id":
         return (
             "header 'x-request-id' is the fake's own (the request's x-request-id, or a fresh "

@@ -8,7 +8,6 @@ are chat's own; model, headers, `nth` and `error` come from the shared base.
 from __future__ import annotations
 
 import json
-from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -16,11 +15,15 @@ from pydantic import Field, field_validator, model_validator
 from ...scripting.context import CallContext
 from ...scripting.matching import any_text_difference, stream_difference, text_difference
 from ...scripting.spec import BaseMatch, BaseReply, Spec, TextMatch, string_shorthand
-from ...scripting.wire_values import ChunkSize, TokenCount, UnixTime, json_problem
+from ...scripting.wire_values import (
+    MAX_DECIMAL_PLACES,
+    ChunkSize,
+    TokenCount,
+    UnixTime,
+    decimal_text,
+    json_problem,
+)
 from .context import ChatContext
-
-MAX_COST = 1_000_000
-MAX_COST_DECIMALS = 18
 
 
 class ToolResultMatch(Spec):
@@ -181,29 +184,14 @@ class ReplySpec(BaseReply):
     cost: str | None = Field(
         default=None,
         description="USD as a decimal string, e.g. '0.00054' (below a million, at most "
-        f"{MAX_COST_DECIMALS} decimal places).",
+        f"{MAX_DECIMAL_PLACES} decimal places).",
     )
     stream: StreamSpec = Field(default_factory=StreamSpec)
 
     @field_validator("cost", mode="before")
     @classmethod
     def _cost_is_decimal(cls, value: Any) -> Any:
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
-            raise ValueError("cost must be a decimal number such as '0.00054'")
-        try:
-            number = Decimal(str(value))
-        except InvalidOperation as exc:
-            raise ValueError(f"cost {value!r} is not a decimal number") from exc
-        if not number.is_finite() or number < 0:
-            raise ValueError("cost must be a non-negative decimal")
-        if number >= MAX_COST:
-            raise ValueError(f"cost {value!r} is not below {MAX_COST} USD")
-        exponent = number.as_tuple().exponent
-        if isinstance(exponent, int) and exponent < -MAX_COST_DECIMALS:
-            raise ValueError(f"cost {value!r} has more than {MAX_COST_DECIMALS} decimal places")
-        return format(number, "f")
+        return None if value is None else decimal_text(value, "cost")
 
     @model_validator(mode="after")
     def _consistent(self) -> ReplySpec:
