@@ -55,6 +55,7 @@ def pattern_example(
     tree = _parsed(pattern)
     if tree is None:
         return None
+    value = ""
     for stretch in _STRETCHES:
         try:
             value = _Walker(stretch, variant).walk(tree)
@@ -66,6 +67,15 @@ def pattern_example(
             return None  # longer stretches only grow it
         if len(value) >= min_length:
             return value if matches(pattern, value) else None
+    return _padded(pattern, value, min_length)
+
+
+def _padded(pattern: str, value: str, min_length: int) -> str | None:
+    """A match too short for `min_length`, padded on a side the pattern leaves open."""
+    padding = "x" * min(min_length - len(value), MAX_OUTPUT)
+    for candidate in (value + padding, padding + value):
+        if matches(pattern, candidate):
+            return candidate
     return None
 
 

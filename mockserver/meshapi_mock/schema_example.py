@@ -164,9 +164,9 @@ def _has_kind(value: Any, kind: Any) -> bool:
     checks: dict[str, Callable[[Any], bool]] = {
         "null": lambda v: v is None,
         "boolean": lambda v: isinstance(v, bool),
-        "integer": lambda v: isinstance(v, int | float)
-        and not isinstance(v, bool)
-        and float(v).is_integer(),
+        "integer": lambda v: (
+            isinstance(v, int | float) and not isinstance(v, bool) and float(v).is_integer()
+        ),
         "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
         "string": lambda v: isinstance(v, str),
         "array": lambda v: isinstance(v, list),
@@ -321,33 +321,49 @@ class _Number:
             return False
         if self.low is not None and (value < self.low or (self.low_open and value == self.low)):
             return False
-        if self.high is not None and (
-            value > self.high or (self.high_open and value == self.high)
-        ):
+        if self.high is not None and (value > self.high or (self.high_open and value == self.high)):
             return False
         return self.step is None or _multiple_of(value, self.step)
 
     def candidates(self, variant: int) -> list[float]:
-        unit: float = self.step or 1
+        """Values to try, best first: from the lowest allowed upwards (shifted by
+        `variant`), then the middle of the range and the top of it."""
+        step, unit = self.step, self.step or 1
         if self.low is not None:
-            start = self.low + (unit if self.low_open else 0)
+            base = self._lowest()
         elif self.high is not None:
-            start = min(1, self.high - (unit if self.high_open else 0))
+            base = self._from_top(min(1, self.high))
         else:
-            start = 1
-        if self.step is not None:
-            start = math.ceil(start / self.step) * self.step
-        if self.integer:
-            start = math.ceil(start)
-        firsts = [start + (variant + k) * unit for k in range(8)]
-        nearby = [start + k * unit for k in range(8)] + [start + k / 2 for k in range(1, 4)]
+            base = math.ceil(1 / step) * step if step else 1
+        tries = [base + (variant + k) * unit for k in range(4)]
+        tries += [base + k * unit for k in range(4)]
         if self.low is not None and self.high is not None:
-            nearby.append((self.low + self.high) / 2)
+            tries.append((self.low + self.high) / 2)
         if self.high is not None:
-            nearby.append(self.high)
+            tries += [self._from_top(self.high), self._from_top(self.high) - unit]
+        return tries
+
+    def _lowest(self) -> float:
+        low = self.low
+        assert low is not None
         if self.step is not None:
-            nearby += [k * self.step for k in (math.floor(start / self.step), 0)]
-        return [*firsts, *nearby]
+            above = math.floor(low / self.step) + 1 if self.low_open else math.ceil(low / self.step)
+            return above * self.step
+        if self.integer:
+            return math.floor(low) + 1 if self.low_open else math.ceil(low)
+        if not self.low_open:
+            return low
+        gap = 1.0 if self.high is None else min(1.0, (self.high - low) / 2)
+        return low + gap
+
+    def _from_top(self, high: float | None) -> float:
+        if high is None:
+            return 1
+        if self.step is not None:
+            return math.floor(high / self.step) * self.step
+        if self.integer:
+            return math.floor(high)
+        return high - (min(1.0, abs(high) / 2 or 0.5) if self.high_open else 0)
 
 
 def _bound(
