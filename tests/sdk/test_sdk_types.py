@@ -149,7 +149,12 @@ def test_response_models_keep_fields_the_server_adds() -> None:
         "choices": [
             {
                 "index": 0,
-                "message": {"role": "assistant", "content": "x", "annotations": [], "reasoning": "r"},
+                "message": {
+                    "role": "assistant",
+                    "content": "x",
+                    "annotations": [],
+                    "reasoning": "r",
+                },
                 "native_finish_reason": "stop",
             }
         ],
