@@ -23,11 +23,13 @@ callers fall back to an empty object.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import unquote
 
-from .regex_example import matches, pattern_example
+from .regex_example import CHECK_SECONDS, matches, pattern_example
 
 MAX_ITEMS = 100
 MAX_LENGTH = 10_000
@@ -36,6 +38,10 @@ MAX_NODES = 10_000
 MAX_DEPTH = 16
 SHALLOW = 6
 """Past this depth optional structure is left out, so recursive schemas end."""
+REGEX_SECONDS = 0.5
+"""Time all regex searches of one example may take; past it, patterns are not followed.
+Searches of the patterns schemas use take microseconds: only a pattern that backtracks
+wildly spends it (each search stops at `CHECK_SECONDS`)."""
 
 _COMBINATORS = ("$ref", "allOf", "anyOf", "oneOf")
 _KINDS_BY_KEYWORD = (
@@ -86,6 +92,29 @@ class _Builder:
         self.root = root
         self.nodes = MAX_NODES
         self.chars = MAX_CHARS
+        self.regex_left = REGEX_SECONDS
+
+    def regex_seconds(self) -> float:
+        """How long the next regex may run (0 once the example's regex time is spent)."""
+        return max(min(CHECK_SECONDS, self.regex_left), 0)
+
+    def matches(self, pattern: Any, value: str) -> bool:
+        if not isinstance(pattern, str):
+            return False
+        with self.timing_regex():
+            return matches(pattern, value, self.regex_seconds())
+
+    def pattern_example(self, pattern: str, low: int, high: int | None, variant: int) -> Any:
+        with self.timing_regex():
+            return pattern_example(pattern, low, high, variant, self.regex_seconds())
+
+    @contextmanager
+    def timing_regex(self) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.regex_left -= time.perf_counter() - started
 
     def build(self, schema: Any, hint: str, depth: int, variant: int) -> Any:
         self.nodes -= 1
@@ -100,7 +129,7 @@ class _Builder:
             fitting = [value for value in enum if _has_kind(value, schema.get("type"))]
             options = fitting or enum
             return options[variant % len(options)]
-        if variant == 0 and "default" in schema and _plain_default(schema["default"], schema):
+        if variant == 0 and "default" in schema and _plain_default(self, schema["default"], schema):
             return schema["default"]
         return _BUILDERS.get(kind, _string)(self, schema, hint, depth, variant)
 
@@ -175,7 +204,7 @@ def _has_kind(value: Any, kind: Any) -> bool:
     return any(checks.get(k, lambda v: False)(value) for k in kinds if isinstance(k, str))
 
 
-def _plain_default(value: Any, schema: dict[str, Any]) -> bool:
+def _plain_default(b: _Builder, value: Any, schema: dict[str, Any]) -> bool:
     """A scalar default that plainly fits the keywords beside it (a default need not)."""
     if not _has_kind(value, schema.get("type")) or isinstance(value, list | dict):
         return False
@@ -183,7 +212,7 @@ def _plain_default(value: Any, schema: dict[str, Any]) -> bool:
         short = "minLength" in schema and len(value) < _int(schema["minLength"])
         long = "maxLength" in schema and len(value) > _int(schema["maxLength"])
         pattern = schema.get("pattern")
-        unmatched = isinstance(pattern, str) and not matches(pattern, value)
+        unmatched = pattern is not None and not b.matches(pattern, value)
         return not (short or long or unmatched or "format" in schema)
     if isinstance(value, int | float) and not isinstance(value, bool):
         return _Number(schema).fits(value)
@@ -214,7 +243,7 @@ def _object(b: _Builder, schema: dict[str, Any], hint: str, depth: int, variant:
     _add_dependencies(schema, names)
     return {
         name: b.build(
-            _property_schema(schema, properties, name),
+            _property_schema(b, schema, properties, name),
             _hint_for(name, hint),
             depth + 1,
             variant,
@@ -233,13 +262,15 @@ def _add_dependencies(schema: dict[str, Any], names: list[str]) -> None:
                 names.append(needed)
 
 
-def _property_schema(schema: dict[str, Any], properties: dict[str, Any], name: str) -> Any:
+def _property_schema(
+    b: _Builder, schema: dict[str, Any], properties: dict[str, Any], name: str
+) -> Any:
     if name in properties:
         return properties[name]
     patterns = schema.get("patternProperties")
     if isinstance(patterns, dict):
         for pattern, sub in patterns.items():
-            if isinstance(pattern, str) and matches(pattern, name):
+            if b.matches(pattern, name):
                 return sub
     extra = schema.get("additionalProperties")
     return extra if isinstance(extra, dict) else {}
@@ -285,9 +316,10 @@ def _string(b: _Builder, schema: dict[str, Any], hint: str, depth: int, variant:
     value = make(variant) if make is not None else plain
     pattern = schema.get("pattern")
     fits = low <= len(value) and (high is None or len(value) <= high)
-    if isinstance(pattern, str) and not (fits and matches(pattern, value)):
-        found = pattern_example(pattern, low, high, variant)
-        if found is not None:
+    if isinstance(pattern, str) and b.chars > 0 and not (fits and b.matches(pattern, value)):
+        found = b.pattern_example(pattern, low, high, variant)
+        if found is not None and len(found) <= b.chars:
+            b.chars -= len(found)
             return found
     padding = low - len(value)
     if padding > 0:
