@@ -143,7 +143,8 @@ class StreamSpec(Spec):
 
     chunks: Literal["words"] | ChunkSize | list[str] = Field(
         default="words",
-        description="'words', a number of characters per chunk, or the explicit chunks.",
+        description="'words', a number of characters per chunk, or the explicit chunks "
+        "(joining to the text, the encoded json or the refusal).",
     )
     argument_chunks: ChunkSize = Field(
         default=16, description="Characters per tool-call `arguments` fragment."
