@@ -12,8 +12,9 @@ import jsonschema_rs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from meshapi._structured import strict_schema
 from meshapi_mock.schema_example import example
-from openai.lib._pydantic import to_strict_json_schema
+from openai import pydantic_function_tool
 from pydantic import BaseModel
 from support.json_schemas import json_schemas, pattern_bodies, pydantic_models
 
@@ -138,12 +139,17 @@ def test_a_string_follows_its_pattern_and_length(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-@given(model=pydantic_models(), strict=st.booleans(), hint=hints)
+@given(model=pydantic_models(), flavour=st.sampled_from(["plain", "openai", "meshapi"]), hint=hints)
 def test_a_pydantic_model_validates_its_example(
-    model: type[BaseModel], strict: bool, hint: str
+    model: type[BaseModel], flavour: str, hint: str
 ) -> None:
-    """As the `openai` SDK's `parse()` sends it (strict) and as `model_json_schema()` is."""
-    schema = to_strict_json_schema(model) if strict else model.model_json_schema()
+    """As `model_json_schema()` is, and made strict as the `openai` SDK's `parse()` and
+    strict tools send it, or the bundled SDK's `parse(strict=True)`."""
+    schema = model.model_json_schema()
+    if flavour == "openai":
+        schema = dict(pydantic_function_tool(model)["function"]["parameters"] or {})
+    elif flavour == "meshapi":
+        schema = strict_schema(schema)
     value = example(schema, hint)
 
     assert_valid(schema, value)
