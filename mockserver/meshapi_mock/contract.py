@@ -262,6 +262,9 @@ class ChatCompletionRequest(_Wire):
     frequency_penalty: Annotated[float, Field(ge=-2, le=2)] | None = None
     presence_penalty: Annotated[float, Field(ge=-2, le=2)] | None = None
     max_tokens: Annotated[int, Field(ge=1), Integral] | None = None
+    max_completion_tokens: Annotated[int, Field(ge=1), Integral] | None = Field(
+        default=None, description="OpenAI's newer name for `max_tokens`; the smaller one wins."
+    )
     seed: WireInt | None = None
     stop: str | list[str] | None = None
     tools: list[ToolDefinition] | None = None
@@ -269,7 +272,12 @@ class ChatCompletionRequest(_Wire):
         default=None,
         description="An object must name one of `tools`, else the answer is 400 `invalid_request`.",
     )
-    response_format: dict[str, Any] | None = None
+    response_format: dict[str, Any] | None = Field(
+        default=None,
+        description='`{"type": "json_schema", "json_schema": {"name", "schema", "strict"?}}` or '
+        '`{"type": "json_object"}`: default mode then answers with JSON (valid against the '
+        "schema). Other shapes are accepted and answered with text.",
+    )
     modality: Literal["text", "image"] | None = None
     image: ImageOptions | None = None
     async_mode: bool | None = None
@@ -295,6 +303,7 @@ class Usage(_Wire):
 class AssistantMessage(_Wire):
     role: Literal["assistant"]
     content: str | None = None
+    refusal: str | None = None
     tool_calls: list[ToolCall] | None = None
 
 
@@ -330,6 +339,7 @@ class ToolCallFragment(_Wire):
 class Delta(_Wire):
     role: Literal["assistant"] | None = None
     content: str | None = None
+    refusal: str | None = None
     tool_calls: list[ToolCallFragment] | None = None
 
 

@@ -35,6 +35,7 @@ from meshapi._errors import (
     ServerError,
     SpendLimitExceededError,
     StreamInterruptedError,
+    StructuredOutputParseError,
     UnauthorizedError,
 )
 from meshapi._http import (
@@ -245,6 +246,11 @@ from meshapi.types import (
     WebSearchResponse,
     WebSearchResultItem,
 )
+from meshapi.types.chat import (
+    ParsedChatCompletion,
+    ParsedChatCompletionChoice,
+    ParsedChatCompletionMessage,
+)
 
 __all__ = [
     "APIConnectionError",
@@ -341,6 +347,9 @@ __all__ = [
     "ModerationsResource",
     "MultimodalEmbeddingInput",
     "NotFoundError",
+    "ParsedChatCompletion",
+    "ParsedChatCompletionChoice",
+    "ParsedChatCompletionMessage",
     "PromptTokensDetails",
     "PronunciationDictionaryLocator",
     "ProviderPreferences",
@@ -372,6 +381,7 @@ __all__ = [
     "SpendLimitExceededError",
     "Stream",
     "StreamInterruptedError",
+    "StructuredOutputParseError",
     "TemplateSummary",
     "TextContentPart",
     "TokenUsage",

@@ -48,6 +48,7 @@ class _ToolCallParts:
 class _ChoiceParts:
     role: str | None = None
     content: list[str] | None = None
+    refusal: list[str] | None = None
     tool_calls: dict[int, _ToolCallParts] = field(default_factory=dict)
     finish_reason: str | None = None
 
@@ -62,6 +63,10 @@ class _ChoiceParts:
             if self.content is None:
                 self.content = []
             self.content.append(delta.content)
+        if delta.refusal is not None:
+            if self.refusal is None:
+                self.refusal = []
+            self.refusal.append(delta.refusal)
         for fragment in delta.tool_calls or []:
             self.tool_calls.setdefault(fragment.index, _ToolCallParts()).add(fragment)
 
@@ -71,7 +76,10 @@ class _ChoiceParts:
         if not text and tool_calls:
             text = None  # a pure tool-call turn has no content, as in a non-streamed reply
         message = ChatCompletionMessage(
-            role=self.role or "assistant", content=text, tool_calls=tool_calls or None
+            role=self.role or "assistant",
+            content=text,
+            refusal="".join(self.refusal) if self.refusal is not None else None,
+            tool_calls=tool_calls or None,
         )
         return ChatCompletionChoice(index=index, message=message, finish_reason=self.finish_reason)
 

@@ -121,6 +121,20 @@ class StreamInterruptedError(APIConnectionError):
     """A stream stopped before ``data: [DONE]``: what was received is incomplete."""
 
 
+class StructuredOutputParseError(MeshAPIError):
+    """``chat.completions.parse()`` got content that is not JSON valid for the requested type.
+
+    The call itself succeeded (``status`` 0, ``error_code`` ``structured_output_parse_error``);
+    ``content`` is the text that did not validate, ``completion`` the whole reply, and
+    ``__cause__`` the JSON or pydantic error saying why.
+    """
+
+    def __init__(self, message: str, *, content: str | None, completion: Any) -> None:
+        super().__init__(message, status=0, error_code="structured_output_parse_error")
+        self.content = content
+        self.completion = completion
+
+
 _BY_STATUS: dict[int, type[MeshAPIError]] = {
     400: InvalidRequestError,
     401: UnauthorizedError,

@@ -397,7 +397,7 @@ def test_required_calls_a_tool_even_after_a_tool_result(http: httpx.Client) -> N
     ]
     body = chat(http, messages=messages, tools=[WEATHER, STOCKS], tool_choice="required").json()
     (call,) = body["choices"][0]["message"]["tool_calls"]
-    assert call["function"]["name"] == "get_stock_price"  # picked by the last user message
+    assert call["function"]["name"] == "get_weather"  # not called yet, so it comes first
     assert body["choices"][0]["finish_reason"] == "tool_calls"
     auto = chat(http, messages=messages, tools=[WEATHER, STOCKS], tool_choice="auto").json()
     assert "tool_calls" not in auto["choices"][0]["message"]

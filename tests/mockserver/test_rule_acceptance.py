@@ -512,7 +512,7 @@ tool_calls = st.lists(
     ),
     max_size=3,
 )
-chat_replies = reply_or_error(
+text_replies = reply_or_error(
     {
         "text": some_text(40),
         "tool_calls": tool_calls,
@@ -540,6 +540,21 @@ chat_replies = reply_or_error(
     },
     main="text",
 )
+chunking = st.fixed_dictionaries(
+    {}, optional={"chunks": st.one_of(st.just("words"), count(20), st.lists(some_text(4)))}
+)
+chat_replies = st.one_of(
+    text_replies,
+    reply_or_error(
+        {"json": json_any, "text": some_text(), "finish_reason": some_text(), "stream": chunking},
+        main="json",
+    ),
+    reply_or_error(
+        {"refusal": some_text(40), "json": json_any, "tool_calls": tool_calls, "stream": chunking},
+        main="refusal",
+    ),
+)
+"""Text, a JSON value or a refusal, sometimes two of them (refused: each is the message)."""
 vectors = st.lists(number(-2, 2), min_size=0, max_size=4)
 embeddings_replies = reply_or_error(
     {

@@ -1,5 +1,6 @@
-"""Default-mode tool arguments come from the tool's JSON Schema, which the client sends:
-the builder must follow combined keywords and stay small whatever the schema asks."""
+"""Default-mode tool arguments and structured output come from a JSON Schema the client
+sends: the builder must follow combined keywords, stay small whatever the schema asks, and
+give a value a JSON Schema validator (and pydantic, for a model's schema) accepts."""
 
 from __future__ import annotations
 
@@ -7,8 +8,15 @@ import json
 from typing import Any
 
 import httpx
+import jsonschema_rs
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from meshapi._structured import strict_schema
 from meshapi_mock.schema_example import example
+from openai import pydantic_function_tool
+from pydantic import BaseModel
+from support.json_schemas import json_schemas, pattern_bodies, pydantic_models
 
 SMALL = 1_000_000
 """Bytes of JSON: sent in a blink, where the schemas below ask for gigabytes."""
@@ -59,6 +67,17 @@ def test_the_value_stays_small_whatever_the_schema_asks(schema: dict[str, Any]) 
     assert len(json.dumps(example(schema))) < SMALL
 
 
+def test_patterns_that_backtrack_cost_no_more_than_the_example_s_regex_budget() -> None:
+    """Each search stops at its timeout and all of an example's share one budget, so a
+    schema full of catastrophic patterns still gets its (imperfect) answer."""
+    evil = {"type": "string", "pattern": "^(?=(a+)+c)(a+)+b$", "minLength": 5000}
+    schema = {"type": "array", "minItems": 100, "items": evil}
+
+    value = example(schema)
+
+    assert len(value) == 100 and len(json.dumps(value)) < SMALL
+
+
 def test_a_bound_out_of_range_is_a_broken_schema() -> None:
     with pytest.raises(ValueError, match="out of range"):
         example({"type": "integer", "minimum": float("inf")})
@@ -75,3 +94,102 @@ def test_a_huge_schema_demand_gets_a_prompt_small_tool_call(http: httpx.Client) 
     assert len(response.content) < SMALL
     (call,) = response.json()["choices"][0]["message"]["tool_calls"]
     assert list(json.loads(call["function"]["arguments"])) == ["rows"]
+
+
+# --- any satisfiable schema: the example validates (checked by a JSON Schema validator) ---
+
+hints = st.one_of(st.just("example"), st.from_regex(r"[A-Z][a-z]{1,8}", fullmatch=True))
+
+
+def assert_valid(schema: dict[str, Any], value: Any, draft: Any = None) -> None:
+    """Valid, formats included; building the validator also checks the schema itself."""
+    validator = (draft or jsonschema_rs.Draft202012Validator)(schema, validate_formats=True)
+    problems = [f"{list(e.instance_path)}: {e.message}" for e in validator.iter_errors(value)]
+    assert not problems, (json.dumps(value)[:2000], problems)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(schema=json_schemas, hint=hints)
+def test_the_example_of_any_satisfiable_schema_validates(schema: dict[str, Any], hint: str) -> None:
+    assert_valid(schema, example(schema, hint))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    body=pattern_bodies,
+    anchors=st.sampled_from([("^", "$"), ("^", ""), ("", "$"), ("", "")]),
+    min_length=st.integers(0, 12),
+    count=st.integers(1, 5),
+)
+def test_a_string_follows_its_pattern_and_length(
+    body: str, anchors: tuple[str, str], min_length: int, count: int
+) -> None:
+    """Any length when one end is open (the match can be padded); the pattern's own otherwise."""
+    pattern = anchors[0] + body + anchors[1]
+    item: dict[str, Any] = {"type": "string", "pattern": pattern}
+    if anchors != ("^", "$"):
+        item["minLength"] = min_length
+    schema = {"type": "array", "minItems": count, "items": item}
+
+    assert_valid(schema, example(schema))
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(model=pydantic_models(), flavour=st.sampled_from(["plain", "openai", "meshapi"]), hint=hints)
+def test_a_pydantic_model_validates_its_example(
+    model: type[BaseModel], flavour: str, hint: str
+) -> None:
+    """As `model_json_schema()` is, and made strict as the `openai` SDK's `parse()` and
+    strict tools send it, or the bundled SDK's `parse(strict=True)`."""
+    schema = model.model_json_schema()
+    if flavour == "openai":
+        schema = dict(pydantic_function_tool(model)["function"]["parameters"] or {})
+    elif flavour == "meshapi":
+        schema = strict_schema(schema)
+    value = example(schema, hint)
+
+    assert_valid(schema, value)
+    model.model_validate_json(json.dumps(value))
+
+
+def test_draft_4_exclusive_bounds_are_flags() -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "low": {"type": "integer", "minimum": 5, "exclusiveMinimum": True},
+            "high": {"type": "number", "maximum": 0.5, "exclusiveMaximum": True},
+        },
+        "required": ["low", "high"],
+    }
+    value = example(schema)
+
+    assert_valid(schema, value, jsonschema_rs.Draft4Validator)
+    assert value["low"] == 6
+
+
+def test_unique_items_differ_and_recursion_ends() -> None:
+    schema = {
+        "$defs": {
+            "Node": {
+                "type": "object",
+                "properties": {
+                    "tag": {"enum": ["a", "b", "c"]},
+                    "children": {"type": "array", "items": {"$ref": "#/$defs/Node"}},
+                    "parent": {"anyOf": [{"$ref": "#/$defs/Node"}, {"type": "null"}]},
+                },
+                "required": ["tag", "children", "parent"],
+            }
+        },
+        "type": "array",
+        "items": {"$ref": "#/$defs/Node"},
+        "minItems": 3,
+        "uniqueItems": True,
+    }
+    value = example(schema)
+
+    assert_valid(schema, value)
+    assert [node["tag"] for node in value] == ["a", "b", "c"]

@@ -149,7 +149,12 @@ def test_response_models_keep_fields_the_server_adds() -> None:
         "choices": [
             {
                 "index": 0,
-                "message": {"role": "assistant", "content": "x", "refusal": None, "reasoning": "r"},
+                "message": {
+                    "role": "assistant",
+                    "content": "x",
+                    "annotations": [],
+                    "reasoning": "r",
+                },
                 "native_finish_reason": "stop",
             }
         ],
@@ -159,7 +164,7 @@ def test_response_models_keep_fields_the_server_adds() -> None:
 
     assert reply.model_extra == {"provider": "openai"}
     assert reply.choices[0].model_extra == {"native_finish_reason": "stop"}
-    assert reply.choices[0].message.model_extra == {"refusal": None, "reasoning": "r"}
+    assert reply.choices[0].message.model_extra == {"annotations": [], "reasoning": "r"}
 
 
 def test_a_choice_without_message_reads_as_an_empty_assistant_turn() -> None:

@@ -139,7 +139,7 @@ class Rule:
         """JSON view for the admin API; Python-only parts are described, not dumped."""
         reply: Any
         if isinstance(self.reply, BaseReply):
-            reply = self.reply.model_dump(mode="json", exclude_defaults=True)
+            reply = self.reply.model_dump(mode="json", exclude_defaults=True, by_alias=True)
         else:
             reply = {"python": getattr(self.reply, "__qualname__", repr(self.reply))}
         match = self.match.model_dump(mode="json", exclude_defaults=True)

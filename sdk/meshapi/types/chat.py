@@ -9,7 +9,7 @@ aliases at the end of this module.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, TypeAlias
+from typing import Annotated, Any, Generic, Literal, TypeAlias, TypeVar
 
 from pydantic import BeforeValidator, Field, GetCoreSchemaHandler, model_validator
 from pydantic_core import core_schema
@@ -170,11 +170,15 @@ class ChatCompletionParams(RequestModel):
     frequency_penalty: float | None = None
     presence_penalty: float | None = None
     max_tokens: int | None = None
+    max_completion_tokens: int | None = None
+    """OpenAI's newer name for ``max_tokens``; the gateway honours the smaller of the two."""
     seed: int | None = None
     stop: str | list[str] | None = None
     tools: list[Tool] | None = None
     tool_choice: ToolChoice | None = None
     response_format: dict[str, Any] | None = None
+    """``{"type": "json_schema", "json_schema": {"name", "schema", "strict"?}}`` or
+    ``{"type": "json_object"}``; ``chat.completions.parse()`` fills it from a model."""
     modality: Literal["text", "image"] | None = None
     image: ChatImageOptions | None = None
     async_mode: bool | None = None
@@ -227,6 +231,8 @@ class ChatCompletionMessage(ResponseModel):
     role: str
     content: str | list[ContentPart | dict[str, Any]] | None = None
     """Text, or parts: known part shapes become content-part models, anything else stays a dict."""
+    refusal: str | None = None
+    """Why the model declined to answer (``content`` is then None), as OpenAI's API says it."""
     tool_calls: list[ToolCall] | None = None
     audio: dict[str, Any] | None = None
 
@@ -261,6 +267,29 @@ class ChatCompletionResponse(ResponseModel):
     """USD as a decimal string, so no precision is lost to floats. Set on accumulated streams."""
 
 
+# --------------------------------------------------------------------------- parsed replies
+
+ParsedT = TypeVar("ParsedT")
+
+
+class ParsedChatCompletionMessage(ChatCompletionMessage, Generic[ParsedT]):
+    """A message whose JSON ``content`` was validated as the type given to ``parse()``."""
+
+    parsed: ParsedT | None = None
+    """The validated value; None when the model refused (see ``refusal``) or called tools."""
+
+
+class ParsedChatCompletionChoice(ChatCompletionChoice, Generic[ParsedT]):
+    message: ParsedChatCompletionMessage[ParsedT]
+
+
+class ParsedChatCompletion(ChatCompletionResponse, Generic[ParsedT]):
+    """What ``chat.completions.parse()`` returns: the completion, each message ``parsed``."""
+
+    choices: list[ParsedChatCompletionChoice[ParsedT]]  # type: ignore[assignment]
+    # (a narrower list than the base's: every parsed choice is a ChatCompletionChoice)
+
+
 # --------------------------------------------------------------------------- stream chunks
 
 
@@ -281,6 +310,7 @@ class ToolCallDelta(ResponseModel):
 class ChoiceDelta(ResponseModel):
     role: str | None = None
     content: str | None = None
+    refusal: str | None = None
     tool_calls: list[ToolCallDelta] | None = None
     audio: dict[str, Any] | None = None
 

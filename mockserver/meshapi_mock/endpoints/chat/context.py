@@ -4,9 +4,38 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from ...contract import ChatCompletionRequest, Message
 from ...scripting.context import CallContext, clip
+
+
+@dataclass(frozen=True)
+class OutputFormat:
+    """What `response_format` asks the answer to be: JSON, valid against `schema` if given."""
+
+    schema: dict[str, Any] | None
+    name: str | None = None
+    strict: bool = False
+
+
+def output_format(response_format: dict[str, Any] | None) -> OutputFormat | None:
+    """`json_schema` (with a schema object) or `json_object`; None for text or other shapes."""
+    if not response_format:
+        return None
+    kind = response_format.get("type")
+    if kind == "json_object":
+        return OutputFormat(schema=None)
+    spec = response_format.get("json_schema")
+    if kind != "json_schema" or not isinstance(spec, dict):
+        return None
+    schema = spec.get("schema")
+    name = spec.get("name")
+    return OutputFormat(
+        schema=schema if isinstance(schema, dict) else None,
+        name=name if isinstance(name, str) else None,
+        strict=spec.get("strict") is True,
+    )
 
 
 @dataclass
@@ -37,6 +66,26 @@ class ChatContext(CallContext):
     @cached_property
     def tool_names(self) -> list[str]:
         return [t.function.name for t in self.request.tools or ()]
+
+    @cached_property
+    def output_format(self) -> OutputFormat | None:
+        return output_format(self.request.response_format)
+
+    @property
+    def token_limit(self) -> int | None:
+        """`max_tokens` or `max_completion_tokens` (OpenAI's newer name): the smaller."""
+        limits = [self.request.max_tokens, self.request.max_completion_tokens]
+        given = [limit for limit in limits if limit is not None]
+        return min(given) if given else None
+
+    @cached_property
+    def called_tools(self) -> list[str]:
+        """Names of the tools the assistant already called in this conversation, in order."""
+        return [
+            call.function.name
+            for message in self.request.messages
+            for call in message.tool_calls or ()
+        ]
 
     @cached_property
     def pending_tool_results(self) -> list[tuple[str, str | None, Message]]:

@@ -6,13 +6,15 @@ Same request, same reply: every choice here is a function of the request alone.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+from typing import Any
 
 from ...contract import ToolChoiceObject, ToolDefinition
 from ...errors import MeshError
 from ...memo import small_key_cache
 from ...schema_example import example
-from .context import ChatContext
+from .context import ChatContext, OutputFormat
 from .vocabulary import ReplySpec, ToolCallSpec
 
 _OPENERS = (
@@ -44,7 +46,9 @@ def synthesize(ctx: ChatContext) -> ReplySpec:
         )
     ends_with_tool_result = ctx.request.messages[-1].role == "tool"
     text = _answer_tool_results(ctx) if ends_with_tool_result else _answer(ctx)
-    limit = ctx.request.max_tokens
+    if ctx.output_format is not None:
+        text = _structured(ctx, ctx.output_format, text)
+    limit = ctx.token_limit
     if limit is not None and len(text) > limit * 4:
         return _BLANK.model_copy(update={"text": text[: limit * 4], "finish_reason": "length"})
     return _text_reply(text)
@@ -85,6 +89,14 @@ def _answer_tool_results(ctx: ChatContext) -> str:
     return "Based on the tool results: " + "; ".join(parts) + "."
 
 
+def _structured(ctx: ChatContext, wanted: OutputFormat, text: str) -> str:
+    """JSON valid against the requested schema; `{"answer": text}` when none is given."""
+    value: Any = {"answer": text}
+    if wanted.schema is not None:
+        value = _example(wanted.schema, _hint(ctx))
+    return json.dumps(value, ensure_ascii=False)
+
+
 def _tool_to_call(ctx: ChatContext) -> ToolDefinition | None:
     tools = ctx.request.tools or []
     choice = ctx.request.tool_choice
@@ -101,9 +113,29 @@ def _tool_to_call(ctx: ChatContext) -> ToolDefinition | None:
             f"{[t.function.name for t in tools]}.",
         )
     if choice == "required":
-        return _best_tool(tools, ctx.last_user or "")
+        return _next_required_tool(ctx, tools)
     last = ctx.request.messages[-1]
     return _best_tool(tools, last.text()) if last.role == "user" else None
+
+
+_OUTPUT_WORDS = {"final", "result", "output", "answer", "respond", "response", "submit", "finish"}
+
+
+def _next_required_tool(ctx: ChatContext, tools: list[ToolDefinition]) -> ToolDefinition:
+    """A tool must be called: one not yet called in this conversation comes first, so an
+    agent loop moves on (to its output tool, say) instead of repeating a call for ever.
+    After a tool result, a fresh tool whose name says it delivers the answer (pydantic-ai's
+    `final_result`) is preferred; once every tool was called, the best match repeats."""
+    called = set(ctx.called_tools)
+    fresh = [tool for tool in tools if tool.function.name not in called]
+    if fresh and ctx.pending_tool_results:
+        finishing = [tool for tool in fresh if _OUTPUT_WORDS & _name_words(tool)]
+        fresh = finishing or fresh
+    return _best_tool(fresh or tools, ctx.last_user or "")
+
+
+def _name_words(tool: ToolDefinition) -> set[str]:
+    return {w.lower() for w in re.split(r"[^A-Za-z0-9]+", tool.function.name) if w}
 
 
 def _best_tool(tools: list[ToolDefinition], prompt: str) -> ToolDefinition:
@@ -118,14 +150,22 @@ def _best_tool(tools: list[ToolDefinition], prompt: str) -> ToolDefinition:
     return max(tools, key=overlap)
 
 
-def _args(ctx: ChatContext, tool: ToolDefinition) -> object:
+def _hint(ctx: ChatContext) -> str:
+    """The prompt's last proper noun (a city, say), to fill string values."""
     nouns = _PROPER_NOUN.findall(ctx.last_user or "")
-    hint = next((n for n in reversed(nouns) if n.lower() not in _QUESTION_WORDS), "example")
-    schema = tool.function.parameters or {"type": "object", "properties": {}}
+    return next((n for n in reversed(nouns) if n.lower() not in _QUESTION_WORDS), "example")
+
+
+def _example(schema: dict[str, Any], hint: str) -> Any:
     try:
-        value = example(schema, hint)
+        return example(schema, hint)
     except (TypeError, ValueError, KeyError, AttributeError, IndexError, RecursionError):
-        value = {}  # a schema too broken to follow still gets a well-formed call
+        return {}  # a schema too broken to follow still gets a well-formed answer
+
+
+def _args(ctx: ChatContext, tool: ToolDefinition) -> object:
+    schema = tool.function.parameters or {"type": "object", "properties": {}}
+    value = _example(schema, _hint(ctx))
     return value if isinstance(value, dict) else {"value": value}
 
 

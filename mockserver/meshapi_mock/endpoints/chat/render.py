@@ -34,6 +34,7 @@ class Completion:
     model: str
     created: int
     text: str | None
+    refusal: str | None
     tool_calls: tuple[RenderedToolCall, ...]
     finish_reason: str
     usage: dict[str, Any]
@@ -70,10 +71,11 @@ def build_completion(ctx: ChatContext, reply: ReplySpec, ids: IdFactory) -> Comp
             )
             for index, spec in enumerate(reply.tool_calls)
         )
-    text = reply.text
-    if text is None and not tool_calls:
+    text = reply.content
+    refusal = reply.refusal
+    if text is None and refusal is None and not tool_calls:
         text = ""
-    completion_tokens = estimate_tokens(text) if text else 0
+    completion_tokens = estimate_tokens(text or refusal or "")
     for call in tool_calls:
         completion_tokens += 3 + estimate_tokens(call.name + call.arguments)
     usage = _usage(reply, prompt_tokens(ctx), completion_tokens)
@@ -86,6 +88,7 @@ def build_completion(ctx: ChatContext, reply: ReplySpec, ids: IdFactory) -> Comp
         model=model,
         created=reply.created if reply.created is not None else ids.created,
         text=text,
+        refusal=refusal,
         tool_calls=tool_calls,
         finish_reason=reply.finish_reason or ("tool_calls" if tool_calls else "stop"),
         usage=usage,
@@ -117,15 +120,20 @@ def completion_body(c: Completion) -> bytes:
         {"id": c.id, "object": "chat.completion", "created": c.created, "model": c.model}
     )
     tail = dumps({"usage": c.usage, "system_fingerprint": None})
-    choices = _encoded_choices(c.text, c.tool_calls, c.finish_reason)
+    choices = _encoded_choices(c.text, c.refusal, c.tool_calls, c.finish_reason)
     return envelope[:-1] + b',"choices":' + choices + b"," + tail[1:]
 
 
 @lru_cache(maxsize=512)
 def _encoded_choices(
-    text: str | None, tool_calls: tuple[RenderedToolCall, ...], finish_reason: str
+    text: str | None,
+    refusal: str | None,
+    tool_calls: tuple[RenderedToolCall, ...],
+    finish_reason: str,
 ) -> bytes:
     message: dict[str, Any] = {"role": "assistant", "content": text}
+    if refusal is not None:
+        message["refusal"] = refusal
     if tool_calls:
         message["tool_calls"] = [
             {"id": t.id, "type": "function", "function": {"name": t.name, "arguments": t.arguments}}
@@ -137,10 +145,12 @@ def _encoded_choices(
 
 
 def stream_deltas(c: Completion) -> tuple[bytes, ...]:
-    """Each content chunk's encoded `delta`: role first, then text, then tool calls."""
+    """Each content chunk's encoded `delta`: role first, then text (or the refusal), then
+    tool calls."""
     chunks = c.stream.chunks
     return _encoded_deltas(
-        c.text or "",
+        "refusal" if c.refusal is not None else "content",
+        c.refusal if c.refusal is not None else c.text or "",
         tuple(chunks) if isinstance(chunks, list) else chunks,
         c.tool_calls,
         c.stream.argument_chunks,
@@ -150,6 +160,7 @@ def stream_deltas(c: Completion) -> tuple[bytes, ...]:
 
 @lru_cache(maxsize=512)
 def _encoded_deltas(
+    field: Literal["content", "refusal"],
     text: str,
     chunks: Literal["words"] | int | tuple[str, ...],
     tool_calls: tuple[RenderedToolCall, ...],
@@ -159,11 +170,12 @@ def _encoded_deltas(
     # Cached: a reply served again (an unlimited rule, a repeated prompt in default mode)
     # splits and encodes to the same deltas; only the envelope around them changes.
     how = list(chunks) if isinstance(chunks, tuple) else chunks
-    members = [b'"content":' + dumps(piece) for piece in split_text(text, how)]
+    key = b'"' + field.encode() + b'":'
+    members = [key + dumps(piece) for piece in split_text(text, how)]
     fragments = _tool_fragments(tool_calls, argument_chunks, interleave)
     members.extend(b'"tool_calls":[' + dumps(f) + b"]" for f in fragments)
     if not members:
-        members.append(b'"content":""')
+        members.append(key + b'""')
     members[0] = b'"role":"assistant",' + members[0]
     return tuple(b"{" + member + b"}" for member in members)
 

@@ -3,6 +3,8 @@
 mock.chat.reply("Paris")
 mock.chat.when(last_user="weather").tool_call("get_weather", {"city": "Paris"})
 mock.chat.when(model="openai/*", stream=True).error(503, retry_after=1)
+mock.chat.reply_json({"city": "Paris", "population": 2102650})
+mock.chat.refuse("I can't help with that.")
 """
 
 from __future__ import annotations
@@ -89,6 +91,32 @@ class ChatScript(Script[MatchSpec]):
             name,
             priority,
         )
+
+    def reply_json(
+        self,
+        value: Any,
+        /,
+        *,
+        times: Times = 1,
+        name: str | None = None,
+        priority: int = 0,
+        **options: Any,
+    ) -> Rule:
+        """Answer with a JSON value as the message text (structured output), JSON-encoded."""
+        return self._add({"json": value, **options}, times, name, priority)
+
+    def refuse(
+        self,
+        refusal: str,
+        /,
+        *,
+        times: Times = 1,
+        name: str | None = None,
+        priority: int = 0,
+        **options: Any,
+    ) -> Rule:
+        """Decline: `message.refusal` carries the words and `content` is null."""
+        return self._add({"refusal": refusal, **options}, times, name, priority)
 
     def tool_call(
         self,

@@ -146,7 +146,8 @@ class StreamSpec(Spec):
 
     chunks: Literal["words"] | ChunkSize | list[str] = Field(
         default="words",
-        description="'words', a number of characters per chunk, or the explicit chunks.",
+        description="'words', a number of characters per chunk, or the explicit chunks "
+        "(joining to the text, the encoded json or the refusal).",
     )
     argument_chunks: ChunkSize = Field(
         default=16, description="Characters per tool-call `arguments` fragment."
@@ -165,14 +166,25 @@ class UsageSpec(Spec):
 class ReplySpec(BaseReply):
     """What the fake answers. Serves `stream: false` and `stream: true` alike.
 
-    It must say something — text (`""` for an empty message), tool calls or an error — so
-    a rule cannot answer a silent nothing by accident.
+    It must say something — text (`""` for an empty message), a JSON value, a refusal, tool
+    calls or an error — so a rule cannot answer a silent nothing by accident.
     """
 
     text_field = "text"
     list_field = "tool_calls"
 
     text: str | None = None
+    json_value: Any = Field(
+        default=None,
+        alias="json",
+        description="A JSON value sent as the message's text, JSON-encoded (structured "
+        "output). Instead of `text`.",
+    )
+    refusal: str | None = Field(
+        default=None,
+        description="The model declines: `message.refusal` carries this, `content` is null "
+        "(streamed as `delta.refusal`). Alone, or with `finish_reason` and the overrides.",
+    )
     tool_calls: list[ToolCallSpec] | None = None
     finish_reason: str | None = Field(
         default=None, description="Defaults to 'tool_calls' or 'stop'."
@@ -193,18 +205,47 @@ class ReplySpec(BaseReply):
     def _cost_is_decimal(cls, value: Any) -> Any:
         return None if value is None else decimal_text(value, "cost")
 
+    @field_validator("json_value", mode="after")
+    @classmethod
+    def _encodable_json(cls, value: Any) -> Any:
+        if value is not None and (problem := json_problem(value, "json")):
+            raise ValueError(problem)
+        return value
+
+    @property
+    def content(self) -> str | None:
+        """The message text on the wire: `text`, or `json` encoded."""
+        if self.json_value is not None:
+            return json.dumps(self.json_value, ensure_ascii=False)
+        return self.text
+
     @model_validator(mode="after")
     def _consistent(self) -> ReplySpec:
-        if self.error is not None and (self.text is not None or self.tool_calls):
-            raise ValueError("an error reply cannot also carry text or tool calls")
+        said = [
+            name
+            for name, value in (
+                ("text", self.text),
+                ("json", self.json_value),
+                ("refusal", self.refusal),
+            )
+            if value is not None
+        ]
+        if self.error is not None and (said or self.tool_calls):
+            raise ValueError(f"an error reply cannot also carry {', '.join(said) or 'tool calls'}")
+        if len(said) > 1:
+            raise ValueError(f"give one of {' or '.join(said)}: each is the whole message")
+        if self.refusal is not None and self.tool_calls:
+            raise ValueError("a refusal cannot also call tools")
         if isinstance(self.stream.chunks, list):
             joined = "".join(self.stream.chunks)
-            if self.text is None:
+            whole = self.refusal if self.refusal is not None else self.content
+            if not said:
                 self.text = joined
-            elif joined != self.text:
-                raise ValueError("stream.chunks must join to exactly the reply text")
-        if self.error is None and self.text is None and not self.tool_calls:
+            elif joined != whole:
+                raise ValueError(f"stream.chunks must join to exactly the reply's {said[0]}")
+        if self.error is None and self.text is None and not said and not self.tool_calls:
             raise ValueError(
-                'a chat reply needs text ("" for an empty message), tool_calls or an error'
+                'a chat reply needs text ("" for an empty message), json, a refusal, '
+                "tool_calls or an error"
             )
         return self

@@ -1,0 +1,370 @@
+"""Hypothesis strategies for satisfiable JSON Schemas (draft 2020-12) and pydantic models.
+
+Each schema drawn here has at least one valid instance by construction (bounds around an
+anchor value, `oneOf` branches of distinct types, `allOf` parts that cannot conflict), so
+a default-mode answer that fails to validate against it is the generator's fault.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import itertools
+import re
+import uuid
+from typing import Annotated, Any, Literal, Optional, Union
+
+from hypothesis import strategies as st
+from pydantic import BaseModel, Field, create_model
+
+FORMATS = ["date", "date-time", "time", "email", "uri", "uuid", "ipv4", "ipv6", "hostname"]
+
+# --------------------------------------------------------------------------- patterns
+
+_atoms = st.one_of(
+    st.sampled_from(["a", "b", "x", "Z", "0", "7", "-", "_", " ", "@"]).map(re.escape),
+    st.sampled_from([r"\d", r"\w", "[a-z]", "[A-F0-9]", "[^0-9]", "[^a-z]", ".", r"\.", "[xyz]"]),
+)
+_quantifiers = st.sampled_from(["", "", "?", "*", "+", "{2}", "{1,3}", "{0,2}", "{3,}"])
+_pieces = st.tuples(_atoms, _quantifiers).map("".join)
+_groups = st.tuples(
+    st.lists(st.lists(_pieces, min_size=1, max_size=3).map("".join), min_size=1, max_size=3),
+    _quantifiers,
+).map(lambda g: "(" + "|".join(g[0]) + ")" + g[1])
+pattern_bodies = st.lists(st.one_of(_pieces, _pieces, _groups), min_size=1, max_size=5).map("".join)
+"""Regexes of the shapes schemas use: classes, escapes, groups, alternations, repeats."""
+patterns = st.tuples(st.sampled_from(["^", ""]), pattern_bodies, st.sampled_from(["$", ""])).map(
+    "".join
+)
+
+REALISTIC_PATTERNS = [
+    r"^\d{5}(-\d{4})?$",
+    r"^[A-Z]{2}-\d{3}$",
+    r"^[a-z][a-z0-9_]*$",
+    r"^(red|green|blue)$",
+    r"^\+?[0-9 ]{7,15}$",
+    r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$",
+    r"^#[0-9a-fA-F]{6}$",
+    r"^(\d+)\.(\d+)\.(\d+)$",
+    r"^[A-Z][a-z]+ \d{1,3}$",
+    r"^(?:ab|cd){2,3}$",
+    r"^(a+)-\1$",
+    r"(?i)^[a-z]+$",
+    r"^\bword\b-(?:x|y)$",
+]
+
+# --------------------------------------------------------------------------- leaves
+
+
+@st.composite
+def string_schemas(draw: st.DrawFn) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string"}
+    kind = draw(st.sampled_from(["plain", "length", "format", "pattern", "pattern+length"]))
+    if kind == "format":
+        schema["format"] = draw(st.sampled_from(FORMATS))
+    if kind.startswith("pattern"):
+        schema["pattern"] = draw(st.one_of(patterns, st.sampled_from(REALISTIC_PATTERNS)))
+    if kind == "pattern+length":
+        schema["pattern"] = draw(st.sampled_from([r"^[a-z]+$", r"^\d*$", r"^(ab)+$", "x"]))
+        schema["minLength"] = draw(st.integers(0, 30))
+    if kind == "length":
+        low = draw(st.integers(0, 40))
+        schema.update(
+            draw(
+                st.fixed_dictionaries(
+                    {},
+                    optional={
+                        "minLength": st.just(low),
+                        "maxLength": st.integers(low, low + 20),
+                    },
+                )
+            )
+        )
+    return schema
+
+
+def _bounds(draw: st.DrawFn, anchor: float, spread: st.SearchStrategy[Any]) -> dict[str, Any]:
+    """Bounds that keep `anchor` valid: inclusive or exclusive, either side or both."""
+    schema: dict[str, Any] = {}
+    if draw(st.booleans()):
+        gap = draw(spread)
+        if draw(st.booleans()) and anchor - gap < anchor:
+            schema["exclusiveMinimum"] = anchor - gap
+        else:
+            schema["minimum"] = anchor - gap
+    if draw(st.booleans()):
+        gap = draw(spread)
+        if draw(st.booleans()) and anchor + gap > anchor:
+            schema["exclusiveMaximum"] = anchor + gap
+        else:
+            schema["maximum"] = anchor + gap
+    return schema
+
+
+@st.composite
+def integer_schemas(draw: st.DrawFn) -> dict[str, Any]:
+    step = draw(st.one_of(st.none(), st.integers(1, 7)))
+    anchor = draw(st.integers(-(10**6), 10**6)) * (step or 1)
+    schema: dict[str, Any] = {"type": "integer", **_bounds(draw, anchor, st.integers(0, 50))}
+    if step is not None:
+        schema["multipleOf"] = step
+    return schema
+
+
+@st.composite
+def number_schemas(draw: st.DrawFn) -> dict[str, Any]:
+    step = draw(st.sampled_from([None, None, 0.5, 0.25, 1.5, 2]))
+    if step is None:
+        anchor = draw(st.floats(-1e6, 1e6, allow_nan=False))
+        spread: st.SearchStrategy[Any] = st.floats(0, 100, allow_nan=False)
+    else:
+        anchor = draw(st.integers(-1000, 1000)) * step
+        spread = st.integers(0, 20).map(lambda n: n * step)
+    schema: dict[str, Any] = {"type": "number", **_bounds(draw, anchor, spread)}
+    if step is not None:
+        schema["multipleOf"] = step
+    return schema
+
+
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-100, 100),
+    st.floats(-100, 100, allow_nan=False),
+    st.text(max_size=8),
+)
+enums = st.lists(scalars, min_size=1, max_size=4, unique_by=lambda v: (type(v), v)).map(
+    lambda values: {"enum": values}
+)
+leaves = st.one_of(
+    string_schemas(),
+    string_schemas(),
+    integer_schemas(),
+    number_schemas(),
+    st.just({"type": "boolean"}),
+    st.just({"type": "null"}),
+    enums,
+    st.builds(lambda value: {"const": value}, scalars),
+    st.just({}),
+)
+
+# --------------------------------------------------------------------------- composites
+
+names = st.one_of(
+    st.sampled_from(["city", "name", "count", "tags", "id", "unit", "when", "score", "note"]),
+    st.text(min_size=1, max_size=6),
+)
+
+
+def objects(
+    children: st.SearchStrategy[Any], closed: bool = True
+) -> st.SearchStrategy[dict[str, Any]]:
+    @st.composite
+    def build(draw: st.DrawFn) -> dict[str, Any]:
+        properties = draw(st.dictionaries(names, children, max_size=4))
+        required = (
+            draw(st.lists(st.sampled_from(sorted(properties)), unique=True)) if (properties) else []
+        )
+        schema: dict[str, Any] = {"type": "object", "properties": properties}
+        if required:
+            schema["required"] = required
+        if closed and draw(st.booleans()):
+            schema["additionalProperties"] = False
+        if len(properties) > 0 and draw(st.booleans()):
+            schema["minProperties"] = draw(st.integers(0, len(properties)))
+        return schema
+
+    return build()
+
+
+def arrays(children: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, Any]]:
+    @st.composite
+    def build(draw: st.DrawFn) -> dict[str, Any]:
+        low = draw(st.integers(0, 4))
+        schema: dict[str, Any] = {"type": "array", "items": draw(children)}
+        if draw(st.booleans()):
+            schema["minItems"] = low
+        if draw(st.booleans()):
+            schema["maxItems"] = draw(st.integers(low, low + 3))
+        return schema
+
+    return build()
+
+
+_varied_items = st.sampled_from(
+    [
+        {"type": "string"},
+        {"type": "integer"},
+        {"type": "number", "minimum": 0},
+        {"type": "string", "format": "date"},
+        {"type": "string", "pattern": "^[a-z]{3}$"},
+        {"enum": ["a", "b", "c", "d", "e"]},
+        {"type": "object", "properties": {"k": {"type": "string"}}, "required": ["k"]},
+    ]
+)
+unique_arrays = st.builds(
+    lambda items, low: {"type": "array", "items": items, "minItems": low, "uniqueItems": True},
+    _varied_items,
+    st.integers(0, 5),
+)
+"""`uniqueItems` only over items that can differ, as many as the array needs."""
+
+_KINDS: dict[str, dict[str, Any]] = {
+    "string": {"type": "string"},
+    "integer": {"type": "integer"},
+    "boolean": {"type": "boolean"},
+    "null": {"type": "null"},
+    "object": {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]},
+    "array": {"type": "array", "items": {"type": "integer"}},
+}
+one_ofs = st.lists(st.sampled_from(sorted(_KINDS)), min_size=1, max_size=3, unique=True).map(
+    lambda kinds: {"oneOf": [_KINDS[k] for k in kinds]}
+)
+"""Branches of distinct types, so exactly one can hold."""
+
+
+@st.composite
+def nullable(draw: st.DrawFn, children: st.SearchStrategy[Any]) -> dict[str, Any]:
+    child: dict[str, Any] = draw(children)
+    if child.get("type") == "null":
+        return child
+    if draw(st.booleans()) and isinstance(child.get("type"), str):
+        return {**child, "type": [child["type"], "null"]}
+    return {"anyOf": [child, {"type": "null"}]}
+
+
+@st.composite
+def all_ofs(draw: st.DrawFn, children: st.SearchStrategy[Any]) -> dict[str, Any]:
+    if draw(st.booleans()):
+        low = draw(st.integers(-50, 50))
+        high = low + draw(st.integers(0, 50))
+        return {"type": "integer", "allOf": [{"minimum": low}, {"maximum": high}]}
+    first = draw(objects(children, closed=False))
+    second = draw(objects(children, closed=False))
+    taken = set(first["properties"])
+    second["properties"] = {k: v for k, v in second["properties"].items() if k not in taken}
+    second["required"] = [k for k in second.get("required", ()) if k not in taken]
+    second.pop("minProperties", None)
+    return {"allOf": [first, second]}
+
+
+def _extend(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(
+        objects(children),
+        objects(children),
+        arrays(children),
+        nullable(children),
+        st.lists(children, min_size=1, max_size=3).map(lambda options: {"anyOf": options}),
+        all_ofs(children),
+        children.map(lambda child: {"x-def": child}),
+    )
+
+
+def _hoist_definitions(schema: Any) -> Any:
+    """Move each `{"x-def": child}` into `$defs` and point at it with a `$ref`."""
+    definitions: dict[str, Any] = {}
+    counter = itertools.count()
+
+    def walk(node: Any) -> Any:
+        if not isinstance(node, dict):
+            return node
+        if set(node) == {"x-def"}:
+            name = f"D{next(counter)}"
+            definitions[name] = walk(node["x-def"])
+            return {"$ref": f"#/$defs/{name}"}
+        out = dict(node)
+        if isinstance(node.get("properties"), dict):
+            out["properties"] = {k: walk(v) for k, v in node["properties"].items()}
+        if "items" in node:
+            out["items"] = walk(node["items"])
+        for key in ("anyOf", "oneOf", "allOf"):
+            if isinstance(node.get(key), list):
+                out[key] = [walk(option) for option in node[key]]
+        return out
+
+    root = walk(schema)
+    return {**root, "$defs": definitions} if definitions else root
+
+
+json_schemas = st.recursive(st.one_of(leaves, unique_arrays, one_ofs), _extend, max_leaves=10).map(
+    _hoist_definitions
+)
+"""A satisfiable JSON Schema: nested objects, arrays, combinators and `$ref`s included."""
+
+
+# --------------------------------------------------------------------------- pydantic models
+
+
+class Colour(enum.Enum):
+    RED = "red"
+    GREEN = "green"
+
+
+class Size(int, enum.Enum):
+    SMALL = 1
+    LARGE = 3
+
+
+_model_names = (f"Model{n}" for n in itertools.count())
+field_names = names.filter(
+    lambda n: n.isidentifier() and not n.startswith(("_", "model_")) and n not in dir(BaseModel)
+)
+
+scalar_types = st.sampled_from(
+    [
+        int,
+        float,
+        str,
+        bool,
+        Literal["a", "b"],
+        Colour,
+        Size,
+        datetime.date,
+        datetime.datetime,
+        datetime.time,
+        datetime.timedelta,
+        uuid.UUID,
+        Annotated[int, Field(ge=10, le=20)],
+        Annotated[int, Field(gt=0, multiple_of=5)],
+        Annotated[float, Field(gt=0, lt=1)],
+        Annotated[str, Field(min_length=3, max_length=5)],
+        Annotated[str, Field(pattern=r"^[A-Z]{3}\d$")],
+    ]
+)
+
+
+def _model(fields: dict[str, tuple[Any, Any]]) -> Any:
+    return create_model(next(_model_names), **fields)  # type: ignore[call-overload]
+
+
+def _wrap(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(
+        inner.map(lambda t: Optional[t]),  # noqa: UP045 - a runtime type expression
+        inner.map(lambda t: list[t]),  # type: ignore[valid-type]
+        inner.map(lambda t: Annotated[list[t], Field(min_length=2)]),  # type: ignore[valid-type]
+        inner.map(lambda t: dict[str, t]),  # type: ignore[valid-type]
+        st.tuples(inner, inner).map(lambda ts: Union[ts[0], ts[1]]),  # noqa: UP007
+        st.dictionaries(field_names, inner, min_size=1, max_size=3).map(
+            lambda fields: _model({name: (t, ...) for name, t in fields.items()})
+        ),
+    )
+
+
+field_types = st.recursive(scalar_types, _wrap, max_leaves=6)
+
+
+@st.composite
+def pydantic_models(draw: st.DrawFn) -> type[BaseModel]:
+    """A model of required and optional fields of the types above, nested models included."""
+    fields = draw(
+        st.dictionaries(
+            field_names,
+            st.tuples(field_types, st.booleans()),
+            min_size=1,
+            max_size=5,
+        )
+    )
+    model: type[BaseModel] = _model(
+        {name: (t, None) if optional else (t, ...) for name, (t, optional) in fields.items()}
+    )
+    return model
