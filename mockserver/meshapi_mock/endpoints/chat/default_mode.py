@@ -66,11 +66,12 @@ def _pick(options: tuple[str, ...], seed: str) -> str:
 
 
 def _answer(ctx: ChatContext) -> str:
-    return _answer_prompt(ctx.last_user or ctx.system or "")
+    return answer_prompt(ctx.last_user or ctx.system or "")
 
 
 @small_key_cache(maxsize=1024)
-def _answer_prompt(raw_prompt: str) -> str:
+def answer_prompt(raw_prompt: str) -> str:
+    """Default mode's words for a prompt; responses answer with the same wording."""
     prompt = " ".join(raw_prompt.split())
     if not prompt:
         return f"{_pick(_OPENERS, '')} {_CLOSERS[0]}"

@@ -18,7 +18,7 @@ from typing import Any
 
 from ...errors import MeshError
 from ...schema_example import example
-from ..chat.default_mode import _answer_prompt as answer_prompt
+from ..chat.default_mode import answer_prompt
 from .context import ResponsesContext
 from .conversation import Turn
 from .vocabulary import FunctionCallSpec, ResponsesReply
