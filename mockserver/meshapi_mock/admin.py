@@ -181,6 +181,8 @@ async def get_config(request: Request) -> ASGIApp:
         dumps(
             {
                 "strict": config.strict,
+                "models": config.models,
+                "model_catalogue": list(config.model_catalogue),
                 "seed": config.seed,
                 "journal_limit": config.journal_limit,
                 "journal_max_bytes": config.journal_max_bytes,

@@ -22,6 +22,7 @@ import uvicorn
 
 from ._version import __version__
 from .app import create_app
+from .catalogue import CatalogueError
 from .cli_args import (
     at_least,
     env_port,
@@ -120,6 +121,21 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
         "'*' accepts any (default: none)",
     )
     serve.add_argument("--strict", action="store_true", help="unmatched requests get an error")
+    serve.add_argument(
+        "--models",
+        choices=("strict", "known-providers", "any"),
+        default=DEFAULTS.models,
+        help="model ids requests may name: only catalogue ids, any provider/name of a "
+        "catalogue provider, or anything (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--model-catalogue",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="FILE",
+        help="YAML or JSON files of models added to the built-in catalogue",
+    )
     serve.add_argument(
         "--seed",
         type=int,
@@ -272,6 +288,8 @@ def _config(args: argparse.Namespace) -> ServerConfig:
         admin_token=args.admin_token,
         allowed_hosts=tuple(args.allow_host),
         strict=args.strict,
+        models=args.models,
+        model_catalogue=tuple(args.model_catalogue),
         seed=args.seed,
         journal_limit=args.journal_limit,
         journal_max_bytes=args.journal_bytes,
@@ -290,6 +308,9 @@ def _serve(args: argparse.Namespace) -> int:
         state = MockState(config)
     except ScenarioError as exc:
         _print_problems(exc)
+        return 2
+    except CatalogueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
         sock = bind_socket(args.host, args.port)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from .ids import DEFAULT_CREATED
 
@@ -20,6 +21,14 @@ class ServerConfig:
     """Extra `Host` names accepted besides the bound address and loopback names; `*` is any."""
     strict: bool = False
     """Unmatched requests get a `no_matching_rule` error instead of a synthetic reply."""
+    models: Literal["strict", "known-providers", "any"] = "known-providers"
+    """Which model ids requests may name (`model_check.py`): `known-providers` answers any
+    `provider/name` of a catalogue provider (marking ids outside the catalogue in the
+    journal) and rejects the rest with 404 `model_not_found`; `strict` rejects every id
+    outside the catalogue; `any` accepts anything, as the fake did before."""
+    model_catalogue: Sequence[str] = ()
+    """Model catalogue files (YAML or JSON lists of ids or model objects) added to the
+    built-in catalogue at start and on every reset."""
     seed: int = 0
     created: int = DEFAULT_CREATED
     journal_limit: int = 1000

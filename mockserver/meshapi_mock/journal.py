@@ -132,6 +132,10 @@ class JournalEntry:
     """Bytes of body the client sent (0 when none was read)."""
     body_truncated_by: str | None = None
     """None when the journal holds the whole body; else the setting that cut it."""
+    model_status: str | None = None
+    """`"catalogue"` when every model the request names is in the catalogue, `"unknown"`
+    when one is not but was answered, `"rejected"` when one got 404 `model_not_found`
+    (`ServerConfig.models`); None when it names none."""
     rendered: dict[str, Any] | None = None
     """The request as rules matched it and the model would see it, when the fake filled in
     a stored prompt template (its system prompt, messages, model and params); else None."""
@@ -238,6 +242,7 @@ class JournalEntry:
             "body_truncated_by": self.body_truncated_by,
             "body_prefix": self._prefix_text() if truncated else None,
             "rendered": self.rendered,
+            "model_status": self.model_status,
             "matched": self.matched,
             "status": self.status,
             "stream": self.stream,

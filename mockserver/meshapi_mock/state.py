@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
+from .catalogue import MODELS, Catalogue, load_file
 from .clock import Clock
 from .config import ServerConfig
 from .ids import IdFactory
@@ -29,6 +30,8 @@ class MockState:
         self.tokens = frozenset(self.config.tokens)
         self.clock = Clock(self.config.created)
         self._stores: dict[str, Any] = {}
+        self._catalogue_files = [m for path in self.config.model_catalogue for m in load_file(path)]
+        self.catalogue = Catalogue((*MODELS, *self._catalogue_files))
         self._startup_strict = self.config.strict
         # Validate the boot scenarios now, so a bad file fails at start, not per request.
         self._boot: list[tuple[str, RuleSpec]] = load_all(self.config.fixtures)
@@ -59,4 +62,5 @@ class MockState:
         self.ids = IdFactory(self.config.seed, self.config.created)
         self.clock.reset()
         self._stores.clear()
+        self.catalogue = Catalogue((*MODELS, *self._catalogue_files))
         self._load_boot_rules()

@@ -21,6 +21,7 @@ from support.wire import error_of
 
 COMPARE = "/v1/chat/compare"
 MODELS = ["openai/gpt-4o-mini", "anthropic/claude-sonnet-4.5", "google/gemini-2.5-flash"]
+CHAT_MODELS = [*MODELS, "meta-llama/llama-3.1-8b-instruct"]
 ASK = [{"role": "user", "content": "Name three primes."}]
 
 
@@ -370,7 +371,7 @@ def test_streamed_deltas_rebuild_each_answer(
     """Whatever each model answers, its deltas join to its content, every model is done
     once, failures are never top-level errors, and the summary is the JSON answer."""
     session_server.reset()
-    models = [f"acme/model-{i}" for i in range(len(outcomes))]
+    models = CHAT_MODELS[: len(outcomes)]
     for model, (kind, value, chunks) in zip(models, outcomes, strict=True):
         face = session_server.chat.when(model=model)
         if kind == "text":

@@ -78,14 +78,16 @@ def locs(response: httpx.Response) -> list[list[Any]]:
 
 
 def test_default_answer_has_the_openai_shape(http: httpx.Client) -> None:
-    response = post(http, {"input": ["first text", "second text"], "model": "acme/embedder"})
+    response = post(
+        http, {"input": ["first text", "second text"], "model": "openai/text-embedding-ada-002"}
+    )
 
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/json")
     body = response.json()
     assert list(body) == ["object", "data", "model", "usage"]
     assert body["object"] == "list"
-    assert body["model"] == "acme/embedder", "the requested model is echoed"
+    assert body["model"] == "openai/text-embedding-ada-002", "the requested model is echoed"
     assert [list(item) for item in body["data"]] == [["object", "index", "embedding"]] * 2
     assert [item["object"] for item in body["data"]] == ["embedding", "embedding"]
     assert [item["index"] for item in body["data"]] == [0, 1]
@@ -123,8 +125,7 @@ def test_without_a_model_the_catalogue_embedding_model_answers(http: httpx.Clien
         ("baai/bge-m3", 1024),
         ("nomic-ai/nomic-embed-text", 768),
         ("sentence-transformers/all-MiniLM-L6-v2", 384),
-        ("text-embedding-3-large", 3072),
-        ("acme/unknown-embedder", 1536),
+        ("openai/not-in-the-catalogue", 1536),
     ],
 )
 def test_dimensions_default_to_the_models_native_size(
@@ -165,7 +166,11 @@ def test_a_text_embeds_the_same_alone_in_a_batch_and_under_any_model(
     http: httpx.Client, server: MockServer
 ) -> None:
     [alone] = vectors(embed(http, "the same text"))
-    batch = vectors(embed(http, ["other", "the same text", "the same text"], model="x/y"))
+    batch = vectors(
+        embed(
+            http, ["other", "the same text", "the same text"], model="openai/text-embedding-ada-002"
+        )
+    )
 
     assert batch[1] == batch[2] == alone
     assert batch[0] != alone
@@ -577,16 +582,18 @@ def test_match_on_model_dimensions_format_type_and_headers(
     )
 
     assert vectors(embed(http, "x", model="cohere/embed-english-v3.0")) == [[1.0]]
-    assert vectors(embed(http, "x", model="acme/e", dimensions=8)) == [[2.0]]
+    assert vectors(embed(http, "x", model="voyageai/voyage-3", dimensions=8)) == [[2.0]]
     assert decode(
-        embed(http, "x", model="acme/e", encoding_format="base64")["data"][0]["embedding"]
+        embed(http, "x", model="voyageai/voyage-3", encoding_format="base64")["data"][0][
+            "embedding"
+        ]
     ) == [3.0]
-    assert vectors(embed(http, "x", model="acme/e", input_type="query")) == [[4.0]]
-    response = post(http, {"input": "x", "model": "acme/e"}, **{"x-tenant": "acme"})
+    assert vectors(embed(http, "x", model="voyageai/voyage-3", input_type="query")) == [[4.0]]
+    response = post(http, {"input": "x", "model": "voyageai/voyage-3"}, **{"x-tenant": "acme"})
     assert vectors(response.json()) == [[5.0]]
     # no model: the default (openai/…) answers; no encoding_format: float
     assert vectors(embed(http, "x")) == [[6.0]]
-    assert len(vectors(embed(http, "x", model="acme/e"))[0]) == 1536
+    assert len(vectors(embed(http, "x", model="voyageai/voyage-3"))[0]) == 1024
 
 
 def test_nth_and_times(server: MockServer, http: httpx.Client) -> None:

@@ -276,6 +276,7 @@ def test_wire_form_of_an_entry(server: MockServer, http: httpx.Client) -> None:
         "body_truncated_by": None,
         "body_prefix": None,
         "rendered": None,
+        "model_status": "catalogue",
         "matched": rule.id,
         "status": 200,
         "stream": True,

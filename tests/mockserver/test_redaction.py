@@ -144,7 +144,7 @@ def test_a_near_miss_message_does_not_leak_the_header_it_quotes(
     server.chat.when(headers={"x-api-key": "rsk_expected_key"}).reply("hi")
     response = http.post(
         "/v1/chat/completions",
-        json={"model": "m", "messages": [{"role": "user", "content": "hi"}]},
+        json={"model": "openai/gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]},
         headers={"X-API-Key": f"rsk_{SECRET}"},
     )
     assert response.status_code == 404, response.text

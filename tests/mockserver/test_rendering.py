@@ -217,14 +217,14 @@ def test_cost_is_priced_from_the_listed_catalogue(http: httpx.Client, model: str
 def test_cost_examples(http: httpx.Client) -> None:
     """The same rule, as literal values a user reads off the stream tail."""
     costs = {}
-    for model in ("openai/gpt-4o", "openai/gpt-4o-mini", "acme/not-in-the-catalogue"):
+    for model in ("openai/gpt-4o", "openai/gpt-4o-mini", "openai/not-in-the-catalogue"):
         payloads = sse_payloads(chat(http, stream=True, model=model).content)
         costs[model] = payloads[-1]["cost"]
     # "Hello" in default mode: 9 prompt tokens, 19 completion tokens.
     assert costs == {
         "openai/gpt-4o": "0.0002125",
         "openai/gpt-4o-mini": "0.0000128",
-        "acme/not-in-the-catalogue": "0",
+        "openai/not-in-the-catalogue": "0.000085",  # UNKNOWN_MODEL_PRICES: $1 and $4 per 1M
     }
 
 

@@ -761,7 +761,10 @@ def request_for(endpoint: str, draw: Any, reply: dict[str, Any]) -> tuple[str, s
         flags = {"stream": draw(st.booleans()), "background": draw(st.booleans())}
         return "POST", "/v1/responses", {"input": "Hi", **flags}
     if endpoint == "compare":
-        body = {"models": ["a/x", "b/y"], "messages": [{"role": "user", "content": "Hi"}]}
+        body = {
+            "models": ["openai/gpt-4o-mini", "anthropic/claude-sonnet-4"],
+            "messages": [{"role": "user", "content": "Hi"}],
+        }
         flags = {"stream": draw(st.booleans()), "skip_comparison": draw(st.booleans())}
         return "POST", "/v1/chat/compare", {**body, **flags}
     if endpoint == "templates":

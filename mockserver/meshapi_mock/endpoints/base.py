@@ -83,6 +83,9 @@ class Operation:
     Schemathesis, which would otherwise only try ids that do not exist)."""
     prepare: Prepare | None = None
     """Run on the validated request before it is matched (see `Prepare`); None: as sent."""
+    model_fields: tuple[str, ...] = ()
+    """Where the request names models (`model`, `models`, `model_overrides.model`): the
+    pipeline checks them against the catalogue (`model_check.py`) before matching."""
 
     @property
     def operation_id(self) -> str:

@@ -174,8 +174,21 @@ class ModelsScript(Script[ModelsMatch]):
         name: str | None = None,
         priority: int = 0,
     ) -> Rule:
-        """Serve `models` (ModelInfo objects) instead of the built-in catalogue."""
+        """Serve `models` (ModelInfo objects) instead of the built-in catalogue.
+
+        This answers `/v1/models` calls only; requests that name a model are checked
+        against the fake's catalogue, which `add` extends."""
         return self._add({"models": list(models)}, times, name, priority)
+
+    def add(self, *models: str | Mapping[str, Any]) -> None:
+        """Add models to this fake's catalogue until its reset: listed by `/v1/models`,
+        accepted by every request that names a model, priced from their own prices.
+        Each is an id (`"openai/gpt-5-nano"`) or a mapping with `id` and `Model` fields
+        (`prompt_per_1m`, `completion_per_1m`, `model_type`, …)."""
+        state: MockState = self._state
+        entries = [catalogue.model_from(m) for m in models]  # all checked before any is added
+        for entry in entries:
+            state.catalogue.add(entry)
 
 
 def _answer(ctx: CallContext, state: MockState) -> ModelsReply:
@@ -185,17 +198,17 @@ def _answer(ctx: CallContext, state: MockState) -> ModelsReply:
 _CATALOGUE = ModelsReply()
 
 
-def _models(reply: ModelsReply) -> list[dict[str, Any]]:
+def _models(reply: ModelsReply, state: MockState) -> list[dict[str, Any]]:
     if reply.models is not None:
         return reply.wire_models()
-    return [m.as_wire() for m in catalogue.MODELS]
+    return [m.as_wire() for m in state.catalogue.models]
 
 
 def _render_list(ctx: CallContext, reply: ModelsReply, state: MockState) -> ASGIApp:
     query: ListQuery = ctx.request
     models = [
         m
-        for m in _models(reply)
+        for m in _models(reply, state)
         if (query.free is None or m.get("is_free") == query.free)
         and (query.type is None or m.get("model_type") == query.type)
         and (query.provider is None or m.get("provider") == query.provider)
@@ -204,11 +217,11 @@ def _render_list(ctx: CallContext, reply: ModelsReply, state: MockState) -> ASGI
 
 
 def _render_free(ctx: CallContext, reply: ModelsReply, state: MockState) -> ASGIApp:
-    return JSONBytes(dumps([m for m in _models(reply) if m.get("is_free")]))
+    return JSONBytes(dumps([m for m in _models(reply, state) if m.get("is_free")]))
 
 
 def _render_paid(ctx: CallContext, reply: ModelsReply, state: MockState) -> ASGIApp:
-    return JSONBytes(dumps([m for m in _models(reply) if not m.get("is_free")]))
+    return JSONBytes(dumps([m for m in _models(reply, state) if not m.get("is_free")]))
 
 
 def _render_search(ctx: CallContext, reply: ModelsReply, state: MockState) -> ASGIApp:
@@ -225,7 +238,7 @@ def _render_search(ctx: CallContext, reply: ModelsReply, state: MockState) -> AS
             and all(x in (m.get("output_modalities") or ()) for x in query.output_modality)
         )
 
-    hits = [m for m in _models(reply) if hit(m)]
+    hits = [m for m in _models(reply, state) if hit(m)]
     hits.sort(key=lambda m: _sort_key(m.get(query.sort)), reverse=query.order == "desc")
     page = {
         "items": hits[query.offset : query.offset + query.limit],
@@ -245,7 +258,7 @@ def _sort_key(value: Any) -> tuple[int, Any]:
 
 def _render_get(ctx: CallContext, reply: ModelsReply, state: MockState) -> ASGIApp:
     model_id = ctx.path_params["model_id"]
-    found = next((m for m in _models(reply) if m.get("id") == model_id), None)
+    found = next((m for m in _models(reply, state) if m.get("id") == model_id), None)
     if found is None:
         message = f"Model '{model_id}' not found."
         # `detail` too: the live gateway answers FastAPI-style here (contract §7).

@@ -30,7 +30,7 @@ def answer(ctx: ChatContext, state: MockState) -> ReplySpec:
 
 
 def render(ctx: ChatContext, reply: ReplySpec, state: MockState) -> ASGIApp:
-    completion = build_completion(ctx, reply, state.ids)
+    completion = build_completion(ctx, reply, state.ids, state.catalogue)
     if ctx.request.stream:
         return SSEStream(stream_frames(completion))
     return JSONBytes(completion_body(completion))
@@ -48,6 +48,7 @@ ENDPOINT = Endpoint(
             name="create",
             method="POST",
             path="/v1/chat/completions",
+            model_fields=("model",),
             summary="Create a chat completion",
             request=ChatCompletionRequest,
             answer=answer,

@@ -60,7 +60,9 @@ def prompt_tokens(ctx: ChatContext) -> int:
     return total
 
 
-def build_completion(ctx: ChatContext, reply: ReplySpec, ids: IdFactory) -> Completion:
+def build_completion(
+    ctx: ChatContext, reply: ReplySpec, ids: IdFactory, prices: catalogue.Catalogue
+) -> Completion:
     tool_calls: tuple[RenderedToolCall, ...] = ()
     if reply.tool_calls:
         tool_calls = tuple(
@@ -80,9 +82,7 @@ def build_completion(ctx: ChatContext, reply: ReplySpec, ids: IdFactory) -> Comp
         completion_tokens += 3 + estimate_tokens(call.name + call.arguments)
     usage = _usage(reply, prompt_tokens(ctx), completion_tokens)
     model = reply.model or ctx.request.model or catalogue.DEFAULT_MODEL
-    cost = reply.cost or catalogue.cost_for(
-        model, usage["prompt_tokens"], usage["completion_tokens"]
-    )
+    cost = reply.cost or prices.cost(model, usage["prompt_tokens"], usage["completion_tokens"])
     return Completion(
         id=reply.id or ids.completion_id(ctx.raw_body),
         model=model,

@@ -48,6 +48,7 @@ ENDPOINT = Endpoint(
             name="create",
             method="POST",
             path="/v1/chat/compare",
+            model_fields=("models", "model_overrides.model", "comparison_model"),
             summary="Compare several models' answers to one conversation",
             request=CompareRequest,
             answer=answer,

@@ -107,7 +107,7 @@ async def _answer(ctx: CompareContext, state: MockState, index: int, model: str)
         assert isinstance(reply, ReplySpec)
         if reply.error is not None:
             return Leg(index, model, None, MeshError.from_spec(reply.error))
-        return Leg(index, model, build_completion(leg, reply, state.ids), None)
+        return Leg(index, model, build_completion(leg, reply, state.ids, state.catalogue), None)
     except _StrictRefusal as refusal:
         raise refusal.error from None
     except MeshError as error:

@@ -93,6 +93,7 @@ ENDPOINT = Endpoint(
             name="create",
             method="POST",
             path="/v1/embeddings",
+            model_fields=("model",),
             summary="Create embeddings",
             request=EmbeddingsRequest,
             answer=answer,

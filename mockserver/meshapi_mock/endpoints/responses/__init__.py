@@ -128,6 +128,7 @@ ENDPOINT = Endpoint(
             name="create",
             method="POST",
             path="/v1/responses",
+            model_fields=("model",),
             summary="Create a response",
             request=ResponsesRequest,
             answer=answer,
