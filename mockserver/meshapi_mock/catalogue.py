@@ -315,8 +315,7 @@ class Catalogue:
 
     def add(self, model: Model) -> None:
         """Add (or replace, by id) one model."""
-        if model.id.count("/") < 1 or not all(model.id.split("/", 1)):
-            raise CatalogueError(f"model id {model.id!r} is not `provider/name`")
+        _check_id(model.id)
         self._by_id[model.id] = model
         self._providers.add(model.provider)
 
@@ -360,6 +359,12 @@ def _unknown_cost(prompt_tokens: int, completion_tokens: int) -> str:
     return _UNKNOWN.cost(prompt_tokens, completion_tokens)
 
 
+def _check_id(model_id: str) -> None:
+    provider, slash, name = model_id.partition("/")
+    if not (provider and slash and name):
+        raise CatalogueError(f"model id {model_id!r} is not `provider/name`")
+
+
 _FIELDS = {f.name for f in fields(Model)}
 _TUPLES = ("input_modalities", "output_modalities")
 
@@ -376,6 +381,7 @@ def model_from(entry: str | Mapping[str, Any]) -> Model:
         raise CatalogueError(f"model {entry['id']!r}: unknown fields {sorted(unknown)}")
     values = dict(entry)
     model_id = values.pop("id")
+    _check_id(model_id)
     provider = model_id.split("/", 1)[0]
     values.setdefault("name", model_id.split("/", 1)[-1])
     values.setdefault("brand", provider.capitalize())

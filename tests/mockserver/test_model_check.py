@@ -1,0 +1,323 @@
+"""Model ids are checked like the gateway checks them (`model_check.py`), over a real port.
+
+A missing `provider/` prefix or an unknown provider is a 404 `model_not_found` naming the
+closest catalogue ids; a known provider's model the catalogue lacks is answered and marked
+in the journal; `models="strict"` and `models="any"` tighten and loosen that; the catalogue
+grows from Python, from files and from the command line.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import meshapi
+import openai
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from meshapi import MeshAPI
+from meshapi_mock import MockServer
+from meshapi_mock.catalogue import MODELS, UNKNOWN_MODEL_PRICES, Catalogue, CatalogueError
+from meshapi_mock.model_check import check_models
+from support.wire import chat, error_of
+
+ASK = [{"role": "user", "content": "Hello"}]
+KEY = {"Authorization": "Bearer rsk_test"}
+
+# One request per operation that names models, with the model id at `{}`.
+REQUESTS: dict[str, tuple[str, Any]] = {
+    "chat": ("/v1/chat/completions", lambda m: {"model": m, "messages": ASK}),
+    "responses": ("/v1/responses", lambda m: {"model": m, "input": "Hi"}),
+    "embeddings": ("/v1/embeddings", lambda m: {"model": m, "input": "Hi"}),
+    "images": ("/v1/images/generations", lambda m: {"model": m, "prompt": "a cat"}),
+    "compare models": (
+        "/v1/chat/compare",
+        lambda m: {"models": ["openai/gpt-4o", m], "messages": ASK},
+    ),
+    "compare judge": (
+        "/v1/chat/compare",
+        lambda m: {"models": ["openai/gpt-4o"], "comparison_model": m, "messages": ASK},
+    ),
+    "compare overrides": (
+        "/v1/chat/compare",
+        lambda m: {
+            "models": ["openai/gpt-4o"],
+            "model_overrides": [{"model": m, "temperature": 0.5}],
+            "messages": ASK,
+        },
+    ),
+}
+
+
+def send(http: httpx.Client, operation: str, model: str) -> httpx.Response:
+    path, body = REQUESTS[operation]
+    return http.post(path, json=body(model))
+
+
+@pytest.mark.parametrize("operation", REQUESTS)
+def test_an_id_without_provider_is_404_naming_the_closest_ids(
+    http: httpx.Client, server: MockServer, operation: str
+) -> None:
+    response = send(http, operation, "gpt-4o-mini")
+
+    assert response.status_code == 404, response.text
+    error = error_of(response)
+    assert error["code"] == "model_not_found"
+    assert "Model 'gpt-4o-mini' not found: model ids are `provider/name`." in error["message"]
+    assert "Closest models: openai/gpt-4o-mini, " in error["message"]
+    (entry,) = server.requests
+    assert entry.model_status == "rejected"
+    assert entry.error_code == "model_not_found"
+
+
+@pytest.mark.parametrize("operation", REQUESTS)
+def test_an_unknown_provider_is_404(http: httpx.Client, operation: str) -> None:
+    response = send(http, operation, "acme/gpt-4o")
+
+    assert response.status_code == 404, response.text
+    error = error_of(response)
+    assert error["code"] == "model_not_found"
+    assert "no catalogue model is served by provider 'acme'" in error["message"]
+    assert "Closest models: openai/gpt-4o" in error["message"]
+
+
+@pytest.mark.parametrize("operation", REQUESTS)
+def test_a_known_providers_unlisted_model_is_answered_and_marked(
+    http: httpx.Client, server: MockServer, operation: str
+) -> None:
+    response = send(http, operation, "openai/gpt-9-preview")
+
+    assert response.status_code == 200, response.text
+    (entry,) = server.requests
+    assert entry.model_status == "unknown"
+    (wire,) = http.get("/_mock/requests").json()
+    assert wire["model_status"] == "unknown"
+
+
+def test_catalogue_models_are_marked_as_such(http: httpx.Client, server: MockServer) -> None:
+    assert chat(http, model="openai/gpt-4o").status_code == 200
+    no_model = http.post("/v1/chat/completions", json={"messages": ASK})
+    assert no_model.status_code == 200
+    assert http.get("/v1/models").status_code == 200
+
+    assert [e.model_status for e in server.requests] == ["catalogue", None, None]
+
+
+def test_an_unlisted_model_is_priced_at_the_documented_default(http: httpx.Client) -> None:
+    body = chat(http, model="anthropic/claude-opus-9").json()
+    usage = body["usage"]
+    prompt, completion = (float(p) / 1e6 for p in UNKNOWN_MODEL_PRICES)
+    expected = usage["prompt_tokens"] * prompt + usage["completion_tokens"] * completion
+    streamed = chat(http, stream=True, model="anthropic/claude-opus-9").text
+    assert f'"cost":"{expected:.7f}'.rstrip("0") in streamed
+
+
+def test_strict_models_refuses_unlisted_ids_of_known_providers() -> None:
+    with (
+        MockServer(models="strict") as server,
+        httpx.Client(base_url=server.url, headers=KEY) as http,
+    ):
+        refused = chat(http, model="openai/gpt-9-preview")
+        listed = chat(http, model="openai/gpt-4o")
+
+    assert refused.status_code == 404
+    assert "`--models strict`" in error_of(refused)["message"]
+    assert listed.status_code == 200
+
+
+def test_any_model_accepts_anything_and_still_marks_it() -> None:
+    with MockServer(models="any") as server, httpx.Client(base_url=server.url, headers=KEY) as http:
+        answered = chat(http, model="m")
+        shown = http.get("/_mock/config").json()
+
+        assert answered.status_code == 200
+        assert answered.json()["model"] == "m"
+        assert [e.model_status for e in server.requests] == ["unknown"]
+    assert shown["models"] == "any"
+
+
+def test_the_config_view_shows_the_default_mode(http: httpx.Client) -> None:
+    shown = http.get("/_mock/config").json()
+    assert shown["models"] == "known-providers"
+    assert shown["model_catalogue"] == []
+
+
+def test_python_adds_models_until_reset(http: httpx.Client, server: MockServer) -> None:
+    server.models.add(
+        "acme/house-model",
+        {"id": "acme/priced", "prompt_per_1m": "1000", "completion_per_1m": "0"},
+    )
+
+    assert chat(http, model="acme/house-model").status_code == 200
+    assert chat(http, model="acme/other").status_code == 200, "acme is a known provider now"
+    listed = {m["id"]: m for m in http.get("/v1/models").json()}
+    assert listed["acme/priced"]["pricing"]["prompt_usd_per_1m"] == "1000"
+    streamed = chat(http, stream=True, model="acme/priced").text
+    assert '"cost":"0.009"' in streamed  # 9 prompt tokens at $1000 per 1M
+    assert [e.model_status for e in server.requests if e.model_status] == [
+        "catalogue",
+        "unknown",
+        "catalogue",
+    ]
+
+    server.reset()
+    assert chat(http, model="acme/house-model").status_code == 404
+    assert "acme/priced" not in {m["id"] for m in http.get("/v1/models").json()}
+
+
+def test_python_refuses_a_bad_entry_and_adds_nothing(server: MockServer) -> None:
+    with pytest.raises(CatalogueError, match="not `provider/name`"):
+        server.models.add("acme/fine", "no-prefix")
+    with pytest.raises(CatalogueError, match="unknown fields"):
+        server.models.add({"id": "acme/x", "price": "1"})
+    assert server.state.catalogue.find("acme/fine") is None
+
+
+def test_a_catalogue_file_extends_every_reset(tmp_path: Path) -> None:
+    path = tmp_path / "models.yaml"
+    path.write_text(
+        "models:\n  - acme/house-model\n  - id: acme/embedder\n    model_type: embedding\n"
+    )
+    with (
+        MockServer(model_catalogue=[str(path)]) as server,
+        httpx.Client(base_url=server.url, headers=KEY) as http,
+    ):
+        server.reset()
+        embedded = http.post("/v1/embeddings", json={"model": "acme/embedder", "input": "x"})
+        listed = {m["id"]: m for m in http.get("/v1/models").json()}
+        shown = http.get("/_mock/config").json()
+
+    assert embedded.status_code == 200
+    assert listed["acme/embedder"]["model_type"] == "embedding"
+    assert "acme/house-model" in listed
+    assert shown["model_catalogue"] == [str(path)]
+
+
+def test_a_bad_catalogue_file_stops_start_up(tmp_path: Path) -> None:
+    path = tmp_path / "models.json"
+    path.write_text('[{"id": "acme/x", "prompt_per_1m": "-1"}]')
+    with pytest.raises(CatalogueError, match="prompt_per_1m must be a non-negative decimal"):
+        MockServer(model_catalogue=[str(path)])
+
+
+# --- clients --------------------------------------------------------------------------------
+
+
+def test_the_bundled_sdk_raises_not_found(server: MockServer) -> None:
+    with MeshAPI(base_url=server.url, token="rsk_test") as client:
+        with pytest.raises(meshapi.NotFoundError) as raised:
+            client.chat.completions.create({"model": "gpt-4o", "messages": ASK})
+        answered = client.chat.completions.create({"model": "openai/gpt-9", "messages": ASK})
+
+    assert raised.value.status == 404
+    assert raised.value.error_code == "model_not_found"
+    assert "Closest models: openai/gpt-4o" in str(raised.value)
+    assert answered.model == "openai/gpt-9"
+
+
+def test_the_openai_sdk_raises_not_found(server: MockServer) -> None:
+    with openai.OpenAI(base_url=server.url + "/v1", api_key="rsk_test", max_retries=0) as client:
+        with pytest.raises(openai.NotFoundError) as raised:
+            client.embeddings.create(model="text-embedding-3-small", input="x")
+        answered = client.embeddings.create(model="openai/text-embedding-3-small", input="x")
+
+    assert raised.value.status_code == 404
+    assert "Closest models: openai/text-embedding-3-small" in str(raised.value)
+    assert answered.model == "openai/text-embedding-3-small"
+
+
+def test_the_official_sdk_raises_on_a_bare_model_id(server: MockServer) -> None:
+    from support.official_sdk import official_python, run_script
+
+    seen = run_script(
+        official_python(),
+        """
+import meshapi
+from meshapi import MeshAPI, ChatCompletionParams, ChatMessage
+client = MeshAPI(base_url=URL, token="rsk_official", max_retries=1)
+try:
+    client.chat.completions.create(ChatCompletionParams(
+        model="gpt-4o-mini", messages=[ChatMessage(role="user", content="Hi")]))
+except meshapi.MeshAPIError as exc:
+    emit([exc.status, exc.error_code, str(exc)])
+""",
+        URL=server.url,
+    )
+
+    status, code, message = seen
+    assert (status, code) == (404, "model_not_found")
+    assert "openai/gpt-4o-mini" in message
+
+
+# --- the command line -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli_fake(tmp_path: Path) -> Iterator[str]:
+    """`serve --models strict --model-catalogue FILE` as a process; yields its URL."""
+    path = tmp_path / "models.yaml"
+    path.write_text("- acme/house-model\n")
+    argv = [sys.executable, "-m", "meshapi_mock", "serve", "--host", "127.0.0.1", "--port", "0"]
+    argv += ["--models", "strict", "--model-catalogue", str(path)]
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        banner = process.stdout.readline()
+        assert "serving on" in banner, process.stderr.read() if process.stderr else banner
+        yield banner.split("serving on ", 1)[1].split(" ", 1)[0]
+    finally:
+        process.kill()
+        process.communicate()
+
+
+def test_the_cli_flags_set_the_mode_and_the_catalogue(cli_fake: str) -> None:
+    with httpx.Client(base_url=cli_fake, headers=KEY) as http:
+        house = chat(http, model="acme/house-model")
+        unlisted = chat(http, model="openai/gpt-9")
+        shown = http.get("/_mock/config").json()
+
+    assert house.status_code == 200
+    assert unlisted.status_code == 404
+    assert shown["models"] == "strict"
+
+
+def test_the_cli_refuses_an_unknown_mode() -> None:
+    argv = [sys.executable, "-m", "meshapi_mock", "serve", "--models", "lenient"]
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "--models: invalid choice: 'lenient'" in result.stderr
+
+
+# --- the check itself -----------------------------------------------------------------------
+
+CATALOGUE = Catalogue()
+
+
+@given(st.sampled_from(MODELS))
+def test_a_bare_name_finds_its_model_first(model: Any) -> None:
+    bare = model.id.split("/", 1)[1]
+    status, refusal = check_models({"model": bare}, (), CATALOGUE, "known-providers")
+    assert (status, refusal) == (None, None), "no declared fields: nothing is checked"
+
+    class Request:
+        pass
+
+    request = Request()
+    request.model = bare  # type: ignore[attr-defined]
+    status, refusal = check_models(request, ("model",), CATALOGUE, "known-providers")
+    assert status == "rejected" and refusal is not None
+    assert f"Closest models: {model.id}" in refusal.message
+
+
+@given(st.sampled_from(MODELS), st.sampled_from(["strict", "known-providers", "any"]))
+def test_every_catalogue_id_passes_in_every_mode(model: Any, mode: str) -> None:
+    class Request:
+        def __init__(self) -> None:
+            self.models = ["openai/gpt-4o", model.id]
+
+    assert check_models(Request(), ("models",), CATALOGUE, mode) == ("catalogue", None)
