@@ -99,6 +99,18 @@ def test_a_known_providers_unlisted_model_is_answered_and_marked(
     assert wire["model_status"] == "unknown"
 
 
+def test_a_templates_model_is_checked_when_a_request_uses_it(http: httpx.Client) -> None:
+    """Storing a template does not check its model; filling it into a request does."""
+    stored = http.post("/v1/templates", json={"name": "t", "system": "Hi", "model": "gpt-4o"})
+    used = http.post("/v1/chat/completions", json={"template": "t", "messages": ASK})
+    overridden = chat(http, template="t", model="openai/gpt-4o")
+
+    assert stored.status_code == 201
+    assert used.status_code == 404
+    assert error_of(used)["code"] == "model_not_found"
+    assert overridden.status_code == 200
+
+
 def test_catalogue_models_are_marked_as_such(http: httpx.Client, server: MockServer) -> None:
     assert chat(http, model="openai/gpt-4o").status_code == 200
     no_model = http.post("/v1/chat/completions", json={"messages": ASK})
