@@ -1,7 +1,10 @@
-"""`GET /v1/models…` (contract §7): the built-in catalogue, as bare JSON arrays.
+"""`GET /v1/models…` (contract §7): the fake's catalogue, as bare JSON arrays.
 
-A rule may answer with `models: [...]` to serve its own catalogue for the call; the
-filters, search and lookup then run over those instead of the built-in models.
+The catalogue is the built-in models plus those added from files (`--model-catalogue`)
+and from Python (`server.models.add`); requests that name a model are checked against it
+(`model_check.py`). A rule may answer with `models: [...]` to serve its own list for the
+call; the filters, search and lookup then run over those instead, but the check does not:
+a rule changes what one call answers, not which models the fake knows.
 """
 
 from __future__ import annotations
