@@ -333,3 +333,36 @@ def test_every_catalogue_id_passes_in_every_mode(model: Any, mode: str) -> None:
             self.models = ["openai/gpt-4o", model.id]
 
     assert check_models(Request(), ("models",), CATALOGUE, mode) == ("catalogue", None)
+
+
+@given(
+    st.one_of(
+        st.text(max_size=30),
+        st.builds(
+            "{}/{}".format,
+            st.sampled_from(["openai", "anthropic", "acme", ""]),
+            st.text(max_size=20),
+        ),
+    ),
+    st.sampled_from(["strict", "known-providers", "any"]),
+)
+def test_the_mode_decides_every_id(model_id: str, mode: str) -> None:
+    """Rejected exactly when the mode says so, and a refusal always names three ids."""
+
+    class Request:
+        def __init__(self) -> None:
+            self.model = model_id
+
+    status, refusal = check_models(Request(), ("model",), CATALOGUE, mode)
+    listed = CATALOGUE.find(model_id) is not None
+    provider, slash, name = model_id.partition("/")
+    well_formed_known = bool(slash and name) and CATALOGUE.knows_provider(provider)
+    refused = not listed and (
+        mode == "strict" or (mode == "known-providers" and not well_formed_known)
+    )
+    assert (refusal is not None) == refused
+    assert status == ("rejected" if refused else "catalogue" if listed else "unknown")
+    if refusal is not None:
+        assert refusal.status == 404 and refusal.code == "model_not_found"
+        closest = refusal.message.rsplit("Closest models: ", 1)[1].removesuffix(".").split(", ")
+        assert len(closest) == 3 and all(CATALOGUE.find(i) for i in closest)
