@@ -31,7 +31,10 @@ STATUS_DESCRIPTIONS: dict[str, str] = {
     "401": "The bearer key is missing or invalid",
     "402": "Spend limit reached (answered when a rule scripts it)",
     "403": "The key may not do this, or the feature is off (scripted)",
-    "404": "Not found; in strict mode also a request no rule matched (`no_matching_rule`)",
+    "404": (
+        "Not found: an unknown id, a model the catalogue cannot serve (`model_not_found`), "
+        "or in strict mode a request no rule matched (`no_matching_rule`)"
+    ),
     "408": "The request (headers and body) did not arrive within the request timeout",
     "413": "The body is larger than the server's limit",
     "422": "The request failed validation; `error.details` lists each problem",
