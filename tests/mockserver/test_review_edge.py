@@ -120,3 +120,30 @@ def test_the_api_and_the_admin_api_accept_and_refuse_the_same_bytes() -> None:
         api = [raw_get(server.port, "/v1/models", value) for value in offered]
         admin = [raw_get(server.port, "/_mock/health", value) for value in offered]
     assert api == admin == [200, 401, 401, 401]
+
+
+# --- GET / -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("accept", "kind"),
+    [
+        ("text/html;q=0,application/json", "json"),
+        ("application/json;q=0.5, text/html;q=0.4", "json"),
+        ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "html"),
+        ("text/*", "html"),
+        ("text/*;q=0.9, application/json;q=0.8", "html"),
+        ("text/html;q=0.5, */*", "json"),
+        ("text/html;q=bogus, application/json;q=0.1", "json"),
+        ("*/*", "json"),
+        ("", "json"),
+        (None, "json"),
+    ],
+)
+def test_the_front_page_honours_q_values(server: MockServer, accept: str | None, kind: str) -> None:
+    headers = {} if accept is None else {"Accept": accept}
+    page = httpx.get(server.url + "/", headers=headers)
+    assert page.status_code == 200
+    expected = "text/html" if kind == "html" else "application/json"
+    assert page.headers["content-type"].startswith(expected)
+    assert page.headers["vary"] == "Accept"
