@@ -275,6 +275,7 @@ def test_wire_form_of_an_entry(server: MockServer, http: httpx.Client) -> None:
         "body_truncated": False,
         "body_truncated_by": None,
         "body_prefix": None,
+        "head_truncated_by": None,
         "matched": rule.id,
         "status": 200,
         "stream": True,
