@@ -31,6 +31,7 @@ from .cli_args import (
     plural,
     port_number,
     positive_seconds,
+    scenario_location,
     seconds_or_off,
     whole,
 )
@@ -91,6 +92,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     )
     serve.add_argument(
         "--fixtures",
+        type=scenario_location,
         nargs="+",
         action="extend",
         default=[],
@@ -181,7 +183,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
         formatter_class=_HelpFormatter,
         allow_abbrev=False,
     )
-    validate.add_argument("paths", nargs="+", metavar="PATH")
+    validate.add_argument("paths", type=scenario_location, nargs="+", metavar="PATH")
 
     scenarios = commands.add_parser(
         "scenarios",

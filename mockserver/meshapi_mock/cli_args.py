@@ -75,6 +75,7 @@ seconds_or_off = checked(config.REQUEST_TIMEOUT, _seconds)
 """Seconds, or 0 for no limit at all."""
 api_key = checked(config.api_key)
 allowed_host = checked(config.host_pattern)
+scenario_location = checked(config.fixture_location)
 
 
 def host_name(text: str) -> str:

@@ -74,6 +74,7 @@ def run(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.
         (["--allow-host", "http://x"], "--allow-host", "no scheme, port or path"),
         (["--allow-host", "example.com:8000"], "--allow-host", "not a host name"),
         (["--allow-host", "*example.com"], "--allow-host", "not a host name"),
+        (["--fixtures", ""], "--fixtures", "an empty scenario location names nothing"),
     ],
 )
 def test_bad_values_are_usage_errors_naming_the_flag(
@@ -85,6 +86,13 @@ def test_bad_values_are_usage_errors_naming_the_flag(
     assert err.startswith("usage: meshapi-mock serve"), err
     assert f"argument {flag}" in err and reason in err
     assert "Traceback" not in err and out == ""
+
+
+def test_validate_refuses_an_empty_path_instead_of_reading_the_current_folder(run: Run) -> None:
+    code, out, err = run("validate", "")
+
+    assert code == 2 and out == ""
+    assert "argument PATH: an empty scenario location names nothing" in err
 
 
 def test_a_misspelt_flag_is_reported_by_its_sub_command_with_a_suggestion(run: Run) -> None:
