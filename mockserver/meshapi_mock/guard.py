@@ -17,9 +17,11 @@ A page can post a form to it, and a DNS-rebinding page (its own name, re-pointed
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -123,6 +125,24 @@ def take_absolute_form(scope: Scope) -> None:
     scope["headers"] = [(b"host", authority)] + [
         (name, value) for name, value in scope["headers"] if name != b"host"
     ]
+
+
+class WholeTarget(asyncio.Protocol):
+    """Mixin for uvicorn's httptools protocol: keep an absolute-form target whole in the
+    scope, as h11 does, so `take_absolute_form` checks its authority under either parser
+    (httptools would hand over its path alone, and the authority would go unchecked)."""
+
+    if TYPE_CHECKING:  # what uvicorn's HttpToolsProtocol provides
+        url: bytes
+        scope: Any
+
+    def on_headers_complete(self) -> None:
+        target = self.url
+        super().on_headers_complete()  # type: ignore[misc]
+        if target[:1] != b"/" and b"://" in target:
+            raw_path = target.partition(b"?")[0]
+            self.scope["raw_path"] = raw_path
+            self.scope["path"] = unquote(raw_path.decode("latin-1"))
 
 
 def split_host(value: str) -> tuple[str, int | None]:

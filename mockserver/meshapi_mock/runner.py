@@ -21,6 +21,7 @@ from uvicorn.importer import import_from_string
 
 from .app import create_app
 from .config import ServerConfig
+from .guard import WholeTarget
 from .mock import Mock
 from .state import MockState
 from .timeouts import with_request_deadline
@@ -83,7 +84,7 @@ def uvicorn_config(
         "lifespan": "off",
         "timeout_graceful_shutdown": 2,
         "timeout_keep_alive": 30,
-        "http": with_request_deadline(_http_protocol(http), state),
+        "http": with_request_deadline(_with_whole_target(_http_protocol(http)), state),
     }
     options.update(overrides)
     return uvicorn.Config(app, **options)  # type: ignore[arg-type]
@@ -96,6 +97,12 @@ def _http_protocol(http: str | type[asyncio.Protocol]) -> type[asyncio.Protocol]
         protocol: type[asyncio.Protocol] = import_from_string(HTTP_PROTOCOLS[http])
         return protocol
     return http
+
+
+def _with_whole_target(base: type[asyncio.Protocol]) -> type[asyncio.Protocol]:
+    """`base` keeping an absolute-form target whole, as the edge guard reads it."""
+    protocol: type[asyncio.Protocol] = type(base.__name__, (WholeTarget, base), {})
+    return protocol
 
 
 class MockServer(Mock):

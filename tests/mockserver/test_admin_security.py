@@ -7,6 +7,7 @@ reaches it under the attacker's host name (so foreign `Host` names must be refus
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import socket
 from collections.abc import Iterator
@@ -361,7 +362,23 @@ def test_a_malformed_host_is_a_bad_request(server: MockServer, host: str) -> Non
     assert status == 400, "allowing any name does not allow any text"
 
 
-def test_an_absolute_form_target_is_served_by_its_path(server: MockServer) -> None:
+def _parsers() -> list[Any]:
+    """uvicorn's two HTTP/1.1 parsers: httptools hands over a target differently."""
+    missing = importlib.util.find_spec("httptools") is None
+    skip = pytest.mark.skipif(missing, reason="httptools is not installed")
+    return ["h11", pytest.param("httptools", marks=skip)]
+
+
+@pytest.mark.parametrize("parser", _parsers())
+def test_an_absolute_form_target_is_served_by_its_path(parser: str) -> None:
+    class Server(MockServer):
+        http = parser
+
+    with Server() as server:
+        check_absolute_form(server)
+
+
+def check_absolute_form(server: MockServer) -> None:
     server.chat.reply("scripted")
     port = server.port
     head = "Connection: close\r\nAuthorization: Bearer " + KEY + "\r\n\r\n"
