@@ -143,8 +143,7 @@ class RequestDeadline(asyncio.Protocol):
         """Part of a next request's head is in the parser, left over from earlier packets."""
         conn = getattr(self, "conn", None)
         if isinstance(conn, h11.Connection):
-            # (a stray CRLF after a body is no request: h11 skips it too)
-            return conn.their_state is h11.IDLE and bool(conn.trailing_data[0].lstrip(b"\r\n"))
+            return conn.their_state is h11.IDLE and bool(conn.trailing_data[0])
         return self._message_begun
 
     def connection_lost(self, exc: Exception | None) -> None:
