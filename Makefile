@@ -5,7 +5,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
-PORT ?= 8000
+# The port meshapi-mock itself would pick: $MESHAPI_MOCK_PORT when set, else 8000.
+PORT ?= $(or $(MESHAPI_MOCK_PORT),8000)
+# FIXTURES= (empty) serves without scenarios.
 FIXTURES ?= default
 
 # A .venv made by another Python (older, removed, or a different PYTHON=) is rebuilt.
@@ -37,7 +39,7 @@ $(TEST_STAMP): pyproject.toml $(PY_STAMP)
 	touch $@
 
 serve: $(RUN_STAMP)
-	$(BIN)/meshapi-mock serve --host $(HOST) --port $(PORT) --fixtures $(FIXTURES)
+	$(BIN)/meshapi-mock serve --host $(HOST) --port $(PORT)$(if $(strip $(FIXTURES)), --fixtures $(FIXTURES))
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .

@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from . import admin, index, request_scope
 from .config import ServerConfig
 from .errors import MeshError
-from .guard import EdgeGuard
+from .guard import EdgeGuard, take_absolute_form
 from .headers import header
 from .jsonbody import dumps
 from .openapi import openapi_document
@@ -55,6 +55,7 @@ class RequestEnvelope:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        take_absolute_form(scope)
         request_id = header(scope["headers"], b"x-request-id") or self.state.ids.request_id()
         path: str = scope["path"]
         entry = None

@@ -45,7 +45,13 @@ def admin_keys(config: ServerConfig) -> tuple[bytes, ...]:
     secret, and a fake that checks no keys on its API has nothing to protect behind one.
     """
     keys: Iterable[str] = [*config.tokens, *([config.admin_token] if config.admin_token else [])]
-    return tuple(key.encode() for key in keys)
+    return tuple(as_sent(key) for key in keys)
+
+
+def as_sent(token: str) -> bytes:
+    """A key as the bytes of a header: headers are read as Latin-1 on both auth paths, and
+    configured keys are printable ASCII (`config.api_key`), the same bytes in any reading."""
+    return token.encode("latin-1")
 
 
 def require_admin_key(header: str | None, keys: tuple[bytes, ...]) -> None:
@@ -56,7 +62,7 @@ def require_admin_key(header: str | None, keys: tuple[bytes, ...]) -> None:
             "The admin API needs 'Authorization: Bearer <key>' with one of the fake's keys "
             "(a --token key or the --admin-token)."
         )
-    offered = token.encode("latin-1")  # the header's own bytes, as a client sent them
+    offered = as_sent(token)  # the header's own bytes, as a client sent them
     # Compare with every key, so the time taken says nothing about which one came close.
     if not sum(hmac.compare_digest(offered, key) for key in keys):
         raise _admin_unauthorized(

@@ -20,21 +20,24 @@ from types import FrameType
 
 import uvicorn
 
+from . import config as settings
 from ._version import __version__
 from .app import create_app
 from .catalogue import CatalogueError
 from .cli_args import (
-    at_least,
+    allowed_host,
+    api_key,
     env_port,
     host_name,
     plural,
     port_number,
-    positive_int,
     positive_seconds,
+    scenario_location,
     seconds_or_off,
+    whole,
 )
 from .config import ServerConfig
-from .runner import bind_socket, uvicorn_config
+from .runner import base_url, bind_socket, is_wildcard, uvicorn_config
 from .scripting.scenarios import ScenarioError, json_schema, load_files
 from .state import MockState
 
@@ -90,6 +93,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     )
     serve.add_argument(
         "--fixtures",
+        type=scenario_location,
         nargs="+",
         action="extend",
         default=[],
@@ -102,11 +106,13 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
         nargs="+",
         action="extend",
         default=[],
+        type=api_key,
         metavar="KEY",
         help="accept only these bearer keys (default: any rsk_ key); also guards /_mock/*",
     )
     serve.add_argument(
         "--admin-token",
+        type=api_key,
         metavar="KEY",
         default=None,
         help="bearer key that /_mock/* requires (default: open unless --token is given)",
@@ -116,9 +122,10 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
         nargs="+",
         action="extend",
         default=[],
+        type=allowed_host,
         metavar="NAME",
         help="Host header names accepted besides the bound address and loopback names; "
-        "'*' accepts any (default: none)",
+        "'*.example.com' accepts any name under example.com, '*' any name (default: none)",
     )
     serve.add_argument("--strict", action="store_true", help="unmatched requests get an error")
     serve.add_argument(
@@ -138,27 +145,29 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     )
     serve.add_argument(
         "--seed",
-        type=int,
+        type=whole(settings.SEED),
         default=DEFAULTS.seed,
         help="seed for ids in replies (default: %(default)s)",
     )
     serve.add_argument(
         "--journal-limit",
-        type=positive_int,
+        type=whole(settings.JOURNAL_LIMIT),
         default=DEFAULTS.journal_limit,
         metavar="N",
-        help="requests kept in the journal (default: %(default)s)",
+        help=f"requests kept in the journal, 1 to {settings.MAX_JOURNAL_LIMIT} "
+        "(default: %(default)s)",
     )
     serve.add_argument(
         "--journal-bytes",
-        type=at_least(0),
+        type=whole(settings.BYTE_COUNT),
         default=DEFAULTS.journal_max_bytes,
         metavar="BYTES",
-        help="request-body bytes the journal keeps in all (default: %(default)s)",
+        help="request bytes (heads and bodies) the journal keeps in all; the oldest "
+        "requests lose theirs first (default: %(default)s)",
     )
     serve.add_argument(
         "--journal-body-bytes",
-        type=at_least(0),
+        type=whole(settings.BYTE_COUNT),
         default=DEFAULTS.journal_body_bytes,
         metavar="BYTES",
         help="bytes of one request body the journal keeps; longer ones are kept truncated "
@@ -190,7 +199,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
         formatter_class=_HelpFormatter,
         allow_abbrev=False,
     )
-    validate.add_argument("paths", nargs="+", metavar="PATH")
+    validate.add_argument("paths", type=scenario_location, nargs="+", metavar="PATH")
 
     scenarios = commands.add_parser(
         "scenarios",
@@ -213,17 +222,45 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Parse, reporting unknown flags on the sub-command's own usage with a suggestion."""
     parser, subparsers = _parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    _refuse_flags_before_the_command(parser, subparsers, argv)
     args, unknown = parser.parse_known_args(argv)
     if unknown:
         sub = subparsers[args.command]
-        flags = [flag for action in sub._actions for flag in action.option_strings]
         message = "unrecognized arguments: " + " ".join(unknown)
         first = unknown[0].split("=", 1)[0]
-        close = difflib.get_close_matches(first, flags, n=1) if first.startswith("-") else []
+        close = difflib.get_close_matches(first, _flags(sub), n=1) if first.startswith("-") else []
         if close:
             message += f" (did you mean {close[0]}?)"
         sub.error(message)
     return args
+
+
+def _flags(parser: argparse.ArgumentParser) -> list[str]:
+    return [flag for action in parser._actions for flag in action.option_strings]
+
+
+def _refuse_flags_before_the_command(
+    parser: argparse.ArgumentParser,
+    subparsers: dict[str, argparse.ArgumentParser],
+    argv: list[str],
+) -> None:
+    """Name an unknown flag given before the command (argparse would only say the command
+    is missing), and say which command takes it, if one does."""
+    own = set(_flags(parser))
+    for arg in argv:
+        if not arg.startswith("-") or arg in ("-", "--"):
+            return  # the command: what follows is its business
+        name = arg.split("=", 1)[0]
+        if name in own:
+            continue
+        owners = [command for command, sub in subparsers.items() if name in _flags(sub)]
+        if owners:
+            hint = f" ({name} goes after the command: meshapi-mock {owners[0]} {arg} …)"
+        else:
+            close = difflib.get_close_matches(name, sorted(own), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+        parser.error(f"unrecognized arguments: {arg}{hint}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -319,14 +356,15 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"error: cannot listen on {args.host}:{args.port}: {reason}", file=sys.stderr)
         return 2
     host, port = sock.getsockname()[:2]
-    shown = f"[{host}]" if ":" in host else host
     details = [plural(len(state.rules), "scripted rule")]
+    if is_wildcard(host):
+        details.append(f"listening on all addresses ({host})")
     if config.strict:
         details.append("strict")
     if config.tokens or config.admin_token:
         details.append("admin API needs a token")
     print(
-        f"meshapi-mock {__version__} serving on http://{shown}:{port} "
+        f"meshapi-mock {__version__} serving on {base_url(host, port)} "
         f"({', '.join(details)}); Ctrl+C to stop",
         flush=True,
     )

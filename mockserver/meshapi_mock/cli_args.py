@@ -1,14 +1,34 @@
 """Argument types for the CLI: each refuses a bad value with a message argparse prints as a
-usage error naming the flag, so no mistake on the command line ends in a traceback."""
+usage error naming the flag, so no mistake on the command line ends in a traceback.
+
+The ranges and rules are `config.py`'s own checks, the ones `ServerConfig` applies in
+Python: here the text is only turned into a number first.
+"""
 
 from __future__ import annotations
 
 import argparse
-import math
 import os
 from collections.abc import Callable
+from typing import Any
+
+from . import config
 
 PORT_ENV = "MESHAPI_MOCK_PORT"
+
+
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
+def _seconds(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
 
 
 def port_number(text: str) -> int:
@@ -31,49 +51,39 @@ def env_port(default: int) -> int:
         return default
 
 
-def at_least(minimum: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        number = _integer(text)
-        if number < minimum:
-            raise argparse.ArgumentTypeError(f"{text!r} must be at least {minimum}")
-        return number
+def checked(
+    check: Callable[[object], Any], parse: Callable[[str], Any] = str
+) -> Callable[[str], Any]:
+    """An argument type: `parse` the text, then apply the setting's `check`."""
 
-    parse.__name__ = f"integer >= {minimum}"
-    return parse
+    def argument(text: str) -> Any:
+        try:
+            return check(parse(text))
+        except (TypeError, ValueError) as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
 
-
-positive_int = at_least(1)
-
-
-def positive_seconds(text: str) -> float:
-    try:
-        seconds = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not math.isfinite(seconds) or seconds <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be a positive, finite number of seconds")
-    return seconds
+    return argument
 
 
-def seconds_or_off(text: str) -> float:
-    """Seconds, or 0 for no limit at all."""
-    if text.strip() in ("0", "0.0"):
-        return 0.0
-    return positive_seconds(text)
+def whole(check: Callable[[object], int]) -> Callable[[str], int]:
+    """An argument type for a whole-number setting checked by `check`."""
+    return checked(check, _integer)
+
+
+positive_seconds = checked(config.REGEX_TIMEOUT, _seconds)
+seconds_or_off = checked(config.REQUEST_TIMEOUT, _seconds)
+"""Seconds, or 0 for no limit at all."""
+api_key = checked(config.api_key)
+allowed_host = checked(config.host_pattern)
+scenario_location = checked(config.fixture_location)
 
 
 def host_name(text: str) -> str:
+    """The address to bind: a name or an IP address, brackets around IPv6 allowed."""
     host = text.strip().removeprefix("[").removesuffix("]")
     if not host or any(c.isspace() or c in "/?#@" for c in host):
         raise argparse.ArgumentTypeError(f"{text!r} is not a host name or address")
     return host
-
-
-def _integer(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
 
 
 def plural(count: int, noun: str) -> str:

@@ -4,8 +4,12 @@ A fake listening on loopback is still reachable from every web page the develope
 A page can post a form to it, and a DNS-rebinding page (its own name, re-pointed at
 127.0.0.1) can even read the answers. So, before anything else runs:
 
-- `Host` must name this fake: the address it was reached on, a loopback name, or a name
-  the user allowed (`--allow-host`, `ServerConfig.allowed_hosts`); else 421, on every path.
+- `Host` must be well-formed (else 400) and name this fake: the address it was reached
+  on, a loopback name, or a name the user allowed (`--allow-host`,
+  `ServerConfig.allowed_hosts`, where `*.example.com` allows the names under
+  example.com); else 421, on every path. A request target in absolute form
+  (`GET http://host/path`) is served by its path, its authority standing for `Host`
+  (RFC 9112 §3.2.2), so it passes the same check.
 - `/_mock/*` refuses other origins (403), wants a key whenever keys are configured (401)
   and takes bodies only as `application/json` (415), which no page can send to another
   origin without a CORS preflight the fake never grants.
@@ -13,9 +17,12 @@ A page can post a form to it, and a DNS-rebinding page (its own name, re-pointed
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
+import re
 from functools import lru_cache
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -38,7 +45,7 @@ class EdgeGuard:
     def __init__(self, app: ASGIApp, config: ServerConfig) -> None:
         self.app = app
         self.any_host = "*" in config.allowed_hosts
-        self.allowed_hosts = frozenset(split_host(name)[0] for name in config.allowed_hosts)
+        self.allowed_hosts = frozenset(config.allowed_hosts)  # checked and lower-cased
         self.admin_keys = admin_keys(config)
         # (Host, bound address) pairs already accepted: clients send the same few, and
         # parsing them on every request would cost more than the rest of the guard.
@@ -59,7 +66,7 @@ class EdgeGuard:
         headers: RawHeaders = scope["headers"]
         host = header(headers, b"host")
         # No Host at all is HTTP/1.0: browsers always send one, so no page is behind it.
-        if host and not self.any_host:
+        if host:
             server = scope.get("server")
             self.check_host(host, server[0] if server else None)
         if is_admin_path(scope["path"]):
@@ -73,10 +80,69 @@ class EdgeGuard:
         known = (host, server_address)
         if known in self._known_hosts:
             return
-        if not host_allowed(host, server_address, self.allowed_hosts):
+        if not well_formed_host(host):
+            raise MeshError(
+                400,
+                "invalid_request",
+                f"The Host header is not a host name with an optional port: {host[:120]!r}.",
+            )
+        if not self.any_host and not host_allowed(host, server_address, self.allowed_hosts):
             raise misdirected(host)
         if len(self._known_hosts) < self.KNOWN_HOSTS_LIMIT:
             self._known_hosts.add(known)
+
+
+_REG_NAME = r"(?:[a-z0-9\-._~!$&'()*+,;=]|%[0-9a-f]{2})*"
+_HOST = re.compile(rf"(?:(?P<name>{_REG_NAME})|\[(?P<ip>[0-9a-z:.%\-_~]+)\])(?::[0-9]*)?", re.I)
+
+
+def well_formed_host(value: str) -> bool:
+    """Whether a `Host` value is `uri-host [":" port]` (RFC 9110 §7.2): no user info, no
+    second port, nothing after an IPv6 literal's bracket."""
+    found = _HOST.fullmatch(value.strip())
+    if found is None:
+        return False
+    literal = found["ip"]
+    return literal is None or _ip(literal.lower()) is not None
+
+
+def take_absolute_form(scope: Scope) -> None:
+    """Serve `GET http://authority/path` as `GET /path` with `Host: authority`, as RFC 9112
+    §3.2.2 says a server must (h11 hands the whole target over as the path)."""
+    target = scope["path"]
+    if target.startswith("/") or "://" not in target:
+        return
+    raw: bytes = scope.get("raw_path") or target.encode("latin-1")
+    try:
+        parts = urlsplit(raw.decode("latin-1"))
+    except ValueError:
+        return
+    if parts.scheme.lower() not in DEFAULT_PORTS or not parts.netloc:
+        return
+    path = parts.path or "/"
+    scope["path"], scope["raw_path"] = unquote(path), path.encode("latin-1")
+    authority = parts.netloc.encode("latin-1")
+    scope["headers"] = [(b"host", authority)] + [
+        (name, value) for name, value in scope["headers"] if name != b"host"
+    ]
+
+
+class WholeTarget(asyncio.Protocol):
+    """Mixin for uvicorn's httptools protocol: keep an absolute-form target whole in the
+    scope, as h11 does, so `take_absolute_form` checks its authority under either parser
+    (httptools would hand over its path alone, and the authority would go unchecked)."""
+
+    if TYPE_CHECKING:  # what uvicorn's HttpToolsProtocol provides
+        url: bytes
+        scope: Any
+
+    def on_headers_complete(self) -> None:
+        target = self.url
+        super().on_headers_complete()  # type: ignore[misc]
+        if target[:1] != b"/" and b"://" in target:
+            raw_path = target.partition(b"?")[0]
+            self.scope["raw_path"] = raw_path
+            self.scope["path"] = unquote(raw_path.decode("latin-1"))
 
 
 def split_host(value: str) -> tuple[str, int | None]:
@@ -106,6 +172,8 @@ def host_allowed(host: str, server_address: str | None, allowed: frozenset[str])
     (`scope["server"]`), or an allowed name."""
     name, _ = split_host(host)
     if name in allowed or name == "localhost" or name.endswith(".localhost"):
+        return True
+    if any(name.endswith(pattern[1:]) for pattern in allowed if pattern.startswith("*.")):
         return True
     address = _ip(name)
     if address is None:

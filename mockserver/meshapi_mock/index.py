@@ -15,7 +15,6 @@ from starlette.responses import HTMLResponse, Response
 from ._version import __version__
 from .admin import PREFIX
 from .jsonbody import dumps
-from .responses import JSONBytes
 from .state import MockState
 
 LINKS = {
@@ -53,11 +52,59 @@ def describe(state: MockState) -> dict[str, Any]:
     }
 
 
-async def index(request: Request) -> Response | JSONBytes:
+VARY = {"vary": "Accept"}
+
+
+async def index(request: Request) -> Response:
     about = describe(request.app.state.mock)
-    if "text/html" in request.headers.get("accept", ""):
-        return HTMLResponse(_page(about))
-    return JSONBytes(dumps(about))
+    if prefers_html(request.headers.get("accept", "")):
+        return HTMLResponse(_page(about), headers=VARY)
+    return Response(dumps(about), media_type="application/json", headers=VARY)
+
+
+def prefers_html(accept: str) -> bool:
+    """Whether `Accept` ranks HTML above JSON (q-values and specificity as RFC 9110 §12.5.1
+    says); on a tie, JSON: tools send `*/*`, browsers name text/html."""
+    ranges = [_media_range(part) for part in accept.split(",") if part.strip()]
+    return _quality(ranges, "text", "html") > _quality(ranges, "application", "json")
+
+
+MediaRange = tuple[str, str, float]
+
+
+def _media_range(text: str) -> MediaRange:
+    kind, *parameters = (piece.strip().lower() for piece in text.split(";"))
+    main, _, sub = kind.partition("/")
+    quality = 1.0
+    for parameter in parameters:
+        name, _, value = parameter.partition("=")
+        if name.strip() == "q":
+            try:
+                quality = min(max(float(value), 0.0), 1.0)
+            except ValueError:
+                quality = 0.0
+            if quality != quality:  # NaN
+                quality = 0.0
+    return main, sub or "*", quality
+
+
+def _quality(ranges: list[MediaRange], main: str, sub: str) -> float:
+    """The q of the most specific range naming `main/sub`; 0 when none does (and with no
+    `Accept` at all, every type is as good: 1)."""
+    if not ranges:
+        return 1.0
+    best = (-1, 0.0)
+    for range_main, range_sub, quality in ranges:
+        if (range_main, range_sub) == (main, sub):
+            specificity = 2
+        elif (range_main, range_sub) == (main, "*"):
+            specificity = 1
+        elif (range_main, range_sub) == ("*", "*"):
+            specificity = 0
+        else:
+            continue
+        best = max(best, (specificity, quality), key=lambda b: b[0])
+    return best[1]
 
 
 def _page(about: dict[str, Any]) -> str:

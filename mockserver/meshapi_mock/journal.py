@@ -2,13 +2,16 @@
 
 Bounded, thread-safe and cheap to append to: the server thread writes, the test
 thread reads. Bounded twice: in entries (`journal_limit`, the oldest go first) and in
-body bytes, so a test that uploads large bodies cannot take the machine's memory:
+bytes, so a test that sends large bodies, queries or headers cannot take the machine's
+memory:
 
 - a body longer than `journal_body_bytes` is kept as its first bytes only, and
-- when the bodies kept add up to more than `journal_max_bytes`, the oldest are dropped.
+- when the requests kept add up to more than `journal_max_bytes` (bodies and heads: the
+  path, query and headers), the oldest lose their bodies and heads first.
 
-An entry whose body was cut says so (`body_truncated`, `body_truncated_by`), on the wire
-and in Python, and keeps counting as a request: only its body is gone.
+An entry whose body was cut says so (`body_truncated`, `body_truncated_by`), one whose
+head was dropped too (`head_truncated_by`: its query and headers read empty, a long path
+is cut), on the wire and in Python; it keeps counting as a request.
 """
 
 from __future__ import annotations
@@ -38,6 +41,10 @@ BODY_LIMIT = "journal_body_bytes"
 TOTAL_LIMIT = "journal_max_bytes"
 """`body_truncated_by` of a body dropped to keep the journal's total within bounds."""
 
+_PATH_KEPT = 1024
+"""Characters of its path an entry keeps once its head is dropped (the path names the
+call; a longer one is cut, marked with `…`)."""
+
 _CACHED_PARSE_BYTES = 64 * 1024
 """Parsed views of bodies up to this size are kept: assertions read them again and again.
 Larger ones are parsed on each read, since a parsed body can take ten times its bytes and
@@ -61,6 +68,7 @@ _SHOWN = (
     "error_message",
     "body_bytes",
     "body_truncated_by",
+    "head_truncated_by",
 )
 """What `repr()` shows of an entry: never the raw request, which may hold credentials."""
 _OBJECT_START = re.compile(rb"[ \t\r\n]*\{")
@@ -139,6 +147,16 @@ class JournalEntry:
     rendered: dict[str, Any] | None = None
     """The request as rules matched it and the model would see it, when the fake filled in
     a stored prompt template (its system prompt, messages, model and params); else None."""
+    head_bytes: int = 0
+    """Characters of path, query and headers the request came with."""
+    head_truncated_by: str | None = None
+    """None while the journal holds the head (query and headers); else the setting that
+    dropped it to keep the journal within its bytes."""
+    _head_held: int = field(default=0, init=False)
+    """The head's bytes the journal counts: `head_bytes`, then 0 once it is dropped."""
+    _secrets: list[str] | None = field(default=None, init=False)
+    """The credentials of a head dropped while its request was still being answered, to
+    scrub them from the error message that may follow."""
     _kept: bytes | None = field(default=None, init=False)
     _parsed: Any = field(default=_UNPARSED, init=False)
     _object: bool = field(default=False, init=False)
@@ -158,8 +176,12 @@ class JournalEntry:
         # A near-miss report quotes the headers the request had; scrub on the (error) write
         # so every reader, from the wire form to a pytest report, gets the clean text.
         if message:
-            message = scrub(message, secret_values(header_map(self.raw_headers), self.raw_query))
+            secrets = self._secrets
+            if secrets is None:
+                secrets = secret_values(header_map(self.raw_headers), self.raw_query)
+            message = scrub(message, secrets)
         self._error_message = message
+        self._secrets = None
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in _SHOWN)
@@ -243,6 +265,7 @@ class JournalEntry:
             "body_prefix": self._prefix_text() if truncated else None,
             "rendered": self.rendered,
             "model_status": self.model_status,
+            "head_truncated_by": self.head_truncated_by,
             "matched": self.matched,
             "status": self.status,
             "stream": self.stream,
@@ -273,6 +296,8 @@ class JournalEntry:
             head += " stream"
         if self.body_truncated_by is not None:
             head += f" [body of {self.body_bytes} bytes truncated by {self.body_truncated_by}]"
+        if self.head_truncated_by is not None:
+            head += f" [query and headers dropped by {self.head_truncated_by}]"
         lines = [head]
         for message in body.get("messages") or ():
             if isinstance(message, dict):
@@ -308,6 +333,18 @@ class JournalEntry:
         self.body_truncated_by = TOTAL_LIMIT  # before the bytes go: `body` reads in this order
         self._kept = None
         self._parsed = _UNPARSED
+
+    def _drop_head(self) -> None:
+        """Let go of the query and headers (and most of a long path), for the same reason."""
+        if self.status is None:  # still being answered: an error message may quote them
+            self._secrets = secret_values(header_map(self.raw_headers), self.raw_query)
+        self.head_truncated_by = TOTAL_LIMIT
+        self._head_held = 0
+        self.raw_headers, self.raw_query = [], ""
+        if len(self.path) > _PATH_KEPT:
+            self.path = self.path[:_PATH_KEPT] + "…"
+        self.__dict__.pop("headers", None)  # the cached, redacted views go with them
+        self.__dict__.pop("query", None)
 
 
 def _parse(raw: bytes) -> Any:
@@ -347,7 +384,7 @@ def _clip(text: str) -> str:
 
 
 class _Books:
-    """The body bytes a journal counts, from one `clear()` to the next."""
+    """The bytes a journal counts, from one `clear()` to the next."""
 
     __slots__ = ("first_seq", "held", "holding")
 
@@ -355,17 +392,25 @@ class _Books:
         self.first_seq = first_seq
         """Entries opened before the clear that started these books are not counted."""
         self.holding: deque[JournalEntry] = deque()
-        """Entries whose body bytes are counted, in the order the bodies came."""
+        """Entries whose bytes are counted, oldest first."""
         self.held = 0
 
 
-class Journal:
-    """The last `limit` requests, holding at most `max_bytes` of their bodies in all.
+def head_size(path: str, query: str, raw_headers: RawHeaders) -> int:
+    """Characters of a request's head as the journal holds it."""
+    return len(path) + len(query) + sum(len(name) + len(value) for name, value in raw_headers)
 
-    Appending stays a deque append: the byte accounting happens when a body arrives (the
-    pipeline sets `entry.raw_body`). Entries pushed out by newer ones leave the accounting
-    at the next body, oldest first, so an eviction costs nothing when it happens and the
-    total still never passes `max_bytes`.
+
+class Journal:
+    """The last `limit` requests, holding at most `max_bytes` of their heads and bodies.
+
+    Appending stays a deque append plus a sum over the headers: the byte accounting
+    happens when a request opens (its head) and when its body arrives (the pipeline sets
+    `entry.raw_body`). Entries pushed out by newer ones leave the accounting at the next
+    step, oldest first, so an eviction costs nothing when it happens and the total still
+    never passes `max_bytes`. An entry that lost its head and body to the total stays
+    without them: a body arriving later is dropped as well, so what is dropped is always
+    older than what is kept.
 
     No lock: only the server thread appends and accounts, and each step that the test
     thread can race with is one C call under the GIL (`next()` on a count, deque append,
@@ -394,7 +439,7 @@ class Journal:
 
     @property
     def held_bytes(self) -> int:
-        """Body bytes the journal counts now: never more than `max_bytes`."""
+        """Bytes of heads and bodies the journal counts now: never more than `max_bytes`."""
         return self._books.held
 
     def open(
@@ -407,30 +452,47 @@ class Journal:
     ) -> JournalEntry:
         entry = JournalEntry(next(self._seq), method, path, query, raw_headers, request_id)
         entry._journal = self
+        entry.head_bytes = entry._head_held = head_size(path, query, raw_headers)
         self._last_seq = entry.seq
         self._entries.append(entry)
+        books = self._books
+        if entry.seq >= books.first_seq:
+            books.holding.append(entry)
+            books.held += entry._head_held
+            entry._books = books
+        self._settle()
         return entry
 
     def _keep(self, entry: JournalEntry, raw: bytes | None) -> None:
-        """Hold `entry`'s body within the limits; drop the oldest bodies past the total."""
-        books = self._books
-        if entry._books is not None:  # a second body for the same entry replaces the first
-            entry._books.holding.remove(entry)
-            entry._books.held -= len(entry._kept or b"")
-            entry._books = None
-        held = entry._hold(raw, self.body_bytes)
-        oldest = self._oldest_seq()
-        if held and entry.seq >= oldest and entry.seq >= books.first_seq:
-            books.holding.append(entry)
+        """Hold `entry`'s body within the limits; the oldest requests go past the total."""
+        books = entry._books
+        if books is not None:  # a second body for the same entry replaces the first
+            books.held -= len(entry._kept or b"")
+        if entry.head_truncated_by is not None:  # it lost its head to the total already
+            entry._hold(raw, None)
+            if raw is not None:
+                entry._drop()
+            return
+        room = max(self.max_bytes - entry._head_held, 0)  # a body never pushes out its own head
+        held = entry._hold(raw, min(self.body_bytes, room))
+        if books is not None:
             books.held += held
-            entry._books = books
+            self._settle()
+
+    def _settle(self) -> None:
+        """Drop what is no longer in the journal, then the oldest heads and bodies, until
+        the total is within `max_bytes`."""
+        books = self._books
         holding = books.holding
+        oldest = self._oldest_seq()
         while holding and (holding[0].seq < oldest or books.held > self.max_bytes):
             gone = holding.popleft()
             gone._books = None
-            books.held -= len(gone._kept or b"")
-            if gone.seq >= oldest:  # still in the journal: it loses its body
-                gone._drop()
+            books.held -= gone._head_held + len(gone._kept or b"")
+            if gone.seq >= oldest:  # still in the journal: it loses its head and body
+                gone._drop_head()
+                if gone._kept:
+                    gone._drop()
 
     def _oldest_seq(self) -> int:
         """The `seq` of the oldest entry in the journal (of the next one when empty)."""

@@ -4,78 +4,88 @@ The journal is read by humans (assertion failures, `GET /_mock/requests`, CI log
 anything that commonly carries a key, token, password or signature is replaced by
 `[redacted]` there. Matchers still see the raw request.
 
-A name is secret when, lower-cased with `-` read as `_` (and, in a query, percent-decoded),
-it is one of `SECRET_NAMES`, or one of `SECRET_SUFFIXES` alone or at the end of the name.
-The suffixes are specific on purpose: `idempotency_key`, `max_tokens` or
-`next_page_token` stay readable.
+A name is secret by its words. It is lower-cased (and, in a query, percent-decoded) and
+cut into words at anything not a letter or digit (`-`, `_`, brackets, spaces), and a
+trailing version number is dropped (`X-Hub-Signature-256`). Then it is secret when its
+last word is a credential word (`token`, `key`, `secret`, `password`, `signature`, `auth`,
+`authorization`, `credential`, …: `Private-Token`, `auth[token]`, `api_key[]`), or is
+one glued to a known prefix (`refreshToken`, `apikey`, `sessionid`), or its last two
+words are `session id`. Counts and paging stay readable: `max_tokens` ends in `tokens`,
+and `idempotency-key`, `cache_key`, `next_page_token` are named exceptions.
 """
 
 from __future__ import annotations
 
+import re
 from urllib.parse import unquote_plus
 
 REDACTED = "[redacted]"
 
-SECRET_NAMES = frozenset(
+SECRET_WORDS = frozenset(
     {
         # HTTP authentication and sessions
+        "auth",
         "authorization",
-        "proxy_authorization",
+        "authentication",
+        "bearer",
         "cookie",
-        "set_cookie",
         "session",
         "sessionid",
-        "session_id",
         "jwt",
-        # API keys, as headers (`x-api-key`, `api-key`) or query parameters (`?key=`)
+        # keys and tokens
         "key",
-        "api_key",
         "apikey",
-        "private_key",
-        # tokens
+        "hapikey",
         "token",
-        "auth",
-        "auth_token",
-        "authtoken",
-        "access_token",
-        "accesstoken",
-        "refresh_token",
-        "id_token",
-        "bearer",
-        "x_token",
         # passwords, secrets and signatures (signed URLs: `?sig=`, `?signature=`)
         "password",
         "passwd",
         "pwd",
+        "passphrase",
         "secret",
-        "client_secret",
-        "clientsecret",
-        "sig",
         "signature",
+        "sig",
         "credential",
         "credentials",
     }
 )
+"""A name whose last word is one of these carries a credential."""
 
-SECRET_SUFFIXES = (
-    "_api_key",  # x-api-key, x-goog-api-key, anthropic-api-key
-    "_apikey",
-    "_subscription_key",  # ocp-apim-subscription-key
-    "_functions_key",
-    "_auth_token",  # x-auth-token
-    "_access_token",
-    "_refresh_token",
-    "_id_token",
-    "_security_token",  # x-amz-security-token
-    "_session_token",
-    "_api_token",
-    "_csrf_token",
-    "_xsrf_token",
-    "_secret",
-    "_password",
-    "_signature",  # x-amz-signature, x-goog-signature
-    "_credential",  # x-amz-credential, x-goog-credential
+_GLUED = re.compile(
+    r"(?:access|refresh|id|session|auth|api|private|client|csrf|xsrf|security|oauth|bearer"
+    r"|app|user|subscription|secret)(?:token|key|secret|password)"
 )
+"""One-word names that glue a prefix to a credential word: `accesstoken`, `apikey`,
+`clientsecret` (camelCase reads so once lower-cased: `refreshToken`). Not `…id`:
+`clientId` or `userId` name no secret."""
+
+SECRET_ENDINGS = frozenset({("session", "id")})
+
+NOT_SECRET = frozenset(
+    {
+        ("idempotency", "key"),
+        ("idempotent", "key"),
+        ("cache", "key"),
+        ("sort", "key"),
+        ("partition", "key"),
+        ("primary", "key"),
+        ("foreign", "key"),
+        ("public", "key"),
+        ("dedup", "key"),
+        ("dedupe", "key"),
+        ("deduplication", "key"),
+        ("page", "token"),
+        ("next", "token"),
+        ("continuation", "token"),
+        ("pagination", "token"),
+        ("cursor", "token"),
+        ("sync", "token"),
+    }
+)
+"""Last two words that name no credential, though the last is a credential word."""
+
+_WORD_BREAK = re.compile(r"[^a-z0-9]+")
+
 
 # Credentials that start with a scheme keep it ("Bearer [redacted]"): it says what kind
 # of credential was sent and is no secret. Any other first word might be the secret.
@@ -110,8 +120,16 @@ three-character credential protects nothing."""
 
 def is_secret_name(name: str) -> bool:
     """Whether a header or query parameter named `name` carries a credential."""
-    normal = "_" + name.strip().lower().replace("-", "_")
-    return normal[1:] in SECRET_NAMES or normal.endswith(SECRET_SUFFIXES)
+    words = [word for word in _WORD_BREAK.split(name.lower()) if word]
+    while words and words[-1].isdigit():  # a version: `X-Hub-Signature-256`
+        words.pop()
+    if not words:
+        return False
+    last = words[-1]
+    ending = (words[-2], last) if len(words) > 1 else ("", last)
+    if ending in NOT_SECRET:
+        return False
+    return last in SECRET_WORDS or _GLUED.fullmatch(last) is not None or ending in SECRET_ENDINGS
 
 
 def redact_header(name: str, value: str) -> str:

@@ -3,6 +3,10 @@
 The line goes to the `meshapi_mock` logger at INFO, written just before the response's
 last byte, so a client that has its answer can already find the line. Its fields also
 ride on the record (`record.status`, `record.matched`, …) for structured handlers.
+
+What a client chose (the path, decoded from `%0d%0a`; its request id; a rule's name) is
+logged with control and other unprintable characters escaped (`\r` as `\\r`), so no
+request can end its line early and forge another.
 """
 
 from __future__ import annotations
@@ -26,6 +30,10 @@ def log_request(
     duration_ms: float,
     request_id: str | None,
 ) -> None:
+    method, path = printable(method), printable(path)
+    matched, error_code, request_id = (
+        printable_or_none(v) for v in (matched, error_code, request_id)
+    )
     fields = {
         "method": method,
         "path": path,
@@ -46,6 +54,17 @@ def log_request(
         request_id or "-",
         extra=fields,
     )
+
+
+def printable(text: str) -> str:
+    """`text` with each unprintable character (CR, LF, ESC, U+2028…) as a Python escape."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def printable_or_none(text: str | None) -> str | None:
+    return None if text is None else printable(text)
 
 
 class RequestLog:

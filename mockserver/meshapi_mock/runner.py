@@ -8,6 +8,7 @@ waits ~40 ms for Nagle's algorithm and delayed ACKs.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import socket
 import threading
 import time
@@ -20,6 +21,7 @@ from uvicorn.importer import import_from_string
 
 from .app import create_app
 from .config import ServerConfig
+from .guard import WholeTarget
 from .mock import Mock
 from .state import MockState
 from .timeouts import with_request_deadline
@@ -40,6 +42,31 @@ def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     return sock
 
 
+def base_url(bound: str, port: int) -> str:
+    """The URL a client on this machine uses for a fake bound to `bound`: a wildcard bind
+    (`0.0.0.0`, `::`) is reached on loopback, since the edge guard answers only to the
+    names a client can really reach it under, and `0.0.0.0` is none of them."""
+    host = bound
+    try:
+        address = ipaddress.ip_address(bound.strip("[]"))
+    except ValueError:
+        pass
+    else:
+        if address.is_unspecified:
+            host = "::1" if address.version == 6 else "127.0.0.1"
+        else:
+            host = str(address)
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def is_wildcard(bound: str) -> bool:
+    """Whether `bound` listens on every address of the machine."""
+    try:
+        return ipaddress.ip_address(bound.strip("[]")).is_unspecified
+    except ValueError:
+        return False
+
+
 def uvicorn_config(
     app: object, *, http: str | type[asyncio.Protocol] = "auto", **overrides: object
 ) -> uvicorn.Config:
@@ -57,7 +84,7 @@ def uvicorn_config(
         "lifespan": "off",
         "timeout_graceful_shutdown": 2,
         "timeout_keep_alive": 30,
-        "http": with_request_deadline(_http_protocol(http), state),
+        "http": with_request_deadline(_with_whole_target(_http_protocol(http)), state),
     }
     options.update(overrides)
     return uvicorn.Config(app, **options)  # type: ignore[arg-type]
@@ -70,6 +97,12 @@ def _http_protocol(http: str | type[asyncio.Protocol]) -> type[asyncio.Protocol]
         protocol: type[asyncio.Protocol] = import_from_string(HTTP_PROTOCOLS[http])
         return protocol
     return http
+
+
+def _with_whole_target(base: type[asyncio.Protocol]) -> type[asyncio.Protocol]:
+    """`base` keeping an absolute-form target whole, as the edge guard reads it."""
+    protocol: type[asyncio.Protocol] = type(base.__name__, (WholeTarget, base), {})
+    return protocol
 
 
 class MockServer(Mock):
@@ -100,11 +133,12 @@ class MockServer(Mock):
 
     @property
     def url(self) -> str:
-        """Base URL without `/v1`, as the MeshAPI SDK expects; add `/v1` for `openai`."""
+        """Base URL without `/v1`, as the MeshAPI SDK expects; add `/v1` for `openai`.
+
+        On loopback when the fake listens on all addresses (`host="0.0.0.0"`)."""
         if self._server is None:
             raise RuntimeError("the server is not running; call start() first")
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return base_url(self.host, self.port)
 
     def start(self, timeout: float = 10.0) -> MockServer:
         if self._server is not None:

@@ -8,8 +8,11 @@ httptools implementations.
 
 So the clock lives in uvicorn's protocol (`RequestDeadline`, installed by
 `runner.uvicorn_config`): it runs from a connection's opening, or from the first byte of a
-later request, until the request's last byte. It costs nothing per request when a request
-arrives whole, as nearly all do. When it runs out:
+later request, until the request's last byte. A pipelined request whose first bytes came
+with the one before (one packet: a whole request, then half of the next) starts its
+clock when the one before is answered, since no byte may ever arrive to start it. It
+costs nothing per request when a request arrives whole, as nearly all do. When it runs
+out:
 
 - during the head, the connection gets a 408 `request_timeout` envelope and is closed
   (just closed if it sent nothing, as when a keep-alive connection expires);
@@ -27,6 +30,7 @@ import math
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import h11
 from starlette.types import Message, Receive
 
 from .errors import MeshError
@@ -86,6 +90,8 @@ class RequestDeadline(asyncio.Protocol):
 
     _timer: asyncio.TimerHandle | None = None
     _partial_head = False
+    _message_begun = False
+    """httptools has parsed the start of a request whose head is not complete yet."""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
@@ -93,13 +99,37 @@ class RequestDeadline(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
+        self._track(received=True)
+
+    def on_response_complete(self) -> None:
+        # The parser may hold the next request, whole or in part, received with this one:
+        # uvicorn starts it now, and no new byte needs to come for its deadline to run.
+        super().on_response_complete()  # type: ignore[misc]
+        if not self.transport.is_closing():
+            self._track(received=False)
+
+    # httptools' parser callbacks (h11 has none): a head has begun, a head is complete.
+    def on_message_begin(self) -> None:
+        self._message_begun = True
+        super().on_message_begin()  # type: ignore[misc]
+
+    def on_headers_complete(self) -> None:
+        self._message_begun = False
+        super().on_headers_complete()  # type: ignore[misc]
+
+    def _track(self, *, received: bool) -> None:
+        """Start, keep or stop the clock for where the connection is now."""
         cycle = self.cycle
         if self.transport.get_protocol() is not self:  # upgraded (WebSocket): not ours
             self._disarm()
-        elif cycle is None or cycle.response_complete:  # between requests: a head started
-            # (unless these are the last bytes of a body the app answered without reading)
-            self._partial_head = cycle is None or not cycle.more_body
-            self._arm()
+        elif cycle is None or cycle.response_complete:  # between requests
+            if received:  # a head started
+                # (unless these are the last bytes of a body the app answered without reading)
+                self._partial_head = cycle is None or not cycle.more_body
+                self._arm()
+            elif self._next_head_waiting():
+                self._partial_head = True
+                self._arm()
         elif cycle.more_body:  # the head is in, the body is still coming
             state = cycle.scope["state"]
             if BODY_WATCH not in state:
@@ -108,6 +138,13 @@ class RequestDeadline(asyncio.Protocol):
         else:  # the request is complete: the common case, and nothing to do
             self._partial_head = False
             self._disarm()
+
+    def _next_head_waiting(self) -> bool:
+        """Part of a next request's head is in the parser, left over from earlier packets."""
+        conn = getattr(self, "conn", None)
+        if isinstance(conn, h11.Connection):
+            return conn.their_state is h11.IDLE and bool(conn.trailing_data[0])
+        return self._message_begun
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()

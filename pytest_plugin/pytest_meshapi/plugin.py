@@ -33,6 +33,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", settings.MARKER_HELP)
+    settings.check_session_settings(config)
 
 
 @pytest.fixture(scope="session")

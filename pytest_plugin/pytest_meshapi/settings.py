@@ -65,15 +65,39 @@ def session_scenarios(config: pytest.Config) -> tuple[str, ...]:
     return tuple(from_ini + from_cli)
 
 
-def session_seed(config: pytest.Config) -> int:
-    seed = config.getoption("meshapi_seed")
-    if seed is not None:
-        return int(seed)
-    raw = str(config.getini("meshapi_seed")).strip() or "0"
+def check_session_settings(config: pytest.Config) -> None:
+    """Refuse session-wide settings that cannot work once, at the start, as a usage error:
+    found only by the session's fake, they would fail every test with the same traceback."""
+    session_seed(config)
+    locations = session_scenarios(config)
+    if not locations:
+        return
+    from meshapi_mock.scripting.scenarios import ScenarioError, load_files
+
     try:
-        return int(raw)
+        load_files(locations)
+    except ScenarioError as exc:
+        problems = "\n".join(f"  {problem}" for problem in exc.problems)
+        raise pytest.UsageError(
+            "meshapi-mock cannot load the scenarios for every test "
+            f"(--meshapi-scenarios, ini meshapi_scenarios):\n{problems}"
+        ) from None
+
+
+def session_seed(config: pytest.Config) -> int:
+    from meshapi_mock.config import SEED
+
+    seed = config.getoption("meshapi_seed")
+    raw = str(seed if seed is not None else config.getini("meshapi_seed")).strip() or "0"
+    what = "--meshapi-seed" if seed is not None else "meshapi_seed"
+    try:
+        number = int(raw)
     except ValueError:
-        raise pytest.UsageError(f"meshapi_seed must be an integer, got {raw!r}") from None
+        raise pytest.UsageError(f"{what} must be an integer, got {raw!r}") from None
+    try:
+        return SEED(number)
+    except ValueError as exc:
+        raise pytest.UsageError(f"{what}: {exc}") from None
 
 
 def session_strict(config: pytest.Config) -> bool:

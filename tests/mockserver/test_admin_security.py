@@ -7,6 +7,8 @@ reaches it under the attacker's host name (so foreign `Host` names must be refus
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import socket
 from collections.abc import Iterator
 from typing import Any
@@ -312,6 +314,90 @@ def test_allowed_hosts_star_accepts_any_name() -> None:
     with MockServer(allowed_hosts=["*"]) as server:
         answered = httpx.get(server.url + "/_mock/health", headers={"Host": "anything.example"})
     assert answered.status_code == 200
+
+
+def test_allowed_hosts_may_allow_the_names_under_a_domain() -> None:
+    with MockServer(allowed_hosts=["*.mesh.test"]) as server:
+
+        def status(host: str) -> int:
+            return httpx.get(server.url + "/_mock/health", headers={"Host": host}).status_code
+
+        assert status(f"api.mesh.test:{server.port}") == 200
+        assert status("a.b.mesh.test") == 200
+        assert status("mesh.test") == 421, "the pattern names what is under the domain"
+        assert status("evilmesh.test") == 421
+        assert status("mesh.test.attacker.example") == 421
+
+
+def raw_request(port: int, head: str) -> tuple[int, Any]:
+    """Send a request head byte for byte (no client library rewrites it); (status, body)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(head.encode("latin-1"))
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    status_line, _, rest = answer.partition(b"\r\n")
+    body = rest.partition(b"\r\n\r\n")[2]
+    return int(status_line.split()[1]), json.loads(body) if body else {}
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["127.0.0.1:80@evil.com", "[::1]evil", "localhost:1:1", "[::1", "localhost:80x", "[::1]:8:8"],
+)
+def test_a_malformed_host_is_a_bad_request(server: MockServer, host: str) -> None:
+    for path in ("/v1/models", "/_mock/rules"):
+        status, body = raw_request(
+            server.port,
+            f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {KEY}\r\n"
+            "Connection: close\r\n\r\n",
+        )
+        assert status == 400, (host, path)
+        assert body["error"]["code"] == "invalid_request"
+    with MockServer(allowed_hosts=["*"]) as open_to_all:
+        status, _ = raw_request(
+            open_to_all.port,
+            f"GET /_mock/health HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n",
+        )
+    assert status == 400, "allowing any name does not allow any text"
+
+
+def _parsers() -> list[Any]:
+    """uvicorn's two HTTP/1.1 parsers: httptools hands over a target differently."""
+    missing = importlib.util.find_spec("httptools") is None
+    skip = pytest.mark.skipif(missing, reason="httptools is not installed")
+    return ["h11", pytest.param("httptools", marks=skip)]
+
+
+@pytest.mark.parametrize("parser", _parsers())
+def test_an_absolute_form_target_is_served_by_its_path(parser: str) -> None:
+    class Server(MockServer):
+        http = parser
+
+    with Server() as server:
+        check_absolute_form(server)
+
+
+def check_absolute_form(server: MockServer) -> None:
+    server.chat.reply("scripted")
+    port = server.port
+    head = "Connection: close\r\nAuthorization: Bearer " + KEY + "\r\n\r\n"
+
+    rules = raw_request(
+        port, f"GET http://127.0.0.1:{port}/_mock/rules HTTP/1.1\r\nHost: x.example\r\n{head}"
+    )
+    models = raw_request(
+        port, f"GET http://localhost:{port}/v1/models?x=1 HTTP/1.1\r\nHost: a.example\r\n{head}"
+    )
+    foreign = raw_request(
+        port, f"GET http://attacker.example/_mock/rules HTTP/1.1\r\nHost: 127.0.0.1\r\n{head}"
+    )
+
+    assert rules[0] == 200 and len(rules[1]) == 1
+    assert models[0] == 200, "the target's authority stands for Host (RFC 9112 3.2.2)"
+    assert foreign[0] == 421 and "'attacker.example'" in str(foreign[1])
+    journaled = server.requests[-1]
+    assert (journaled.path, journaled.query) == ("/v1/models", "x=1")
 
 
 def test_a_request_without_host_is_served(server: MockServer) -> None:

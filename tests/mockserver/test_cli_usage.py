@@ -59,7 +59,22 @@ def run(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.
         (["--regex-timeout", "inf"], "--regex-timeout", "finite"),
         (["--regex-timeout", "soon"], "--regex-timeout", "not a number"),
         (["--host", "bad host"], "--host", "not a host"),
-        (["--seed", "1.5"], "--seed", "invalid int"),
+        (["--seed", "1.5"], "--seed", "not a whole number"),
+        (["--seed", str(2**200)], "--seed", "at most"),
+        (["--journal-limit", "99999999999999999999"], "--journal-limit", "at most 1000000"),
+        (["--token", ""], "--token", "is empty"),
+        (["--token", "rsk_ok", "  "], "--token", "is empty"),
+        (["--token", "rsk_é"], "--token", "cannot carry ('é')"),
+        (["--token", "rsk_a b"], "--token", "printable ASCII without spaces"),
+        (["--admin-token", ""], "--admin-token", "is empty"),
+        (["--admin-token", "\t"], "--admin-token", "is empty"),
+        (["--admin-token", "sésame"], "--admin-token", "cannot carry"),
+        (["--allow-host", ""], "--allow-host", "not a host name"),
+        (["--allow-host", "a b"], "--allow-host", "not a host name"),
+        (["--allow-host", "http://x"], "--allow-host", "no scheme, port or path"),
+        (["--allow-host", "example.com:8000"], "--allow-host", "not a host name"),
+        (["--allow-host", "*example.com"], "--allow-host", "not a host name"),
+        (["--fixtures", ""], "--fixtures", "an empty scenario location names nothing"),
     ],
 )
 def test_bad_values_are_usage_errors_naming_the_flag(
@@ -71,6 +86,13 @@ def test_bad_values_are_usage_errors_naming_the_flag(
     assert err.startswith("usage: meshapi-mock serve"), err
     assert f"argument {flag}" in err and reason in err
     assert "Traceback" not in err and out == ""
+
+
+def test_validate_refuses_an_empty_path_instead_of_reading_the_current_folder(run: Run) -> None:
+    code, out, err = run("validate", "")
+
+    assert code == 2 and out == ""
+    assert "argument PATH: an empty scenario location names nothing" in err
 
 
 def test_a_misspelt_flag_is_reported_by_its_sub_command_with_a_suggestion(run: Run) -> None:
@@ -93,6 +115,15 @@ def test_an_unknown_word_gets_no_made_up_suggestion(run: Run) -> None:
     assert code == 2
     assert err.startswith("usage: meshapi-mock validate")
     assert "unrecognized arguments: --zzzzzz" in err and "did you mean" not in err
+
+
+def test_an_unknown_flag_before_the_command_is_named(run: Run) -> None:
+    code, _, err = run("--bogus")
+    moved_code, _, moved_err = run("--strict", "serve")
+
+    assert code == moved_code == 2
+    assert "unrecognized arguments: --bogus" in err and "required: COMMAND" not in err
+    assert "--strict goes after the command: meshapi-mock serve --strict" in moved_err
 
 
 def test_an_unknown_command_lists_the_commands(run: Run) -> None:

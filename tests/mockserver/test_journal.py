@@ -277,6 +277,7 @@ def test_wire_form_of_an_entry(server: MockServer, http: httpx.Client) -> None:
         "body_prefix": None,
         "rendered": None,
         "model_status": "catalogue",
+        "head_truncated_by": None,
         "matched": rule.id,
         "status": 200,
         "stream": True,

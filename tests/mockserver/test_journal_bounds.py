@@ -1,8 +1,9 @@
-"""The journal is bounded in bytes as well as entries, and says when it cut a body.
+"""The journal is bounded in bytes as well as entries, and says when it cut a request.
 
 A body longer than `journal_body_bytes` is kept as its first bytes; past
-`journal_max_bytes` in all, the oldest bodies go. The request still counts (assertions,
-call counts), the body view says it was truncated, and the wire form says by what.
+`journal_max_bytes` in all (bodies and heads: path, query, headers), the oldest requests
+lose their bodies and heads. The request still counts (assertions, call counts), the body
+view says it was truncated, and the wire form says by what.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from meshapi_mock import MockServer, ServerConfig
-from meshapi_mock.journal import Journal, TruncatedBody
+from meshapi_mock.journal import Journal, JournalEntry, TruncatedBody
 
 TOKEN = {"Authorization": "Bearer rsk_bounds"}
 CHAT = "/v1/chat/completions"
@@ -100,33 +101,49 @@ def test_a_body_under_the_cap_is_kept_whole_and_parsed(
     )
 
 
-def test_past_the_total_the_oldest_bodies_go_first(
+def counted(entry: JournalEntry) -> int:
+    """The bytes the journal counts for `entry`: its head and body, unless dropped."""
+    head = 0 if entry.head_truncated_by else entry.head_bytes
+    return head + len(entry.raw_body or b"")
+
+
+def test_past_the_total_the_oldest_requests_go_first(
     bounded: tuple[MockServer, httpx.Client],
 ) -> None:
     server, http = bounded
-    sent = [chat_body(f"{i}" + "x" * 800) for i in range(6)]  # ~870 bytes each
+    sent = [chat_body(f"{i}" + "x" * 800) for i in range(6)]  # ~870 bytes each, plus heads
     for body in sent:
         assert http.post(CHAT, content=body).status_code == 200
-    assert server.state.journal.held_bytes <= 4000
+    journal = server.state.journal
+    assert journal.held_bytes <= 4000
 
     entries = server.requests
     assert len(entries) == 6  # every request is still there
     server.assert_called(times=6)
     kept = [e for e in entries if not e.body_truncated]
     dropped = [e for e in entries if e.body_truncated]
-    assert dropped == entries[: len(dropped)] and len(dropped) == 2, "the oldest go first"
-    assert sum(len(e.raw_body or b"") for e in kept) == server.state.journal.held_bytes
+    assert dropped == entries[: len(dropped)] and len(dropped) >= 2, "the oldest go first"
+    assert sum(counted(e) for e in kept) == journal.held_bytes
+    assert journal.held_bytes + counted_if_whole(dropped[-1]) > 4000, "no more dropped than needed"
     for entry in dropped:
-        assert entry.body_truncated_by == "journal_max_bytes"
+        assert entry.body_truncated_by == entry.head_truncated_by == "journal_max_bytes"
         assert entry.raw_body is None and entry.body_bytes == len(sent[entry.seq - entries[0].seq])
         assert isinstance(entry.body, TruncatedBody) and entry.body.kept == 0
+        assert entry.headers == {} and entry.path == CHAT
     for entry in kept:
         assert entry.body["messages"][0]["content"].endswith("x" * 800)
+        assert entry.head_truncated_by is None and entry.headers["authorization"]
 
     wire = http.get("/_mock/requests").json()
-    assert [w["body_truncated_by"] for w in wire] == ["journal_max_bytes"] * 2 + [None] * 4
-    assert [w["body"] is None for w in wire] == [True] * 2 + [False] * 4
-    assert [w["body_prefix"] for w in wire[:2]] == [None, None]
+    gone, whole = len(dropped), len(kept)
+    assert [w["body_truncated_by"] for w in wire] == ["journal_max_bytes"] * gone + [None] * whole
+    assert [w["head_truncated_by"] for w in wire] == ["journal_max_bytes"] * gone + [None] * whole
+    assert [w["body"] is None for w in wire] == [True] * gone + [False] * whole
+    assert [w["body_prefix"] for w in wire[:gone]] == [None] * gone
+
+
+def counted_if_whole(entry: JournalEntry) -> int:
+    return entry.head_bytes + entry.body_bytes
 
 
 def test_a_truncated_body_that_is_not_json_is_no_call(
@@ -165,7 +182,8 @@ def test_the_default_limits_cut_a_body_at_one_mebibyte() -> None:
         assert wire["body_bytes"] == len(sent)
         assert wire["body_truncated_by"] == "journal_body_bytes"
         assert len(wire["body_prefix"].encode()) == 1024 * 1024
-        assert server.state.journal.held_bytes == 1024 * 1024
+        (entry,) = server.requests
+        assert server.state.journal.held_bytes == entry.head_bytes + 1024 * 1024
         journal = server.state.journal
         assert (journal.max_bytes, journal.body_bytes) == (64 << 20, 1 << 20)
 
@@ -183,11 +201,15 @@ def test_reset_and_clear_give_the_bytes_back(bounded: tuple[MockServer, httpx.Cl
 
 # --- The byte accounting, whatever happens -----------------------------------------------
 
-Op = tuple[str, int]
 OPS = st.lists(
     st.one_of(
-        st.tuples(st.just("request"), st.integers(min_value=0, max_value=300)),
-        st.tuples(st.just("clear"), st.just(0)),
+        st.tuples(
+            st.just("request"),
+            st.integers(min_value=0, max_value=300),
+            st.integers(min_value=0, max_value=200),
+            st.booleans(),
+        ),
+        st.tuples(st.just("clear"), st.just(0), st.just(0), st.just(False)),
     ),
     max_size=40,
 )
@@ -201,34 +223,49 @@ OPS = st.lists(
     body_bytes=st.integers(min_value=0, max_value=400),
 )
 def test_the_journal_never_holds_more_than_its_limits(
-    ops: list[Op], limit: int, max_bytes: int, body_bytes: int
+    ops: list[tuple[str, int, int, bool]], limit: int, max_bytes: int, body_bytes: int
 ) -> None:
     journal = Journal(limit, max_bytes=max_bytes, body_bytes=body_bytes)
     sent: dict[int, bytes] = {}
-    for kind, size in ops:
+    slow: list[JournalEntry] = []  # opened, body still to come
+    for kind, size, head, late in ops:
         if kind == "clear":
             journal.clear()
             continue
-        entry = journal.open("POST", CHAT, "", [], "r")
+        headers = [(b"x-pad", b"h" * head)] if head else []
+        entry = journal.open("POST", CHAT, "q" * (head // 2), headers, "r")
         sent[entry.seq] = b"{" + b"x" * max(size - 1, 0) if size else b""
-        entry.raw_body = sent[entry.seq]
+        if late:  # its body comes after the next request opens
+            slow.append(entry)
+        else:
+            entry.raw_body = sent[entry.seq]
+        for waiting in slow[:-1] if late else slow:
+            waiting.raw_body = sent[waiting.seq]
+        slow = slow[-1:] if late else []
         entries = journal.entries()
         assert len(entries) <= limit
-        held = [e for e in entries if e.raw_body]
-        assert journal.held_bytes == sum(len(e.raw_body or b"") for e in held)
+        assert journal.held_bytes == sum(counted(e) for e in entries)
         assert journal.held_bytes <= max_bytes
         for e in entries:
             whole = sent[e.seq]
+            if e in slow:
+                assert e.raw_body is None
+                continue
             assert e.body_bytes == len(whole)
             assert whole.startswith(e.raw_body or b"")
             assert e.body_truncated == (e.raw_body != whole)
             assert len(e.raw_body or b"") <= min(body_bytes, max_bytes)
             if e.body_truncated and whole:
                 assert isinstance(e.body, TruncatedBody)
+            if e.head_truncated_by:
+                assert (e.raw_headers, e.raw_query, e.headers, e.query) == ([], "", {}, "")
+                assert e.raw_body is None or e.raw_body == b""
         # What is dropped for the total is always older than what is kept.
-        dropped = [e.seq for e in entries if e.body_truncated_by == "journal_max_bytes"]
-        kept = [e.seq for e in entries if e.raw_body]
+        dropped = [e.seq for e in entries if e.head_truncated_by == "journal_max_bytes"]
+        kept = [e.seq for e in entries if not e.head_truncated_by]
         assert not dropped or not kept or max(dropped) < min(kept)
+        body_dropped = [e.seq for e in entries if e.body_truncated_by == "journal_max_bytes"]
+        assert set(body_dropped) <= set(dropped)
 
 
 def test_a_body_read_after_its_entry_left_the_journal_is_not_counted() -> None:
@@ -236,7 +273,7 @@ def test_a_body_read_after_its_entry_left_the_journal_is_not_counted() -> None:
     slow = journal.open("POST", CHAT, "", [], "r1")
     journal.open("POST", CHAT, "", [], "r2").raw_body = b'{"a": 1}'
     slow.raw_body = b'{"b": "' + b"x" * 200 + b'"}'  # arrives after it was pushed out
-    assert journal.held_bytes == len(b'{"a": 1}')
+    assert journal.held_bytes == len(CHAT) + len(b'{"a": 1}')
     assert slow.body_truncated_by == "journal_body_bytes"
 
 
@@ -274,7 +311,7 @@ def test_clearing_while_requests_arrive_keeps_the_books_straight(
     server.clear_requests()
     for i in range(3):
         http.post(CHAT, content=chat_body(f"{i}" + "y" * 700))
-    assert journal.held_bytes == sum(len(e.raw_body or b"") for e in server.requests) > 0
+    assert journal.held_bytes == sum(counted(e) for e in server.requests) > 0
 
 
 def test_the_unused_rule_report_says_a_cut_body_cannot_be_judged(
@@ -302,6 +339,66 @@ def test_health_and_config_show_the_journal_limits(
     health = http.get("/_mock/health").json()
     config = http.get("/_mock/config").json()
 
-    assert health["journal_bytes"] == server.journal.held_bytes == 1000
+    (entry,) = server.requests
+    assert health["journal_bytes"] == server.journal.held_bytes == entry.head_bytes + 1000
     assert (config["journal_body_bytes"], config["journal_max_bytes"]) == (1000, 4000)
     assert config["journal_limit"] == server.journal.limit
+
+
+# --- heads count too ------------------------------------------------------------------------
+
+
+def test_large_queries_and_headers_are_bounded_like_bodies() -> None:
+    # The review's case, scaled down: GETs with a 30 KB query and 27 KB of headers used to
+    # be kept whole whatever journal_max_bytes said (held_bytes stayed 0).
+    limit = 256 * 1024
+    padding = {f"x-pad-{i}": "b" * 3000 for i in range(9)}
+    with (
+        MockServer(journal_max_bytes=limit) as server,
+        httpx.Client(base_url=server.url, headers=TOKEN, timeout=30) as http,
+    ):
+        for i in range(20):
+            assert http.get(f"/v1/models?x{i}=" + "a" * 30000, headers=padding).status_code == 200
+        wire = http.get("/_mock/requests")
+        entries = server.requests
+
+    journal = server.state.journal
+    assert 0 < journal.held_bytes <= limit
+    assert journal.held_bytes == sum(counted(e) for e in entries)
+    assert len(entries) == 20, "every request still counts"
+    dropped = [e for e in entries if e.head_truncated_by]
+    kept = [e for e in entries if not e.head_truncated_by]
+    assert dropped == entries[: len(dropped)] and kept, "the oldest heads go first"
+    assert all(e.head_bytes > 57_000 for e in entries)
+    for entry in dropped:
+        assert (entry.query, entry.headers, entry.raw_headers) == ("", {}, [])
+        assert entry.path == "/v1/models" and entry.endpoint == "models"
+        assert "[query and headers dropped by journal_max_bytes]" in entry.summary()
+    assert kept[-1].headers["x-pad-8"] == "b" * 3000
+    assert kept[-1].query.startswith("x19=aaa")
+    assert len(wire.content) < 2 * limit, "the wire form is bounded with it"
+    shown = wire.json()
+    assert [w["head_truncated_by"] for w in shown] == [e.head_truncated_by for e in entries]
+
+
+def test_a_head_over_the_total_is_dropped_and_its_secrets_still_scrubbed() -> None:
+    secret = "rsk_S3cretHeadValue"
+    with (
+        MockServer(strict=True, journal_max_bytes=2000) as server,
+        httpx.Client(base_url=server.url, timeout=30) as http,
+    ):
+        server.chat.when(headers={"x-api-key": "rsk_expected"}).reply("never")
+        answer = http.post(
+            CHAT,
+            content=chat_body("hi"),
+            headers={"Authorization": f"Bearer {secret}", "X-API-Key": secret, "X-Pad": "p" * 3000},
+        )
+        (wire,) = http.get("/_mock/requests").json()
+
+    assert answer.status_code == 404 and secret in answer.text  # the client's own key
+    assert wire["head_truncated_by"] == "journal_max_bytes"
+    assert wire["headers"] == {} and wire["error_code"] == "no_matching_rule"
+    assert "header x-api-key" in wire["error_message"]
+    assert secret not in json.dumps(wire)
+    (entry,) = server.requests
+    assert secret not in entry.summary() + repr(entry) + (entry.error_message or "")

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from meshapi_mock import MockServer
 from meshapi_mock.journal import JournalEntry
-from meshapi_mock.redaction import is_secret_name, redact_header, redact_query
+from meshapi_mock.redaction import SECRET_WORDS, is_secret_name, redact_header, redact_query
 
 SECRET = "S3cr3t-v4lue-Q9"
 
@@ -33,6 +33,16 @@ SECRET_HEADERS = [
     "X-Access-Token",
     "X-CSRF-Token",
     "x-functions-key",
+    "Private-Token",
+    "X-Vault-Token",
+    "X-Authorization",
+    "X-Auth",
+    "X-Hub-Signature-256",
+    "X-Upstream-Authorization",
+    "X-Forwarded-Authorization",
+    "Authentication",
+    "X-Key",
+    "X-Session-Id",
 ]
 SECRET_PARAMS = [
     "api_key",
@@ -55,6 +65,17 @@ SECRET_PARAMS = [
     "X-Amz-Security-Token",
     "x-goog-api-key",
     "subscription-key",
+    "refreshToken",
+    "idToken",
+    "sessionToken",
+    "private_token",
+    "hapikey",
+    "api_key[]",
+    "auth[token]",
+    "user[password]",
+    "accessToken",
+    "clientSecret",
+    "passwd",
 ]
 PLAIN_NAMES = [
     "x-tenant",
@@ -66,6 +87,14 @@ PLAIN_NAMES = [
     "monkey",
     "keyword",
     "provider",
+    "total_tokens",
+    "token_type",
+    "x-amz-date",
+    "x-cache-key",
+    "page_token",
+    "clientId",
+    "x-api-key-id",
+    "authentication-info",
 ]
 
 
@@ -114,7 +143,7 @@ def test_other_names_keep_their_values(server: MockServer, http: httpx.Client, n
     http.get(f"/v1/models?{name}=visible-1", headers={name: "visible-2"})
     (entry,) = server.requests
     assert entry.query == f"{name}=visible-1"
-    assert entry.headers[name] == "visible-2"
+    assert entry.headers[name.lower()] == "visible-2"
 
 
 @pytest.mark.parametrize(
@@ -259,6 +288,38 @@ def test_plain_names_are_not_secret_in_any_spelling(name: str) -> None:
 @given(name=SECRET_NAMES)
 def test_secret_names_are_secret_in_any_spelling(name: str) -> None:
     assert is_secret_name(unquote(name))
+
+
+WORDS = st.sampled_from(["x", "upstream", "forwarded", "vault", "hub", "my", "app", "v2", "gh"])
+SEPARATORS = st.sampled_from(["-", "_", ".", "[", "]", "[]", " "])
+
+
+def named(words: list[str], seps: list[str], last: str, version: str) -> str:
+    parts = [w + s for w, s in zip(words, seps, strict=False)]
+    return "".join(parts) + last + version
+
+
+@given(
+    words=st.lists(WORDS, max_size=3),
+    seps=st.lists(SEPARATORS, min_size=3, max_size=3),
+    last=st.sampled_from(sorted(SECRET_WORDS)).flatmap(lambda w: spellings(w, percent=False)),
+    version=st.sampled_from(["", "-256", "_2", "[]"]),
+)
+def test_a_name_ending_in_a_credential_word_is_secret_whatever_comes_before(
+    words: list[str], seps: list[str], last: str, version: str
+) -> None:
+    assert is_secret_name(named(words, seps, last, version))
+
+
+@given(
+    words=st.lists(WORDS, max_size=3),
+    seps=st.lists(SEPARATORS, min_size=3, max_size=3),
+    last=st.sampled_from(["id", "tokens", "type", "date", "count", "monkey", "keyword", "info"]),
+)
+def test_a_name_ending_in_another_word_is_not_secret(
+    words: list[str], seps: list[str], last: str
+) -> None:
+    assert not is_secret_name(named(words, seps, last, ""))
 
 
 def test_redaction_keeps_the_wire_form_json(server: MockServer, http: httpx.Client) -> None:

@@ -106,3 +106,21 @@ def test_nothing_is_logged_by_default(server: MockServer, caplog: pytest.LogCapt
     httpx.post(server.url + CHAT, json=GOOD, headers={"Authorization": f"Bearer {KEY}"})
     httpx.get(server.url + "/_mock/health")
     assert lines(caplog) == []
+
+
+def test_a_path_cannot_forge_a_log_line(
+    logged: MockServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    forged = "/v1/x%0d%0aINFO:%20POST%20/v1/chat/completions%20200%201.0ms%1b[2K%e2%80%a8"
+    with socket.create_connection(("127.0.0.1", logged.port), timeout=10) as sock:
+        sock.sendall(
+            f"GET {forged}?q=%0a HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode()
+        )
+        while sock.recv(65536):
+            pass
+
+    (record,) = lines(caplog)
+    text = record.getMessage()
+    assert text.isprintable(), text
+    assert "/v1/x\\r\\nINFO: POST /v1/chat/completions 200 1.0ms\\x1b[2K\\u2028 404" in text
+    assert record.__dict__["path"].isprintable()

@@ -160,6 +160,46 @@ def test_a_kept_alive_connection_gets_the_same_deadline(fake: MockServer) -> Non
         check_timeout_answer(read_until_closed(sock))
 
 
+def split_first(raw: bytes) -> tuple[int, bytes]:
+    """The status of the first response in `raw` (framed by its content-length) and what
+    follows it."""
+    status, headers, rest = parse_response(raw)
+    return status, rest[int(headers["content-length"]) :]
+
+
+MODELS = f"GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {KEY}\r\n\r\n"
+
+
+@pytest.mark.parametrize(
+    "second",
+    [
+        pytest.param(head()[:40], id="half a head"),
+        pytest.param(head(length=100) + BODY[:50], id="half a body"),
+    ],
+)
+def test_a_pipelined_request_that_stops_half_way_gets_408(fake: MockServer, second: bytes) -> None:
+    # One packet: a whole request, then part of the next. The parser holds the part while
+    # the first is answered, and no byte arrives after it: the deadline must run all the same.
+    with connect(fake) as sock:
+        sock.sendall(MODELS.encode() + second)
+        first, rest = split_first(read_until_closed(sock))
+
+    assert first == 200
+    check_timeout_answer(rest)
+
+
+def test_pipelined_whole_requests_are_all_served(fake: MockServer) -> None:
+    last = head().replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n") + BODY
+    with connect(fake) as sock:
+        sock.sendall(MODELS.encode() * 3 + last)
+        rest = read_until_closed(sock)
+    statuses = []
+    while rest:
+        status, rest = split_first(rest)
+        statuses.append(status)
+    assert statuses == [200] * 4
+
+
 # --- everyone else -----------------------------------------------------------------------
 
 

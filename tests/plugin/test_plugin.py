@@ -298,6 +298,50 @@ def test_marker_misuse_is_a_usage_error(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["*takes only keywords*strictly*"])
 
 
+TWO_TESTS = """
+    def test_one(meshapi_mock):
+        pass
+
+    def test_two(meshapi_mock):
+        pass
+    """
+
+
+def test_a_misspelt_session_scenario_is_one_usage_error_with_a_suggestion(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(TWO_TESTS)
+
+    result = run(pytester, "--meshapi-scenarios", "dcos")
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    errors = result.stderr.str()
+    assert errors.count("dcos: no such file, folder or bundled scenario") == 1
+    assert "did you mean 'docs'?" in errors
+    assert "Traceback" not in errors + result.stdout.str()
+    assert "test_one" not in result.stdout.str(), "no test ran to fail with it"
+
+
+def test_a_too_deep_session_scenario_file_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yaml", deep="[" * 5000 + "]" * 5000 + "\n")
+    pytester.makepyfile(TWO_TESTS)
+
+    result = run(pytester, "--meshapi-scenarios", "deep.yaml")
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "deep.yaml: nested too deeply" in result.stderr.str()
+    assert "RecursionError" not in result.stderr.str() + result.stdout.str()
+
+
+def test_an_out_of_range_seed_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(TWO_TESTS)
+
+    result = run(pytester, "--meshapi-seed", str(2**200))
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "--meshapi-seed: " in result.stderr.str() and "at most" in result.stderr.str()
+
+
 def test_marker_is_registered(pytester: pytest.Pytester) -> None:
     result = run(pytester, "--markers")
     result.stdout.fnmatch_lines(["@pytest.mark.meshapi(scenarios=*"])

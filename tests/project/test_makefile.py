@@ -34,11 +34,14 @@ def checkout(tmp_path: Path, venv_python: str | None, stamps: tuple[str, ...] = 
     return tmp_path
 
 
-def plan(folder: Path, *goals: str) -> str:
+def plan(folder: Path, *goals: str, env: dict[str, str] | None = None) -> str:
+    """`make -n GOALS` in `folder`, with no outer make's settings and no $MESHAPI_MOCK_PORT
+    unless `env` brings one."""
+    outer = ("MAKE", "MFLAGS", "MESHAPI_MOCK_PORT")
     done = subprocess.run(
         ["make", "-n", "--no-print-directory", f"PYTHON={sys.executable}", *goals],
         cwd=folder,
-        env={k: v for k, v in os.environ.items() if not k.startswith(("MAKE", "MFLAGS"))},
+        env={k: v for k, v in os.environ.items() if not k.startswith(outer)} | (env or {}),
         capture_output=True,
         text=True,
         timeout=30,
@@ -79,3 +82,32 @@ def test_serve_installs_only_the_runtime_and_takes_a_port(tmp_path: Path) -> Non
     assert "pip install --quiet -e .\n" in steps
     assert "[test]" not in steps
     assert "serve --host 127.0.0.1 --port 9001 --fixtures default" in steps
+
+
+def serve_line(steps: str) -> str:
+    (line,) = [step for step in steps.splitlines() if "meshapi-mock serve" in step]
+    return line
+
+
+def test_serve_without_fixtures_passes_no_empty_flag(tmp_path: Path) -> None:
+    folder = checkout(tmp_path, RUNNING, ALL_STAMPS)
+
+    empty = serve_line(plan(folder, "serve", "FIXTURES="))
+    blank = serve_line(plan(folder, "serve", "FIXTURES= "))
+    chosen = serve_line(plan(folder, "serve", "FIXTURES=errors docs"))
+
+    assert empty.endswith("serve --host 127.0.0.1 --port 8000"), empty
+    assert blank.endswith("serve --host 127.0.0.1 --port 8000"), blank
+    assert chosen.endswith("--port 8000 --fixtures errors docs"), chosen
+
+
+def test_serve_takes_its_port_from_the_environment_as_the_cli_does(tmp_path: Path) -> None:
+    folder = checkout(tmp_path, RUNNING, ALL_STAMPS)
+
+    from_env = serve_line(plan(folder, "serve", env={"MESHAPI_MOCK_PORT": "9001"}))
+    flag_wins = serve_line(plan(folder, "serve", "PORT=9002", env={"MESHAPI_MOCK_PORT": "9001"}))
+    default = serve_line(plan(folder, "serve"))
+
+    assert "--port 9001 --fixtures default" in from_env
+    assert "--port 9002 " in flag_wins
+    assert "--port 8000 " in default

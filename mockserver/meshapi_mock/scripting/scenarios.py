@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,10 @@ from pydantic import ValidationError
 from .spec import RuleSpec
 
 SUFFIXES = (".yaml", ".yml", ".json")
+MAX_NESTING = 200
+"""Lists and mappings inside each other, at most: as deep as the admin API's JSON parser
+goes, so a rule nests alike from a file and from the wire (and no parser or validator
+runs out of stack on a hostile file)."""
 _RULE_KEYS = {"match", "reply", "times", "endpoint"}  # a mapping with these is one rule, not a file
 
 
@@ -55,6 +59,8 @@ def parse_rules(document: Any, source: str = "<data>") -> list[RuleSpec]:
         raise ScenarioError(
             [ScenarioProblem(source, "", "expected a mapping with 'rules' or a list of rules")]
         )
+    if nested_too_deeply(document):
+        raise _too_deep(source)
     from ..registry import scenario_file_model
 
     try:
@@ -62,6 +68,60 @@ def parse_rules(document: Any, source: str = "<data>") -> list[RuleSpec]:
     except ValidationError as exc:
         raise ScenarioError(_problems(source, document, exc)) from None
     return rules
+
+
+def _too_deep(source: str) -> ScenarioError:
+    message = f"nested too deeply (more than {MAX_NESTING} lists and mappings inside each other)"
+    return ScenarioError([ScenarioProblem(source, "", message)])
+
+
+def nested_too_deeply(document: Any, limit: int = MAX_NESTING) -> bool:
+    """Whether lists and mappings nest more than `limit` deep (a cycle, which YAML anchors
+    can make, is infinitely deep). Without recursion, and each shared node (a YAML alias)
+    is walked once, so an alias bomb costs no more than its distinct nodes."""
+    if _children(document) is None:
+        return False
+    heights: dict[int, int] = {}  # id of a node walked in full -> its height
+    path: list[tuple[Any, Iterator[Any], int]] = [(document, iter(_children(document) or ()), 0)]
+    on_path = {id(document)}
+    while path:
+        node, children, tallest = path[-1]
+        child = next(children, _END)
+        if child is _END:
+            path.pop()
+            on_path.discard(id(node))
+            heights[id(node)] = height = tallest + 1
+            if path:
+                parent, siblings, best = path[-1]
+                path[-1] = (parent, siblings, max(best, height))
+            continue
+        grandchildren = _children(child)
+        if grandchildren is None:
+            continue
+        if id(child) in on_path:
+            return True
+        known = heights.get(id(child))
+        if known is not None:
+            if len(path) + known > limit:
+                return True
+            path[-1] = (node, children, max(tallest, known))
+            continue
+        if len(path) + 1 > limit:
+            return True
+        path.append((child, iter(grandchildren), 0))
+        on_path.add(id(child))
+    return False
+
+
+_END = object()
+
+
+def _children(node: Any) -> Iterable[Any] | None:
+    if isinstance(node, dict):
+        return list(node.values())
+    if isinstance(node, list | tuple):
+        return node
+    return None
 
 
 def _problems(source: str, document: dict[str, Any], exc: ValidationError) -> list[ScenarioProblem]:
@@ -114,6 +174,8 @@ def load_file(path: Path) -> list[RuleSpec]:
         raise ScenarioError(
             [ScenarioProblem(str(path), "", f"not valid {path.suffix[1:].upper()}: {exc}")]
         ) from None
+    except RecursionError:  # the parsers recurse per level: deeper than the stack
+        raise _too_deep(str(path)) from None
     return parse_rules(document, str(path))
 
 
@@ -146,7 +208,18 @@ def expand(location: str) -> list[Path]:
             )
         if path.is_file():
             return [path]
-        return sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file())
+        files = sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file())
+        if not files:
+            raise ScenarioError(
+                [
+                    ScenarioProblem(
+                        location, "", f"no scenario files ({', '.join(SUFFIXES)}) in this folder"
+                    )
+                ]
+            )
+        return files
+    if path.exists():  # a device, a pipe, a socket: nothing a scenario is read from
+        raise ScenarioError([ScenarioProblem(location, "", "not a regular file or folder")])
     found = locate(location)
     if not found:
         raise _no_such(location, location, names())
