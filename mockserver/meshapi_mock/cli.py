@@ -363,6 +363,8 @@ def _serve(args: argparse.Namespace) -> int:
         details.append("strict")
     if config.tokens or config.admin_token:
         details.append("admin API needs a token")
+    if config.models != DEFAULTS.models:
+        details.append(f"models: {config.models}")
     print(
         f"meshapi-mock {__version__} serving on {base_url(host, port)} "
         f"({', '.join(details)}); Ctrl+C to stop",

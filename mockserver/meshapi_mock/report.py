@@ -43,11 +43,14 @@ def _context(entry: JournalEntry, regex_timeout: float | None) -> CallContext | 
 
 
 def _why_not(rule: Rule, entry: JournalEntry, regex_timeout: float | None) -> str:
+    missing = []
     if entry.body_truncated:
-        return (
-            f"its body is not in the journal whole (cut by {entry.body_truncated_by}); "
-            "raise that limit to see why"
-        )
+        missing.append(("its body is not in the journal whole", entry.body_truncated_by))
+    if entry.head_truncated_by:
+        missing.append(("its query and headers are not in the journal", entry.head_truncated_by))
+    if missing:
+        what = "; ".join(f"{part} (cut by {limit})" for part, limit in missing)
+        return f"{what}; raise that limit to see why"
     ctx = _context(entry, regex_timeout)
     if ctx is None:
         return "the request was invalid"

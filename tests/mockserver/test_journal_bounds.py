@@ -403,3 +403,23 @@ def test_a_head_over_the_total_is_dropped_and_its_secrets_still_scrubbed() -> No
     assert secret not in json.dumps(wire)
     (entry,) = server.requests
     assert secret not in entry.summary() + repr(entry) + (entry.error_message or "")
+
+
+def test_the_unused_rule_report_says_a_dropped_head_cannot_be_judged() -> None:
+    from meshapi_mock.report import unused_rules_report
+
+    padding = {f"x-pad-{i}": "b" * 3000 for i in range(9)}
+    with (
+        MockServer(journal_max_bytes=64 * 1024) as server,
+        httpx.Client(base_url=server.url, headers=TOKEN, timeout=30) as http,
+    ):
+        server.chat.when(headers={"x-tenant": "acme"}).reply("for acme")
+        for _ in range(4):
+            assert http.post(CHAT, content=chat_body("hi"), headers=padding).status_code == 200
+        first = server.requests[0]
+        report = unused_rules_report(server) or ""
+
+    assert first.head_truncated_by == "journal_max_bytes"
+    [line] = [x for x in report.splitlines() if f"request #{first.seq}:" in x]
+    assert "its query and headers are not in the journal (cut by journal_max_bytes)" in line
+    assert "header x-tenant" in report, "requests with their heads are still judged"
