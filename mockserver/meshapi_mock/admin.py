@@ -67,6 +67,14 @@ async def list_rules(request: Request) -> ASGIApp:
 async def add_rules(request: Request) -> ASGIApp:
     state = _state(request)
     document = parse_json(await _read_body(request, state))
+    if isinstance(document, dict) and document.get("models"):
+        raise MeshError(
+            422,
+            "validation_error",
+            "The admin API adds rules only; add models with server.models.add(...), "
+            "--model-catalogue or a scenario file's `models:` loaded at start.",
+            details=[{"type": "value_error", "loc": ["body", "models"], "msg": "not taken here"}],
+        )
     try:  # checking many rules (their regexes) takes a while: off the loop, others go on
         specs = await run_in_threadpool(parse_rules, document, "request body")
     except ScenarioError as exc:

@@ -38,7 +38,7 @@ from .cli_args import (
 )
 from .config import ServerConfig
 from .runner import base_url, bind_socket, is_wildcard, uvicorn_config
-from .scripting.scenarios import ScenarioError, json_schema, load_files
+from .scripting.scenarios import ScenarioError, json_schema, load_files, load_models
 from .state import MockState
 
 DEFAULTS = ServerConfig()
@@ -293,11 +293,13 @@ def _validate(paths: list[str]) -> int:
     _log_to_stderr(logging.WARNING)
     try:
         loaded = load_files(paths)
+        models = load_models(paths)
     except ScenarioError as exc:
         _print_problems(exc)
         return 1
     rules = sum(len(specs) for _, specs in loaded)
-    print(f"ok: {plural(rules, 'rule')} in {plural(len(loaded), 'file')}")
+    added = f" (+{plural(len(models), 'model')})" if models else ""
+    print(f"ok: {plural(rules, 'rule')}{added} in {plural(len(loaded), 'file')}")
     return 0
 
 

@@ -11,7 +11,7 @@ from .clock import Clock
 from .journal import Journal, JournalEntry
 from .registry import BY_NAME
 from .scripting.rulebook import Rule
-from .scripting.scenarios import load_all, parse_rules
+from .scripting.scenarios import load_all, load_models, parse_rules
 from .scripting.script import Script
 from .state import MockState
 
@@ -98,9 +98,13 @@ class Mock(RequestAssertions):
         """Add the rules of scenario files, folders or bundled scenario names.
 
         They count as scripted by the test: at equal priority they come before the
-        scenarios the server loaded at start (`ServerConfig.fixtures`).
+        scenarios the server loaded at start (`ServerConfig.fixtures`). Models a file lists
+        under `models:` join the catalogue until the next reset.
         """
-        loaded = load_all(str(loc) for loc in locations)
+        names = [str(loc) for loc in locations]
+        loaded = load_all(names)
+        for model in load_models(names):  # a file's `models:` join the catalogue until reset
+            self.state.catalogue.add(model)
         return self.state.rules.extend(
             Rule.from_spec(s, source=p, loaded_at_start=False) for p, s in loaded
         )

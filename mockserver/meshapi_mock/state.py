@@ -11,7 +11,7 @@ from .config import ServerConfig
 from .ids import IdFactory
 from .journal import Journal
 from .scripting.rulebook import Rule, RuleBook
-from .scripting.scenarios import load_all
+from .scripting.scenarios import load_all, load_models
 from .scripting.spec import RuleSpec
 
 T = TypeVar("T")
@@ -30,11 +30,14 @@ class MockState:
         self.tokens = frozenset(self.config.tokens)
         self.clock = Clock(self.config.created)
         self._stores: dict[str, Any] = {}
-        self._catalogue_files = [m for path in self.config.model_catalogue for m in load_file(path)]
-        self.catalogue = Catalogue((*MODELS, *self._catalogue_files))
         self._startup_strict = self.config.strict
         # Validate the boot scenarios now, so a bad file fails at start, not per request.
         self._boot: list[tuple[str, RuleSpec]] = load_all(self.config.fixtures)
+        self._catalogue_files = [
+            *(m for path in self.config.model_catalogue for m in load_file(path)),
+            *load_models(self.config.fixtures),
+        ]
+        self.catalogue = Catalogue((*MODELS, *self._catalogue_files))
         self._load_boot_rules()
 
     def _load_boot_rules(self) -> None:

@@ -299,3 +299,14 @@ def test_scenarios_lists_every_bundled_name_with_its_rules(run: Run) -> None:
     assert entries["default"]["summary"] == "alias for docs + tool-loop"
     assert entries["default"]["rules"] == entries["docs"]["rules"] + entries["tool-loop"]["rules"]
     assert "1 rule " in out and "2 rules" in out
+
+
+def test_validate_checks_and_counts_a_files_models(run: Run, tmp_path: Path) -> None:
+    (tmp_path / "good.yaml").write_text("models: [acme/a, acme/b]\nrules: []\n")
+    (tmp_path / "bad.yaml").write_text("models: [nope]\nrules: []\n")
+
+    good = run("validate", "good.yaml")
+    bad = run("validate", "bad.yaml")
+
+    assert good[0] == 0 and good[1].strip() == "ok: 0 rules (+2 models) in 1 file"
+    assert bad[0] == 1 and "bad.yaml: models[0]:" in bad[2]

@@ -366,3 +366,74 @@ def test_the_mode_decides_every_id(model_id: str, mode: str) -> None:
         assert refusal.status == 404 and refusal.code == "model_not_found"
         closest = refusal.message.rsplit("Closest models: ", 1)[1].removesuffix(".").split(", ")
         assert len(closest) == 3 and all(CATALOGUE.find(i) for i in closest)
+
+
+# --- models listed in scenario files ------------------------------------------------------
+
+SCENARIO_WITH_MODELS = """\
+models:
+  - acme/house-model
+  - {id: acme/priced, prompt_per_1m: "2.5", completion_per_1m: "10"}
+rules:
+  - match: {model: acme/house-model}
+    reply: {text: from the house model}
+"""
+
+
+def chat_with(http: httpx.Client, model: str) -> httpx.Response:
+    return http.post("/v1/chat/completions", json={"model": model, "messages": ASK})
+
+
+def test_a_scenario_files_models_join_the_catalogue_at_start(tmp_path: Path) -> None:
+    path = tmp_path / "house.yaml"
+    path.write_text(SCENARIO_WITH_MODELS, encoding="utf-8")
+
+    with (
+        MockServer(fixtures=[str(path)], models="strict") as server,
+        httpx.Client(base_url=server.url, headers=KEY) as http,
+    ):
+        house = chat_with(http, "acme/house-model")
+        priced = chat_with(http, "acme/priced")
+        server.reset()
+        after_reset = chat_with(http, "acme/priced")
+        listed = {m["id"] for m in http.get("/v1/models").json()}
+
+    assert house.json()["choices"][0]["message"]["content"] == "from the house model"
+    assert priced.status_code == after_reset.status_code == 200, "kept across resets"
+    assert server.requests[-2].model_status == "catalogue"
+    assert {"acme/house-model", "acme/priced"} <= listed
+
+
+def test_a_scenario_file_loaded_by_a_test_adds_its_models_until_reset(
+    server: MockServer, http: httpx.Client, tmp_path: Path
+) -> None:
+    path = tmp_path / "house.yaml"
+    path.write_text(SCENARIO_WITH_MODELS, encoding="utf-8")
+    refused_before = chat_with(http, "acme/house-model")
+
+    server.load(path)
+    answered = chat_with(http, "acme/house-model")
+    server.reset()
+    refused_after = chat_with(http, "acme/house-model")
+
+    assert refused_before.status_code == refused_after.status_code == 404
+    assert answered.json()["choices"][0]["message"]["content"] == "from the house model"
+
+
+def test_a_bad_model_entry_in_a_scenario_file_names_file_and_entry(tmp_path: Path) -> None:
+    from meshapi_mock import ScenarioError
+
+    path = tmp_path / "bad.yaml"
+    path.write_text("models: [acme/ok, no-provider]\nrules: []\n", encoding="utf-8")
+
+    with pytest.raises(ScenarioError) as caught:
+        MockServer(fixtures=[str(path)])
+
+    assert f"{path}: models[1]:" in str(caught.value) and "provider/name" in str(caught.value)
+
+
+def test_the_admin_api_does_not_take_models(http: httpx.Client) -> None:
+    refused = http.post("/_mock/rules", json={"models": ["acme/x"], "rules": []})
+
+    assert refused.status_code == 422
+    assert "server.models.add" in error_of(refused)["message"]

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from ..catalogue import CatalogueError, Model, model_from
 from .spec import RuleSpec
 
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -236,13 +237,13 @@ def _no_such(location: str, name: str, bundled: list[str]) -> ScenarioError:
     return ScenarioError([ScenarioProblem(location, "", message)])
 
 
-def load_files(locations: Iterable[str]) -> list[tuple[str, list[RuleSpec]]]:
-    """Each distinct file once, with its rules (possibly none); all problems before failing.
+def distinct_files(locations: Iterable[str]) -> tuple[list[Path], list[ScenarioProblem]]:
+    """Each distinct scenario file the locations name, once, and the locations that name none.
 
-    The same file reached twice (`docs docs`, or `default` and `docs`) loads once, so
-    no rule is scripted twice by accident.
+    The same file reached twice (`docs docs`, or `default` and `docs`) counts once, so
+    nothing in it is loaded twice by accident.
     """
-    loaded: list[tuple[str, list[RuleSpec]]] = []
+    files: list[Path] = []
     seen: set[Path] = set()
     problems: list[ScenarioProblem] = []
     for location in locations:
@@ -252,16 +253,42 @@ def load_files(locations: Iterable[str]) -> list[tuple[str, list[RuleSpec]]]:
             problems.extend(exc.problems)
             continue
         for path in paths:
-            if (key := path.resolve()) in seen:
-                continue
-            seen.add(key)
-            try:
-                loaded.append((str(path), load_file(path)))
-            except ScenarioError as exc:
-                problems.extend(exc.problems)
+            if (key := path.resolve()) not in seen:
+                seen.add(key)
+                files.append(path)
+    return files, problems
+
+
+def load_files(locations: Iterable[str]) -> list[tuple[str, list[RuleSpec]]]:
+    """Each distinct file once, with its rules (possibly none); all problems before failing."""
+    paths, problems = distinct_files(locations)
+    loaded: list[tuple[str, list[RuleSpec]]] = []
+    for path in paths:
+        try:
+            loaded.append((str(path), load_file(path)))
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
     if problems:
         raise ScenarioError(problems)
     return loaded
+
+
+def load_models(locations: Iterable[str]) -> list[Model]:
+    """The catalogue models the files' `models:` lists add (read after `load_files` checked
+    the files, so only the entries themselves can still be wrong)."""
+    paths, problems = distinct_files(locations)
+    models: list[Model] = []
+    for path in paths:
+        document = read_document(path)
+        entries = document.get("models") if isinstance(document, dict) else None
+        for index, entry in enumerate(entries or ()):
+            try:
+                models.append(model_from(entry))
+            except CatalogueError as exc:
+                problems.append(ScenarioProblem(str(path), f"models[{index}]", str(exc)))
+    if problems:
+        raise ScenarioError(problems)
+    return models
 
 
 def load_all(locations: Iterable[str]) -> list[tuple[str, RuleSpec]]:

@@ -261,4 +261,12 @@ class ScenarioFileBase(Spec):
     schema_: str | None = Field(default=None, alias="$schema")
     name: str | None = None
     description: str | None = None
-    rules: list[Any]
+    models: list[str | dict[str, Any]] | None = Field(
+        default=None,
+        description=(
+            "Models added to the fake's catalogue while this file is loaded: an id such as "
+            "'acme/house-model', or an object with `id` and catalogue fields "
+            "(`prompt_per_1m`, `completion_per_1m` as decimal strings, `context_length`, …)."
+        ),
+    )
+    rules: list[Any] = Field(default_factory=list)
