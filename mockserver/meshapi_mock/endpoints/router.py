@@ -24,6 +24,7 @@ from ..contract import ImagePart, Message, WireModel
 from ..jsonbody import dumps
 from ..responses import JSONBytes
 from ..scripting.context import CallContext, clip
+from ..scripting.conversation import ConversationContext
 from ..scripting.globs import glob_matches
 from ..scripting.matching import text_difference
 from ..scripting.rulebook import Predicate, Rule
@@ -58,15 +59,8 @@ class RouterSelectRequest(_Wire):
 
 
 @dataclass
-class RouterContext(CallContext):
+class RouterContext(ConversationContext):
     request: RouterSelectRequest
-
-    @cached_property
-    def last_user(self) -> str | None:
-        for message in reversed(self.request.messages):
-            if message.role == "user":
-                return message.text()
-        return None
 
     @cached_property
     def prompt(self) -> str:

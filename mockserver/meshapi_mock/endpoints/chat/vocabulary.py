@@ -19,7 +19,8 @@ from ...scripting.calls import (
     tools_differences,
 )
 from ...scripting.context import CallContext
-from ...scripting.matching import any_text_difference, stream_difference, text_difference
+from ...scripting.conversation import conversation_differences
+from ...scripting.matching import stream_difference
 from ...scripting.spec import BaseMatch, BaseReply, Spec, TextMatch, string_shorthand
 from ...scripting.wire_values import (
     MAX_DECIMAL_PLACES,
@@ -74,12 +75,7 @@ class MatchSpec(BaseMatch):
         assert isinstance(ctx, ChatContext)
         out = super().differences(ctx)
         out.extend(stream_difference(self.stream, ctx))
-        out.extend(text_difference("last_user", self.last_user, ctx.last_user, "no user message"))
-        if self.any_message is not None:
-            texts = [m.text() for m in ctx.request.messages]
-            out.extend(any_text_difference("any_message", self.any_message, texts))
-        if self.system is not None:
-            out.extend(text_difference("system", self.system, ctx.system))
+        out.extend(conversation_differences(self, ctx))
         out.extend(tools_differences(self.tools, ctx.tool_names))
         out.extend(
             tool_result_differences(
