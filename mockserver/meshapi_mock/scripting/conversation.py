@@ -8,11 +8,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Protocol
+from typing import Annotated, Protocol
+
+from pydantic import Field
 
 from .context import CallContext
 from .matching import any_text_difference, text_difference
-from .spec import TextMatch
+from .spec import TextMatch, string_shorthand
+
+LastUserCriterion = Annotated[
+    TextMatch | None,
+    Field(
+        description="The latest user message. A plain string means 'contains'.",
+        json_schema_extra=string_shorthand,
+    ),
+]
+AnyMessageCriterion = Annotated[
+    TextMatch | None,
+    Field(description="Any message of any role.", json_schema_extra=string_shorthand),
+]
+SystemCriterion = Annotated[
+    TextMatch | None,
+    Field(
+        description="The system prompt (system messages joined).",
+        json_schema_extra=string_shorthand,
+    ),
+]
 
 
 @dataclass

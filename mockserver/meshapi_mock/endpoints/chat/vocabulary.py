@@ -19,9 +19,14 @@ from ...scripting.calls import (
     tools_differences,
 )
 from ...scripting.context import CallContext
-from ...scripting.conversation import conversation_differences
+from ...scripting.conversation import (
+    AnyMessageCriterion,
+    LastUserCriterion,
+    SystemCriterion,
+    conversation_differences,
+)
 from ...scripting.matching import stream_difference
-from ...scripting.spec import BaseMatch, BaseReply, Spec, TextMatch, string_shorthand
+from ...scripting.spec import BaseMatch, BaseReply, Spec, string_shorthand
 from ...scripting.wire_values import (
     MAX_DECIMAL_PLACES,
     ChunkSize,
@@ -43,21 +48,9 @@ class ToolResultMatch(Spec):
 class MatchSpec(BaseMatch):
     """Which chat requests a rule answers. Every field given must hold; none given matches all."""
 
-    last_user: TextMatch | None = Field(
-        default=None,
-        description="The latest user message. A plain string means 'contains'.",
-        json_schema_extra=string_shorthand,
-    )
-    any_message: TextMatch | None = Field(
-        default=None,
-        description="Any message of any role.",
-        json_schema_extra=string_shorthand,
-    )
-    system: TextMatch | None = Field(
-        default=None,
-        description="The system prompt (system messages joined).",
-        json_schema_extra=string_shorthand,
-    )
+    last_user: LastUserCriterion = None
+    any_message: AnyMessageCriterion = None
+    system: SystemCriterion = None
     tools: bool | list[str] | None = Field(
         default=None,
         description="true: tools offered; false: none; a list: all these names offered.",

@@ -14,9 +14,15 @@ from typing import Annotated
 from pydantic import Field, model_validator
 
 from ...scripting.context import CallContext, clip
-from ...scripting.conversation import ConversationContext, conversation_differences
+from ...scripting.conversation import (
+    AnyMessageCriterion,
+    ConversationContext,
+    LastUserCriterion,
+    SystemCriterion,
+    conversation_differences,
+)
 from ...scripting.matching import stream_difference
-from ...scripting.spec import BaseMatch, BaseReply, TextMatch, string_shorthand
+from ...scripting.spec import BaseMatch, BaseReply
 from .wire import CompareRequest
 
 
@@ -47,19 +53,9 @@ class CompareMatch(BaseMatch):
         default=None,
         description="Each of these (exact ids or globs) is among the compared models.",
     )
-    last_user: TextMatch | None = Field(
-        default=None,
-        description="The latest user message. A plain string means 'contains'.",
-        json_schema_extra=string_shorthand,
-    )
-    any_message: TextMatch | None = Field(
-        default=None, description="Any message of any role.", json_schema_extra=string_shorthand
-    )
-    system: TextMatch | None = Field(
-        default=None,
-        description="The system prompt (system messages joined).",
-        json_schema_extra=string_shorthand,
-    )
+    last_user: LastUserCriterion = None
+    any_message: AnyMessageCriterion = None
+    system: SystemCriterion = None
     stream: bool | None = None
     skip_comparison: bool | None = None
 
