@@ -24,11 +24,12 @@ from ..contract import ImagePart, Message, WireModel
 from ..jsonbody import dumps
 from ..responses import JSONBytes
 from ..scripting.context import CallContext, clip
+from ..scripting.conversation import ConversationContext, LastUserCriterion
 from ..scripting.globs import glob_matches
 from ..scripting.matching import text_difference
 from ..scripting.rulebook import Predicate, Rule
 from ..scripting.script import Script, Times
-from ..scripting.spec import BaseMatch, BaseReply, TextCriterion, TextMatch, string_shorthand
+from ..scripting.spec import BaseMatch, BaseReply, TextCriterion
 from .base import Endpoint, Operation, Response
 
 if TYPE_CHECKING:
@@ -58,15 +59,8 @@ class RouterSelectRequest(_Wire):
 
 
 @dataclass
-class RouterContext(CallContext):
+class RouterContext(ConversationContext):
     request: RouterSelectRequest
-
-    @cached_property
-    def last_user(self) -> str | None:
-        for message in reversed(self.request.messages):
-            if message.role == "user":
-                return message.text()
-        return None
 
     @cached_property
     def prompt(self) -> str:
@@ -107,11 +101,7 @@ class RouterMatch(BaseMatch):
     """Which router requests a rule answers. (`model` matches only a `model` a client sent
     as an extra field: the request names none.)"""
 
-    last_user: TextMatch | None = Field(
-        default=None,
-        description="The latest user message. A plain string means 'contains'.",
-        json_schema_extra=string_shorthand,
-    )
+    last_user: LastUserCriterion = None
     api_type: ApiType | None = Field(
         default=None, description="completions, responses or embeddings."
     )

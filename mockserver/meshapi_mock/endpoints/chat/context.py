@@ -7,7 +7,8 @@ from functools import cached_property
 from typing import Any
 
 from ...contract import ChatCompletionRequest, Message
-from ...scripting.context import CallContext, clip
+from ...scripting.context import clip
+from ...scripting.conversation import ConversationContext
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ def output_format(response_format: dict[str, Any] | None) -> OutputFormat | None
 
 
 @dataclass
-class ChatContext(CallContext):
+class ChatContext(ConversationContext):
     """A validated chat request plus the conversation facts rules ask about."""
 
     request: ChatCompletionRequest
@@ -51,17 +52,6 @@ class ChatContext(CallContext):
     @property
     def model(self) -> str | None:
         return self.request.model
-
-    @cached_property
-    def last_user(self) -> str | None:
-        for message in reversed(self.request.messages):
-            if message.role == "user":
-                return message.text()
-        return None
-
-    @cached_property
-    def system(self) -> str:
-        return "\n".join(m.text() for m in self.request.messages if m.role == "system")
 
     @cached_property
     def tool_names(self) -> list[str]:

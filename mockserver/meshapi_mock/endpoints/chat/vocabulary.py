@@ -8,13 +8,25 @@ are chat's own; model, headers, `nth` and `error` come from the shared base.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from ...scripting.calls import (
+    CallSpec,
+    tool_name_shorthand,
+    tool_result_differences,
+    tools_differences,
+)
 from ...scripting.context import CallContext
-from ...scripting.matching import any_text_difference, stream_difference, text_difference
-from ...scripting.spec import BaseMatch, BaseReply, Spec, TextMatch, string_shorthand
+from ...scripting.conversation import (
+    AnyMessageCriterion,
+    LastUserCriterion,
+    SystemCriterion,
+    conversation_differences,
+)
+from ...scripting.matching import stream_difference
+from ...scripting.spec import BaseMatch, BaseReply, Spec, string_shorthand
 from ...scripting.wire_values import (
     MAX_DECIMAL_PLACES,
     ChunkSize,
@@ -36,21 +48,9 @@ class ToolResultMatch(Spec):
 class MatchSpec(BaseMatch):
     """Which chat requests a rule answers. Every field given must hold; none given matches all."""
 
-    last_user: TextMatch | None = Field(
-        default=None,
-        description="The latest user message. A plain string means 'contains'.",
-        json_schema_extra=string_shorthand,
-    )
-    any_message: TextMatch | None = Field(
-        default=None,
-        description="Any message of any role.",
-        json_schema_extra=string_shorthand,
-    )
-    system: TextMatch | None = Field(
-        default=None,
-        description="The system prompt (system messages joined).",
-        json_schema_extra=string_shorthand,
-    )
+    last_user: LastUserCriterion = None
+    any_message: AnyMessageCriterion = None
+    system: SystemCriterion = None
     tools: bool | list[str] | None = Field(
         default=None,
         description="true: tools offered; false: none; a list: all these names offered.",
@@ -62,83 +62,28 @@ class MatchSpec(BaseMatch):
     )
     stream: bool | None = None
 
-    @field_validator("tool_result", mode="before")
-    @classmethod
-    def _tool_name_shorthand(cls, value: Any) -> Any:
-        return {"name": value} if isinstance(value, str) else value
+    _tool_name_shorthand = field_validator("tool_result", mode="before")(tool_name_shorthand)
 
     def differences(self, ctx: CallContext) -> list[str]:
         assert isinstance(ctx, ChatContext)
         out = super().differences(ctx)
         out.extend(stream_difference(self.stream, ctx))
-        out.extend(text_difference("last_user", self.last_user, ctx.last_user, "no user message"))
-        if self.any_message is not None:
-            texts = [m.text() for m in ctx.request.messages]
-            out.extend(any_text_difference("any_message", self.any_message, texts))
-        if self.system is not None:
-            out.extend(text_difference("system", self.system, ctx.system))
-        out.extend(_tools_differences(self.tools, ctx))
-        out.extend(_tool_result_differences(self.tool_result, ctx))
+        out.extend(conversation_differences(self, ctx))
+        out.extend(tools_differences(self.tools, ctx.tool_names))
+        out.extend(
+            tool_result_differences(
+                self.tool_result,
+                ctx.pending_tool_results,
+                id_field="tool_call_id",
+                subject="the request",
+                item="tool result",
+            )
+        )
         return out
 
 
-def _tools_differences(expected: bool | list[str] | None, ctx: ChatContext) -> list[str]:
-    if expected is None:
-        return []
-    offered = ctx.tool_names
-    if expected is True and not offered:
-        return ["tools: expected tools to be offered, none were"]
-    if expected is False and offered:
-        return [f"tools: expected no tools, got {offered}"]
-    if isinstance(expected, list):
-        missing = [name for name in expected if name not in offered]
-        if missing:
-            return [f"tools: expected {missing} to be offered, got {offered}"]
-    return []
-
-
-def _tool_result_differences(
-    expected: bool | ToolResultMatch | None, ctx: ChatContext
-) -> list[str]:
-    if expected is None:
-        return []
-    results = ctx.pending_tool_results
-    if expected is True and not results:
-        return ["tool_result: expected the request to end with a tool result"]
-    if expected is False and results:
-        return ["tool_result: expected no pending tool result"]
-    if isinstance(expected, ToolResultMatch):
-        for call_id, name, _ in results:
-            if expected.tool_call_id not in (None, call_id):
-                continue
-            if expected.name not in (None, name):
-                continue
-            return []
-        got = [{"tool_call_id": i, "name": n} for i, n, _ in results] or "none"
-        want = expected.model_dump(exclude_none=True)
-        return [f"tool_result: expected {want}, got {got}"]
-    return []
-
-
-class ToolCallSpec(Spec):
-    name: Annotated[str, Field(min_length=1)]
-    arguments: Any = Field(
-        default_factory=dict,
-        description="An object (JSON-encoded on the wire) or a raw string sent as-is.",
-    )
+class ToolCallSpec(CallSpec):
     id: str | None = None
-
-    @field_validator("arguments", mode="after")
-    @classmethod
-    def _json_arguments(cls, value: Any) -> Any:
-        if not isinstance(value, str) and (problem := json_problem(value, "arguments")):
-            raise ValueError(f"{problem} (give a string to send arguments as-is)")
-        return value
-
-    def arguments_json(self) -> str:
-        if isinstance(self.arguments, str):
-            return self.arguments
-        return json.dumps(self.arguments, ensure_ascii=False)
 
 
 class StreamSpec(Spec):

@@ -9,19 +9,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from functools import cached_property
 from typing import Annotated
 
 from pydantic import Field, model_validator
 
 from ...scripting.context import CallContext, clip
-from ...scripting.matching import any_text_difference, stream_difference, text_difference
-from ...scripting.spec import BaseMatch, BaseReply, TextMatch, string_shorthand
+from ...scripting.conversation import (
+    AnyMessageCriterion,
+    ConversationContext,
+    LastUserCriterion,
+    SystemCriterion,
+    conversation_differences,
+)
+from ...scripting.matching import stream_difference
+from ...scripting.spec import BaseMatch, BaseReply
 from .wire import CompareRequest
 
 
 @dataclass
-class CompareContext(CallContext):
+class CompareContext(ConversationContext):
     request: CompareRequest
 
     @property
@@ -32,17 +38,6 @@ class CompareContext(CallContext):
     def model(self) -> str | None:
         """The judge: what the shared `model` criterion matches for a compare."""
         return self.request.comparison_model
-
-    @cached_property
-    def last_user(self) -> str | None:
-        for message in reversed(self.request.messages):
-            if message.role == "user":
-                return message.text()
-        return None
-
-    @cached_property
-    def system(self) -> str:
-        return "\n".join(m.text() for m in self.request.messages if m.role == "system")
 
     def summary(self) -> str:
         parts = [f"models={self.request.models}", f"stream={self.stream}"]
@@ -58,19 +53,9 @@ class CompareMatch(BaseMatch):
         default=None,
         description="Each of these (exact ids or globs) is among the compared models.",
     )
-    last_user: TextMatch | None = Field(
-        default=None,
-        description="The latest user message. A plain string means 'contains'.",
-        json_schema_extra=string_shorthand,
-    )
-    any_message: TextMatch | None = Field(
-        default=None, description="Any message of any role.", json_schema_extra=string_shorthand
-    )
-    system: TextMatch | None = Field(
-        default=None,
-        description="The system prompt (system messages joined).",
-        json_schema_extra=string_shorthand,
-    )
+    last_user: LastUserCriterion = None
+    any_message: AnyMessageCriterion = None
+    system: SystemCriterion = None
     stream: bool | None = None
     skip_comparison: bool | None = None
 
@@ -82,12 +67,7 @@ class CompareMatch(BaseMatch):
             if not any(fnmatchcase(model, wanted) for model in compared):
                 out.append(f"models: expected {wanted!r} among {compared}")
         out.extend(stream_difference(self.stream, ctx))
-        out.extend(text_difference("last_user", self.last_user, ctx.last_user, "no user message"))
-        if self.any_message is not None:
-            texts = [m.text() for m in ctx.request.messages]
-            out.extend(any_text_difference("any_message", self.any_message, texts))
-        if self.system is not None:
-            out.extend(text_difference("system", self.system, ctx.system))
+        out.extend(conversation_differences(self, ctx))
         skip = self.skip_comparison
         if skip is not None and skip != ctx.request.skip_comparison:
             out.append(f"skip_comparison: expected {skip}, got {ctx.request.skip_comparison}")

@@ -8,10 +8,16 @@ scripting a reply never gets used up by a client polling a background job; on `l
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from ...scripting.calls import (
+    CallSpec,
+    tool_name_shorthand,
+    tool_result_differences,
+    tools_differences,
+)
 from ...scripting.context import CallContext
 from ...scripting.matching import any_text_difference, stream_difference, text_difference
 from ...scripting.spec import BaseMatch, BaseReply, Spec, TextMatch, string_shorthand
@@ -21,7 +27,6 @@ from ...scripting.wire_values import (
     JsonValue,
     TokenCount,
     UnixTime,
-    json_problem,
 )
 from .context import ResponsesContext
 
@@ -74,10 +79,7 @@ class ResponsesMatch(BaseMatch):
         default=None, description="The structured output asked for (`text.format.type`)."
     )
 
-    @field_validator("tool_result", mode="before")
-    @classmethod
-    def _tool_name_shorthand(cls, value: Any) -> Any:
-        return {"name": value} if isinstance(value, str) else value
+    _tool_name_shorthand = field_validator("tool_result", mode="before")(tool_name_shorthand)
 
     def differences(self, ctx: CallContext) -> list[str]:
         assert isinstance(ctx, ResponsesContext)
@@ -91,8 +93,16 @@ class ResponsesMatch(BaseMatch):
         out.extend(any_text_difference("any_message", self.any_message, ctx.message_texts))
         if self.instructions is not None:
             out.extend(text_difference("instructions", self.instructions, ctx.instructions))
-        out.extend(_tools_differences(self.tools, ctx.tool_names))
-        out.extend(_tool_result_differences(self.tool_result, ctx))
+        out.extend(tools_differences(self.tools, ctx.tool_names, noun="function tools"))
+        out.extend(
+            tool_result_differences(
+                self.tool_result,
+                ctx.pending_tool_results,
+                id_field="call_id",
+                subject="the input",
+                item="function_call_output",
+            )
+        )
         if self.text_format is not None:
             asked = ctx.text_format["type"] if ctx.text_format else "text"
             if asked != self.text_format:
@@ -100,60 +110,14 @@ class ResponsesMatch(BaseMatch):
         return out
 
 
-def _tools_differences(expected: bool | list[str] | None, offered: list[str]) -> list[str]:
-    if expected is True and not offered:
-        return ["tools: expected function tools to be offered, none were"]
-    if expected is False and offered:
-        return [f"tools: expected no function tools, got {offered}"]
-    if isinstance(expected, list):
-        missing = [name for name in expected if name not in offered]
-        if missing:
-            return [f"tools: expected {missing} to be offered, got {offered}"]
-    return []
-
-
-def _tool_result_differences(
-    expected: bool | FunctionResultMatch | None, ctx: ResponsesContext
-) -> list[str]:
-    results = ctx.pending_tool_results
-    if expected is True and not results:
-        return ["tool_result: expected the input to end with a function_call_output"]
-    if expected is False and results:
-        return ["tool_result: expected no pending function_call_output"]
-    if isinstance(expected, FunctionResultMatch):
-        for call_id, name, _ in results:
-            if expected.call_id in (None, call_id) and expected.name in (None, name):
-                return []
-        got = [{"call_id": i, "name": n} for i, n, _ in results] or "none"
-        return [f"tool_result: expected {expected.model_dump(exclude_none=True)}, got {got}"]
-    return []
-
-
 # --------------------------------------------------------------------------- replies
 
 
-class FunctionCallSpec(Spec):
+class FunctionCallSpec(CallSpec):
     """One `function_call` output item."""
 
-    name: Annotated[str, Field(min_length=1)]
-    arguments: Any = Field(
-        default_factory=dict,
-        description="An object (JSON-encoded on the wire) or a raw string sent as-is.",
-    )
     call_id: str | None = Field(default=None, description="Made up from the request if absent.")
     id: str | None = Field(default=None, description="The item's id; made up if absent.")
-
-    @field_validator("arguments", mode="after")
-    @classmethod
-    def _json_arguments(cls, value: Any) -> Any:
-        if not isinstance(value, str) and (problem := json_problem(value, "arguments")):
-            raise ValueError(f"{problem} (give a string to send arguments as-is)")
-        return value
-
-    def arguments_json(self) -> str:
-        if isinstance(self.arguments, str):
-            return self.arguments
-        return json.dumps(self.arguments, ensure_ascii=False)
 
 
 class ResponsesStreamSpec(Spec):
