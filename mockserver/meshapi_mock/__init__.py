@@ -9,6 +9,7 @@ with MockServer() as server:
 
 from ._version import __version__
 from .app import create_app
+from .clock import Clock
 from .config import ServerConfig
 from .endpoints.chat.script import ChatScript
 from .endpoints.chat.vocabulary import (
@@ -18,6 +19,15 @@ from .endpoints.chat.vocabulary import (
     ToolCallSpec,
     UsageSpec,
 )
+from .endpoints.compare.script import CompareScript
+from .endpoints.embeddings.script import EmbeddingsScript
+from .endpoints.images.script import ImagesScript
+from .endpoints.models import ModelsScript
+from .endpoints.moderations import ModerationsScript
+from .endpoints.responses.script import ResponsesScript
+from .endpoints.router import RouterScript
+from .endpoints.templates.script import TemplatesScript
+from .endpoints.web_search import WebSearchScript
 from .errors import MeshError
 from .journal import JournalEntry, TruncatedBody
 from .mock import Mock
@@ -32,24 +42,34 @@ __all__ = [
     "BaseMatch",
     "BaseReply",
     "ChatScript",
+    "Clock",
+    "CompareScript",
+    "EmbeddingsScript",
     "ErrorSpec",
+    "ImagesScript",
     "JournalEntry",
     "MatchSpec",
     "MeshError",
     "Mock",
     "MockServer",
     "MockState",
+    "ModelsScript",
+    "ModerationsScript",
     "ReplySpec",
+    "ResponsesScript",
+    "RouterScript",
     "Rule",
     "RuleSpec",
     "ScenarioError",
     "Script",
     "ServerConfig",
     "StreamSpec",
+    "TemplatesScript",
     "TextMatch",
     "ToolCallSpec",
     "TruncatedBody",
     "UsageSpec",
+    "WebSearchScript",
     "__version__",
     "create_app",
 ]

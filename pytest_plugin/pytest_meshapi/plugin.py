@@ -42,6 +42,7 @@ def meshapi_server(pytestconfig: pytest.Config) -> Iterator[MockServer]:
     config = ServerConfig(
         strict=settings.session_strict(pytestconfig),
         seed=settings.session_seed(pytestconfig),
+        models=settings.session_models(pytestconfig),
         fixtures=settings.session_scenarios(pytestconfig),
     )
     with MockServer(config) as server:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, cast
 
 import pytest
 
@@ -43,6 +44,12 @@ def add_options(parser: pytest.Parser) -> None:
         help="scenario file, folder or bundled name loaded for every test (repeatable)",
     )
     group.addoption("--meshapi-seed", type=int, default=None, help="seed for ids in replies")
+    group.addoption(
+        "--meshapi-models",
+        default=None,
+        metavar="MODE",
+        help="which model ids requests may name: strict, known-providers (default) or any",
+    )
     parser.addini(
         "meshapi_strict", "fail tests whose requests match no rule", type="bool", default=False
     )
@@ -50,6 +57,11 @@ def add_options(parser: pytest.Parser) -> None:
         "meshapi_scenarios", "scenarios loaded for every test", type="linelist", default=[]
     )
     parser.addini("meshapi_seed", "seed for ids in replies", default="0")
+    parser.addini(
+        "meshapi_models",
+        "which model ids requests may name: strict, known-providers or any",
+        default="known-providers",
+    )
     parser.addini(
         "meshapi_assert_all_called",
         "fail tests that leave a scripted once-only rule unused",
@@ -69,6 +81,7 @@ def check_session_settings(config: pytest.Config) -> None:
     """Refuse session-wide settings that cannot work once, at the start, as a usage error:
     found only by the session's fake, they would fail every test with the same traceback."""
     session_seed(config)
+    session_models(config)
     locations = session_scenarios(config)
     if not locations:
         return
@@ -82,6 +95,19 @@ def check_session_settings(config: pytest.Config) -> None:
             "meshapi-mock cannot load the scenarios for every test "
             f"(--meshapi-scenarios, ini meshapi_scenarios):\n{problems}"
         ) from None
+
+
+def session_models(config: pytest.Config) -> Literal["strict", "known-providers", "any"]:
+    """`--meshapi-models` or the `meshapi_models` ini value, checked as the CLI checks it."""
+    from meshapi_mock.config import MODEL_MODES
+
+    given = config.getoption("meshapi_models")
+    raw = str(given if given is not None else config.getini("meshapi_models")).strip()
+    if raw not in MODEL_MODES:
+        what = "--meshapi-models" if given is not None else "meshapi_models"
+        choices = ", ".join(MODEL_MODES)
+        raise pytest.UsageError(f"{what} must be one of {choices}, got {raw!r}")
+    return cast(Literal["strict", "known-providers", "any"], raw)
 
 
 def session_seed(config: pytest.Config) -> int:

@@ -342,6 +342,55 @@ def test_an_out_of_range_seed_is_a_usage_error(pytester: pytest.Pytester) -> Non
     assert "--meshapi-seed: " in result.stderr.str() and "at most" in result.stderr.str()
 
 
+MODEL_TESTS = """
+import httpx
+
+def ask(meshapi_mock, model):
+    return httpx.post(meshapi_mock.url + "/v1/chat/completions",
+                      headers={"Authorization": "Bearer rsk_x"},
+                      json={"model": model, "messages": [{"role": "user", "content": "hi"}]})
+
+def test_bare_id(meshapi_mock):
+    print("bare:", ask(meshapi_mock, "gpt-4o-mini").status_code)
+
+def test_unlisted_id(meshapi_mock):
+    print("unlisted:", ask(meshapi_mock, "openai/gpt-5-nano").status_code)
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "ini", "bare", "unlisted"),
+    [
+        ((), "", 404, 200),
+        (("--meshapi-models", "strict"), "", 404, 404),
+        (("--meshapi-models", "any"), "", 200, 200),
+        ((), "meshapi_models = any", 200, 200),
+        (("--meshapi-models", "strict"), "meshapi_models = any", 404, 404),
+    ],
+    ids=["default", "strict", "any", "ini", "flag-wins"],
+)
+def test_the_model_check_mode_is_a_session_setting(
+    pytester: pytest.Pytester, args: tuple[str, ...], ini: str, bare: int, unlisted: int
+) -> None:
+    pytester.makepyfile(MODEL_TESTS)
+    if ini:
+        pytester.makeini(f"[pytest]\n{ini}\n")
+
+    result = run(pytester, "-s", *args)
+
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines([f"*bare: {bare}*", f"*unlisted: {unlisted}*"])
+
+
+def test_an_unknown_model_mode_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(TWO_TESTS)
+
+    result = run(pytester, "--meshapi-models", "lenient")
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "--meshapi-models must be one of strict, known-providers, any" in result.stderr.str()
+
+
 def test_marker_is_registered(pytester: pytest.Pytester) -> None:
     result = run(pytester, "--markers")
     result.stdout.fnmatch_lines(["@pytest.mark.meshapi(scenarios=*"])
