@@ -593,3 +593,42 @@ def test_an_unknown_endpoint_is_named_with_the_known_ones(
     with pytest.raises(ScenarioError) as caught:
         server.load(path)
     assert str(caught.value) == f"{path}: rules[0]: {expected}"
+
+
+# --- a misspelt operation ---------------------------------------------------------------------
+
+
+def test_a_misspelt_operation_is_refused_from_every_side(
+    server: MockServer, http: httpx.Client, tmp_path: Path
+) -> None:
+    expected = "the models endpoint has no operation 'lst'; expected one of 'list', 'free'"
+    rule = {
+        "endpoint": "models",
+        "match": {"operation": "lst"},
+        "reply": {"error": {"status": 503}},
+    }
+
+    with pytest.raises(ValueError, match=expected):
+        server.models.when(operation="lst")  # type: ignore[arg-type]  # as untyped code may
+    refused = refusal(post_rules(http, rule))
+    path = tmp_path / "typo.yaml"
+    path.write_text(json.dumps({"rules": [rule]}), encoding="utf-8")
+    with pytest.raises(ScenarioError, match=expected):
+        server.load(path)
+
+    assert expected in refused
+    assert server.rules == []
+    assert http.get("/v1/models").status_code == 200, "nothing was added"
+
+
+def test_every_declared_operation_is_accepted(server: MockServer, http: httpx.Client) -> None:
+    from meshapi_mock.registry import ENDPOINTS
+
+    for endpoint in ENDPOINTS:
+        for operation in endpoint.operations:
+            rule = {
+                "endpoint": endpoint.name,
+                "match": {"operation": operation.name},
+                "reply": {"error": {"status": 503}},
+            }
+            assert post_rules(http, rule).status_code == 201, (endpoint.name, operation.name)

@@ -53,6 +53,9 @@ class Script(Generic[M]):
         merged = self._match.model_dump(exclude_defaults=True)
         merged.update({k: v for k, v in criteria.items() if v is not None})
         match = self.match_model.model_validate(merged)
+        from ..registry import check_operation  # the registry imports every face
+
+        check_operation(self.endpoint, match.operation)
         if predicate is not None and self._predicate is not None:
             first, second = self._predicate, predicate
             predicate = lambda request: first(request) and second(request)  # noqa: E731

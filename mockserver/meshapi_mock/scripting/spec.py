@@ -254,6 +254,13 @@ class RuleSpec(Spec):
             value.setdefault("endpoint", legacy)
         return value
 
+    @model_validator(mode="after")
+    def _known_operation(self) -> RuleSpec:
+        from ..registry import check_operation  # the registry builds the rule models
+
+        check_operation(self.endpoint, self.match.operation)
+        return self
+
 
 class ScenarioFileBase(Spec):
     """A scenario file's header; `registry.scenario_file_model` adds the typed `rules`."""
