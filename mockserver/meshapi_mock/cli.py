@@ -38,7 +38,7 @@ from .cli_args import (
 )
 from .config import ServerConfig
 from .runner import base_url, bind_socket, is_wildcard, uvicorn_config
-from .scripting.scenarios import ScenarioError, json_schema, load_files, load_models
+from .scripting.scenarios import ScenarioError, json_schema, load_files
 from .state import MockState
 
 DEFAULTS = ServerConfig()
@@ -130,7 +130,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     serve.add_argument("--strict", action="store_true", help="unmatched requests get an error")
     serve.add_argument(
         "--models",
-        choices=("strict", "known-providers", "any"),
+        choices=settings.MODEL_MODES,
         default=DEFAULTS.models,
         help="model ids requests may name: only catalogue ids, any provider/name of a "
         "catalogue provider, or anything (default: %(default)s)",
@@ -293,12 +293,12 @@ def _validate(paths: list[str]) -> int:
     _log_to_stderr(logging.WARNING)
     try:
         loaded = load_files(paths)
-        models = load_models(paths)
     except ScenarioError as exc:
         _print_problems(exc)
         return 1
-    rules = sum(len(specs) for _, specs in loaded)
-    added = f" (+{plural(len(models), 'model')})" if models else ""
+    rules = sum(len(file.rules) for file in loaded)
+    models = sum(len(file.models) for file in loaded)
+    added = f" (+{plural(models, 'model')})" if models else ""
     print(f"ok: {plural(rules, 'rule')}{added} in {plural(len(loaded), 'file')}")
     return 0
 

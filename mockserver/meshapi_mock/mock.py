@@ -11,7 +11,7 @@ from .clock import Clock
 from .journal import Journal, JournalEntry
 from .registry import BY_NAME
 from .scripting.rulebook import Rule
-from .scripting.scenarios import load_all, load_models, parse_rules
+from .scripting.scenarios import load_files, parse_rules, rules_of
 from .scripting.script import Script
 from .state import MockState
 
@@ -101,12 +101,12 @@ class Mock(RequestAssertions):
         scenarios the server loaded at start (`ServerConfig.fixtures`). Models a file lists
         under `models:` join the catalogue until the next reset.
         """
-        names = [str(loc) for loc in locations]
-        loaded = load_all(names)
-        for model in load_models(names):  # a file's `models:` join the catalogue until reset
-            self.state.catalogue.add(model)
+        files = load_files(str(loc) for loc in locations)
+        for file in files:  # a file's `models:` join the catalogue until reset
+            for model in file.models:
+                self.state.catalogue.add(model)
         return self.state.rules.extend(
-            Rule.from_spec(s, source=p, loaded_at_start=False) for p, s in loaded
+            Rule.from_spec(s, source=p, loaded_at_start=False) for p, s in rules_of(files)
         )
 
     def clear_rules(self) -> None:

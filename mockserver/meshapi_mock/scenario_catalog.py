@@ -27,7 +27,7 @@ def bundled_scenarios() -> list[BundledScenario]:
 
 def _describe(name: str) -> BundledScenario:
     files = [file for path in locate(name) for file in expand(str(path))]
-    rules = sum(len(load_file(file)) for file in files)
+    rules = sum(len(load_file(file).rules) for file in files)
     if name in ALIASES:
         summary = "alias for " + " + ".join(ALIASES[name])
     elif len(files) == 1 and not Path(locate(name)[0]).is_dir():

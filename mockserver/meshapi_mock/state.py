@@ -11,7 +11,7 @@ from .config import ServerConfig
 from .ids import IdFactory
 from .journal import Journal
 from .scripting.rulebook import Rule, RuleBook
-from .scripting.scenarios import load_all, load_models
+from .scripting.scenarios import load_files, rules_of
 from .scripting.spec import RuleSpec
 
 T = TypeVar("T")
@@ -32,10 +32,11 @@ class MockState:
         self._stores: dict[str, Any] = {}
         self._startup_strict = self.config.strict
         # Validate the boot scenarios now, so a bad file fails at start, not per request.
-        self._boot: list[tuple[str, RuleSpec]] = load_all(self.config.fixtures)
+        boot_files = load_files(self.config.fixtures)
+        self._boot: list[tuple[str, RuleSpec]] = rules_of(boot_files)
         self._catalogue_files = [
             *(m for path in self.config.model_catalogue for m in load_file(path)),
-            *load_models(self.config.fixtures),
+            *(m for file in boot_files for m in file.models),
         ]
         self.catalogue = Catalogue((*MODELS, *self._catalogue_files))
         self._load_boot_rules()

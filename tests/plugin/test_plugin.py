@@ -333,6 +333,16 @@ def test_a_too_deep_session_scenario_file_is_a_usage_error(pytester: pytest.Pyte
     assert "RecursionError" not in result.stderr.str() + result.stdout.str()
 
 
+def test_a_bad_model_in_session_scenarios_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(TWO_TESTS)
+    pytester.makefile(".yaml", house="models: [no-provider]\nrules: []\n")
+
+    result = run(pytester, "--meshapi-scenarios", "house.yaml")
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "house.yaml: models[0]:" in result.stderr.str()
+
+
 def test_an_out_of_range_seed_is_a_usage_error(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(TWO_TESTS)
 

@@ -166,7 +166,16 @@ def read_document(path: Path) -> Any:
     return yaml.safe_load(text)
 
 
-def load_file(path: Path) -> list[RuleSpec]:
+@dataclass(frozen=True)
+class ScenarioFile:
+    """One scenario file, read once: its rules and the catalogue models it lists."""
+
+    path: str
+    rules: list[RuleSpec]
+    models: list[Model]
+
+
+def load_file(path: Path) -> ScenarioFile:
     try:
         document = read_document(path)
     except (OSError, UnicodeDecodeError) as exc:
@@ -177,7 +186,23 @@ def load_file(path: Path) -> list[RuleSpec]:
         ) from None
     except RecursionError:  # the parsers recurse per level: deeper than the stack
         raise _too_deep(str(path)) from None
-    return parse_rules(document, str(path))
+    rules = parse_rules(document, str(path))
+    return ScenarioFile(str(path), rules, _models_of(document, str(path)))
+
+
+def _models_of(document: Any, source: str) -> list[Model]:
+    """The file's `models:` entries (their shape was checked with the rules)."""
+    entries = document.get("models") if isinstance(document, dict) else None
+    models: list[Model] = []
+    problems: list[ScenarioProblem] = []
+    for index, entry in enumerate(entries or ()):
+        try:
+            models.append(model_from(entry))
+        except CatalogueError as exc:
+            problems.append(ScenarioProblem(source, f"models[{index}]", str(exc)))
+    if problems:
+        raise ScenarioError(problems)
+    return models
 
 
 BUNDLED_PREFIX = "bundled:"
@@ -259,13 +284,13 @@ def distinct_files(locations: Iterable[str]) -> tuple[list[Path], list[ScenarioP
     return files, problems
 
 
-def load_files(locations: Iterable[str]) -> list[tuple[str, list[RuleSpec]]]:
-    """Each distinct file once, with its rules (possibly none); all problems before failing."""
+def load_files(locations: Iterable[str]) -> list[ScenarioFile]:
+    """Each distinct file once, with its rules and models; all problems before failing."""
     paths, problems = distinct_files(locations)
-    loaded: list[tuple[str, list[RuleSpec]]] = []
+    loaded: list[ScenarioFile] = []
     for path in paths:
         try:
-            loaded.append((str(path), load_file(path)))
+            loaded.append(load_file(path))
         except ScenarioError as exc:
             problems.extend(exc.problems)
     if problems:
@@ -273,27 +298,14 @@ def load_files(locations: Iterable[str]) -> list[tuple[str, list[RuleSpec]]]:
     return loaded
 
 
-def load_models(locations: Iterable[str]) -> list[Model]:
-    """The catalogue models the files' `models:` lists add (read after `load_files` checked
-    the files, so only the entries themselves can still be wrong)."""
-    paths, problems = distinct_files(locations)
-    models: list[Model] = []
-    for path in paths:
-        document = read_document(path)
-        entries = document.get("models") if isinstance(document, dict) else None
-        for index, entry in enumerate(entries or ()):
-            try:
-                models.append(model_from(entry))
-            except CatalogueError as exc:
-                problems.append(ScenarioProblem(str(path), f"models[{index}]", str(exc)))
-    if problems:
-        raise ScenarioError(problems)
-    return models
+def rules_of(files: Iterable[ScenarioFile]) -> list[tuple[str, RuleSpec]]:
+    """Every rule of the files, each tagged with its file."""
+    return [(file.path, spec) for file in files for spec in file.rules]
 
 
 def load_all(locations: Iterable[str]) -> list[tuple[str, RuleSpec]]:
     """Every rule of every location, each tagged with its file."""
-    return [(path, spec) for path, specs in load_files(locations) for spec in specs]
+    return rules_of(load_files(locations))
 
 
 def json_schema() -> dict[str, Any]:
