@@ -21,6 +21,7 @@ from meshapi_mock import MockServer
 from meshapi_mock.contract import ChatCompletionRequest
 from meshapi_mock.endpoints.chat.context import ChatContext
 from meshapi_mock.endpoints.chat.script import ChatScript
+from meshapi_mock.scripting.patterns import RegexTimeout, regex_budget, search
 from meshapi_mock.scripting.rulebook import RuleBook
 from pydantic import ValidationError
 from support.wire import chat, error_of
@@ -142,6 +143,7 @@ def test_use_counts_stay_exact_when_regex_rules_match_in_threads(
 
     def ask(i: int) -> str:
         body = chat(http, messages=user(f"ping {i}")).json()
+        assert "choices" in body, body
         content: str = body["choices"][0]["message"]["content"]
         return content
 
@@ -150,6 +152,23 @@ def test_use_counts_stay_exact_when_regex_rules_match_in_threads(
 
     assert answers == {"pong": 150, "fallback": 249, "second": 1}
     assert (limited.call_count, second.call_count, second.seen) == (150, 1, 400)
+
+
+def test_the_budget_is_cpu_time_so_waiting_for_a_core_does_not_spend_it() -> None:
+    """A loaded CI machine made a cheap pattern fail: its wall-clock budget ran out while
+    its thread waited. Waiting (here: sleeping) inside the budget must cost nothing."""
+    with regex_budget(0.05):
+        time.sleep(0.2)
+        assert search(r"^ping \d+$", False, "ping 7")
+        time.sleep(0.2)
+        assert not search(r"pong", False, "ping 7")
+
+
+def test_a_real_runaway_still_ends_within_its_budget_of_cpu() -> None:
+    started = time.monotonic()
+    with regex_budget(0.1), pytest.raises(RegexTimeout):
+        search(CATASTROPHIC, False, HOSTILE)
+    assert time.monotonic() - started < GENEROUS
 
 
 def test_selection_is_atomic_under_eight_threads() -> None:

@@ -6,6 +6,13 @@ A scripted pattern such as `(a|aa)+$` can backtrack for minutes on a crafted pro
 regexes share one budget per request (`ServerConfig.regex_timeout`); running out is the
 rule's error, `RegexTimeout`, never a stalled server. Its syntax is a superset of `re`'s.
 
+The budget is CPU time of the matching thread, not wall-clock time: on a loaded machine
+(eight client threads on two cores, a garbage collection in another thread) a cheap
+pattern can wait longer for a core than the whole budget, and must not fail for it. The
+`regex` module's timeout is wall-clock, so a match that times out having used less CPU
+than was left is retried with the rest, within a wall-clock ceiling of `WALL_FACTOR`
+budgets (a thread that never gets a core still ends).
+
 Compiling costs time and memory too: `regex_cost` refuses a pattern too costly to
 compile before it is, and compiled patterns are kept in a cache bounded in count and in
 compiled size.
@@ -26,8 +33,31 @@ import regex
 
 from .regex_cost import compile_cost
 
-_budget: ContextVar[tuple[float, float] | None] = ContextVar("regex_budget", default=None)
-"""(monotonic deadline, seconds granted) of the rule being matched; None: no limit."""
+WALL_FACTOR = 20
+"""A rule's regexes give up after this many budgets of wall-clock time, CPU or not."""
+SPENT_ENOUGH = 0.9
+"""A budget this much used counts as used up: a retry could not finish a real match."""
+
+
+class _Budget:
+    """CPU seconds granted to one rule's regexes for one request, and spent so far."""
+
+    __slots__ = ("seconds", "spent", "wall_deadline")
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.spent = 0.0
+        self.wall_deadline = time.monotonic() + WALL_FACTOR * seconds
+
+    def left(self) -> float:
+        """CPU seconds still to spend; 0 once (nearly) used up or past the ceiling."""
+        if self.spent >= SPENT_ENOUGH * self.seconds or time.monotonic() >= self.wall_deadline:
+            return 0.0
+        return self.seconds - self.spent
+
+
+_budget: ContextVar[_Budget | None] = ContextVar("regex_budget", default=None)
+"""The budget of the rule being matched; None: no limit."""
 
 
 class RegexTimeout(Exception):
@@ -46,7 +76,7 @@ class RegexTimeout(Exception):
 @contextmanager
 def regex_budget(seconds: float | None) -> Iterator[None]:
     """Every regex matched inside shares `seconds` (None: unlimited)."""
-    token = _budget.set(None if seconds is None else (time.monotonic() + seconds, seconds))
+    token = _budget.set(None if seconds is None else _Budget(seconds))
     try:
         yield
     finally:
@@ -159,16 +189,18 @@ def search(pattern: str, ignore_case: bool, text: str) -> bool:
     if _deferred.get():
         return True
     budget = _budget.get()
+    pattern_object = compiled(pattern, ignore_case)
     if budget is None:
-        return compiled(pattern, ignore_case).search(text) is not None
-    deadline, seconds = budget
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise RegexTimeout(pattern, seconds)
-    try:
-        return compiled(pattern, ignore_case).search(text, timeout=left) is not None
-    except TimeoutError:
-        raise RegexTimeout(pattern, seconds) from None
+        return pattern_object.search(text) is not None
+    while (left := budget.left()) > 0:
+        started = time.thread_time()
+        try:
+            return pattern_object.search(text, timeout=left) is not None
+        except TimeoutError:
+            pass
+        finally:
+            budget.spent += time.thread_time() - started
+    raise RegexTimeout(pattern, budget.seconds)
 
 
 # Flags a compiled pattern can carry into a rule, as inline flags (the rest are defaults).
