@@ -6,15 +6,19 @@ Who may call these routes at all is the edge guard's business (`guard.py`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp
 
+from . import config as config_checks
 from ._version import __version__
+from .delivery.chaos import ChaosSpec
 from .errors import MeshError
 from .jsonbody import dumps
 from .registry import BY_NAME, ENDPOINTS
@@ -183,8 +187,44 @@ async def advance_clock(request: Request) -> ASGIApp:
     return JSONBytes(_clock_body(state))
 
 
+def _chaos_body(state: MockState) -> bytes:
+    chaos = state.delivery.chaos
+    return dumps(chaos.to_wire() if chaos is not None else {"active": False})
+
+
+async def get_chaos(request: Request) -> ASGIApp:
+    """The chaos in force: its probabilities, seed and draws so far; or `active: false`."""
+    return JSONBytes(_chaos_body(_state(request)))
+
+
+async def put_chaos(request: Request) -> ASGIApp:
+    """Chaos from now on (`ChaosSpec`'s shape); its draws start afresh from its seed."""
+    state = _state(request)
+    body = parse_json(await _read_body(request, state))
+    try:
+        spec = ChaosSpec.model_validate(body)
+    except ValidationError as exc:
+        raise MeshError(
+            422,
+            "validation_error",
+            "Chaos settings failed validation.",
+            details=[
+                {"type": e["type"], "loc": ["body", *e["loc"]], "msg": e["msg"]}
+                for e in exc.errors(include_url=False, include_context=False, include_input=False)
+            ],
+        ) from None
+    state.delivery.set_chaos(spec)
+    return JSONBytes(_chaos_body(state))
+
+
+async def delete_chaos(request: Request) -> Response:
+    _state(request).delivery.set_chaos(None)
+    return _no_content()
+
+
 async def get_config(request: Request) -> ASGIApp:
-    config = _state(request).config
+    state = _state(request)
+    config = state.config
     return JSONBytes(
         dumps(
             {
@@ -198,6 +238,7 @@ async def get_config(request: Request) -> ASGIApp:
                 "max_body_bytes": config.max_body_bytes,
                 "request_timeout": config.request_timeout,
                 "regex_timeout": config.regex_timeout,
+                "time_scale": state.delivery.time_scale,
                 "allowed_hosts": list(config.allowed_hosts),
                 "log_requests": config.log_requests,
                 "fixtures": list(config.fixtures),
@@ -211,17 +252,31 @@ async def get_config(request: Request) -> ASGIApp:
 async def patch_config(request: Request) -> ASGIApp:
     state = _state(request)
     body = parse_json(await _read_body(request, state))
-    if (
-        not isinstance(body, dict)
-        or set(body) - {"strict"}
-        or not isinstance(body.get("strict", False), bool)
-    ):
+    usage = "Only {'strict': true|false} and {'time_scale': a factor} change at run time."
+    if not isinstance(body, dict) or set(body) - {"strict", "time_scale"}:
         raise MeshError(
             422,
             "validation_error",
-            "Only {'strict': true|false} can be changed at run time.",
-            details=[{"type": "value_error", "loc": ["body"], "msg": "expected {'strict': bool}"}],
+            usage,
+            details=[
+                {"type": "value_error", "loc": ["body"], "msg": "expected strict, time_scale"}
+            ],
         )
-    if "strict" in body:
-        state.config.strict = body["strict"]
+    checks: dict[str, Callable[[object], Any]] = {
+        "strict": config_checks.flag,
+        "time_scale": config_checks.time_scale,
+    }
+    try:
+        changes = {name: checks[name](value) for name, value in body.items()}
+    except (TypeError, ValueError) as exc:
+        raise MeshError(
+            422,
+            "validation_error",
+            usage,
+            details=[{"type": "value_error", "loc": ["body"], "msg": str(exc)}],
+        ) from None
+    if "strict" in changes:
+        state.config.strict = changes["strict"]
+    if "time_scale" in changes:
+        state.delivery.time_scale = changes["time_scale"]
     return await get_config(request)

@@ -187,6 +187,10 @@ def routes(state: MockState) -> list[Route]:
         _by_method(f"{prefix}/config", {"GET": admin.get_config, "PATCH": admin.patch_config}),
         Route(f"{prefix}/clock", admin.get_clock, methods=["GET"]),
         Route(f"{prefix}/clock/advance", admin.advance_clock, methods=["POST"]),
+        _by_method(
+            f"{prefix}/chaos",
+            {"GET": admin.get_chaos, "PUT": admin.put_chaos, "DELETE": admin.delete_chaos},
+        ),
     ]
 
 

@@ -18,8 +18,6 @@ import textwrap
 from collections.abc import Sequence
 from types import FrameType
 
-import uvicorn
-
 from . import config as settings
 from ._version import __version__
 from .app import create_app
@@ -27,6 +25,7 @@ from .catalogue import CatalogueError
 from .cli_args import (
     allowed_host,
     api_key,
+    chaos_settings,
     env_port,
     host_name,
     plural,
@@ -34,10 +33,12 @@ from .cli_args import (
     positive_seconds,
     scenario_location,
     seconds_or_off,
+    time_factor,
     whole,
 )
 from .config import ServerConfig
-from .runner import base_url, bind_socket, is_wildcard, uvicorn_config
+from .delivery.spec import FAULTS
+from .runner import FakeServer, base_url, bind_socket, is_wildcard, uvicorn_config
 from .scripting.scenarios import ScenarioError, json_schema, load_files
 from .state import MockState
 
@@ -189,6 +190,22 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
         help="time one rule's regex may take on one request (default: %(default)s)",
     )
     serve.add_argument(
+        "--time-scale",
+        type=time_factor,
+        default=DEFAULTS.time_scale,
+        metavar="FACTOR",
+        help="multiply every scripted wait: 0.01 for a fast suite, 1 for a demo "
+        "(default: %(default)s)",
+    )
+    serve.add_argument(
+        "--chaos",
+        type=chaos_settings,
+        default=None,
+        metavar="FAULTS",
+        help="faults and error statuses drawn per request with these probabilities, "
+        "e.g. disconnect=0.1,reset=0.05,429=0.1 (seeded by --seed); faults: " + ", ".join(FAULTS),
+    )
+    serve.add_argument(
         "--log-requests", action="store_true", help="log one line per request to stderr"
     )
 
@@ -336,6 +353,8 @@ def _config(args: argparse.Namespace) -> ServerConfig:
         request_timeout=args.request_timeout,
         regex_timeout=args.regex_timeout,
         log_requests=args.log_requests,
+        time_scale=args.time_scale,
+        chaos=args.chaos,
         fixtures=tuple(args.fixtures),
     )
 
@@ -372,7 +391,7 @@ def _serve(args: argparse.Namespace) -> int:
         f"({', '.join(details)}); Ctrl+C to stop",
         flush=True,
     )
-    server = uvicorn.Server(uvicorn_config(create_app(state)))
+    server = FakeServer(uvicorn_config(create_app(state)), state)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal into
     # the handlers it found; no-op ones let us finish with a message and exit code 0.
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -70,7 +70,16 @@ def whole(check: Callable[[object], int]) -> Callable[[str], int]:
     return checked(check, _integer)
 
 
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+
+
 positive_seconds = checked(config.REGEX_TIMEOUT, _seconds)
+time_factor = checked(config.time_scale, _number)
+chaos_settings = checked(config.chaos)
 seconds_or_off = checked(config.REQUEST_TIMEOUT, _seconds)
 """Seconds, or 0 for no limit at all."""
 api_key = checked(config.api_key)

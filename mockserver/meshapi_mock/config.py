@@ -165,6 +165,39 @@ def one_of(*choices: str) -> Callable[[object], str]:
     return check
 
 
+MAX_TIME_SCALE = 1000.0
+
+
+def time_scale(value: object) -> float:
+    """A factor for every scripted wait: positive and finite, at most `MAX_TIME_SCALE`."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"expected a number, not {type(value).__name__}")
+    if not math.isfinite(value) or not 0 < value <= MAX_TIME_SCALE:
+        raise ValueError(f"{value!r} must be above 0 and at most {MAX_TIME_SCALE:g}")
+    return float(value)
+
+
+def chaos(value: object) -> Any:
+    """Chaos settings: a `ChaosSpec`, its JSON shape as a mapping, the CLI's
+    `disconnect=0.1,429=0.05` text, or None (no chaos)."""
+    from .delivery.chaos import ChaosSpec, parse_chaos  # rule vocabulary: imported late
+
+    if value is None or isinstance(value, ChaosSpec):
+        return value
+    if isinstance(value, str):
+        return parse_chaos(value)
+    if isinstance(value, Mapping):
+        from pydantic import ValidationError
+
+        try:
+            return ChaosSpec.model_validate(value)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            raise ValueError(f"{where}: {first['msg']}" if where else first["msg"]) from None
+    raise TypeError(f"expected chaos settings, not {type(value).__name__}")
+
+
 MODEL_MODES = ("strict", "known-providers", "any")
 JOURNAL_LIMIT = whole_number(1, MAX_JOURNAL_LIMIT)
 BYTE_COUNT = whole_number(0)
@@ -212,6 +245,12 @@ class ServerConfig:
     """Log one line per request (method, path, status, rule, time) to the `meshapi_mock` logger."""
     fixtures: Collection[str] = field(default_factory=tuple)
     """Scenario files, folders or bundled names loaded at start and on every reset."""
+    time_scale: float = 1.0
+    """Multiplies every scripted wait (`timing`): 0.01 runs a slow stream a hundred
+    times faster in a suite, 1 keeps it as scripted for a demo."""
+    chaos: Any = None
+    """Faults and error statuses drawn at random for every request (`delivery/chaos.py`):
+    a `ChaosSpec`, its JSON shape, or `disconnect=0.1,429=0.05`; None for none."""
 
     def __post_init__(self) -> None:
         for setting in fields(self):
@@ -239,5 +278,7 @@ CHECKS: dict[str, Callable[[object], Any]] = {
     "regex_timeout": REGEX_TIMEOUT,
     "log_requests": flag,
     "fixtures": sequence_of(fixture_location, "scenario files, folders or names"),
+    "time_scale": time_scale,
+    "chaos": chaos,
 }
 """How each setting is checked (and normalised: lists become tuples)."""

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from .delivery.plan import DeliveryRecord
 from .headers import RawHeaders, header_map
 from .jsonbody import InvalidJson, loads
 from .redaction import redact_header, redact_query, scrub, secret_values
@@ -144,6 +145,9 @@ class JournalEntry:
     """`"catalogue"` when every model the request names is in the catalogue, `"unknown"`
     when one is not but was answered, `"rejected"` when one got 404 `model_not_found`
     (`ServerConfig.models`); None when it names none."""
+    delivery: DeliveryRecord | None = None
+    """How the answer was sent, when a rule timed it or a fault (scripted or drawn by
+    chaos) broke it: intended and actual timings, the fault and the outcome."""
     rendered: dict[str, Any] | None = None
     """The request as rules matched it and the model would see it, when the fake filled in
     a stored prompt template (its system prompt, messages, model and params); else None."""
@@ -272,6 +276,7 @@ class JournalEntry:
             "stream_completed": self.stream_completed,
             "error_code": self.error_code,
             "error_message": self.error_message,
+            "delivery": None if self.delivery is None else self.delivery.to_wire(),
         }
 
     def _prefix_text(self) -> str | None:

@@ -6,8 +6,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import config as config_checks
 from .assertions import RequestAssertions
 from .clock import Clock
+from .delivery.chaos import Chaos, ChaosSpec
 from .journal import Journal, JournalEntry
 from .registry import BY_NAME
 from .scripting.rulebook import Rule
@@ -89,6 +91,41 @@ class Mock(RequestAssertions):
     def strict(self, value: bool) -> None:
         self.state.config.strict = value
 
+    @property
+    def time_scale(self) -> float:
+        """The factor every scripted wait is multiplied by: `ServerConfig.time_scale`,
+        or what a test set until the next reset."""
+        return self.state.delivery.time_scale
+
+    @time_scale.setter
+    def time_scale(self, value: float) -> None:
+        scale = config_checks.time_scale(value)
+        self.state.delivery.time_scale = scale
+
+    def chaos(
+        self,
+        faults: Mapping[str, float] | None = None,
+        *,
+        statuses: Mapping[int, float] | None = None,
+        seed: int | None = None,
+        endpoints: Sequence[str] | None = None,
+        after_chunks: int | None = None,
+        retry_after: float = 1,
+    ) -> Chaos | None:
+        """From now on, break answers at random: `server.chaos({"disconnect": 0.1},
+        statuses={429: 0.05}, seed=7)`. Probabilities per request; the same seed gives
+        the same faults in the same order. `server.chaos()` (nothing probable) ends it,
+        as does a reset (back to the chaos the server started with)."""
+        spec = ChaosSpec(
+            faults=dict(faults or {}),
+            statuses=dict(statuses or {}),
+            seed=seed,
+            endpoints=None if endpoints is None else list(endpoints),
+            after_chunks=after_chunks,
+            retry_after=retry_after,
+        )
+        return self.state.delivery.set_chaos(spec)
+
     def add_rules(self, document: Mapping[str, Any] | Sequence[Any]) -> list[Rule]:
         """Add rules given in the scenario-file shape (a dict or a list)."""
         specs = parse_rules(document, "add_rules()")
@@ -116,7 +153,8 @@ class Mock(RequestAssertions):
         self.state.journal.clear()
 
     def reset(self) -> None:
-        """Rules, journal and ids back to how the server started."""
+        """Rules, journal, ids, clock and chaos back to how the server started; answers
+        still waiting (a stall) end."""
         self.state.reset()
 
     def unused_rules(self) -> list[Rule]:

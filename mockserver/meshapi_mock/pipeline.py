@@ -1,10 +1,12 @@
 """The one request pipeline every endpoint runs through.
 
-    auth → read body → validate → journal → select rule → build reply → render
+    auth → read body → validate → journal → select rule → build reply → render → deliver
 
 Each step is one call below; what differs between endpoints comes from their
 declaration (`endpoints/base.py`): the request model, the context, the default answer
-and the renderer. Nothing here knows an endpoint by name.
+and the renderer. Nothing here knows an endpoint by name. Delivery (`delivery/`) sends
+the rendered answer on the rule's timing and fault, or chaos's; answers with neither
+go out as rendered.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from pydantic import ValidationError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .auth import require_token
+from .delivery.plan import DeliveryPlan
+from .delivery.wire import Delivered
 from .endpoints.base import Endpoint, Operation
 from .errors import MeshError
 from .forms import is_form, validate_form
@@ -47,6 +51,9 @@ class OperationApp:
         except MeshError as error:
             entry.error_code, entry.error_message = error.code, error.message
             response = error.response(scope["state"]["request_id"])
+        plan: DeliveryPlan | None = scope["state"].get(DELIVERY)
+        if plan is not None and plan.shapes_the_wire:
+            response = Delivered(response, plan, self.state.delivery.pauses)
         await response(scope, receive, send)
 
     async def answer(self, scope: Scope, receive: Receive, entry: JournalEntry) -> ASGIApp:
@@ -81,8 +88,13 @@ class OperationApp:
         # 4. journal
         entry.path_params = path_params
         entry.stream = ctx.stream
-        # 5. select rule, 6. build reply
-        reply = await self.reply(ctx, entry)
+        # 5. select rule, 6. build reply (and how it will be delivered)
+        reply, rule = await self.reply(ctx, entry)
+        plan = state.delivery.plan(endpoint.name, rule)
+        if plan is not None:
+            scope["state"][DELIVERY], entry.delivery = plan, plan.record
+            if plan.error is not None:  # chaos drew an error status
+                raise plan.error
         if reply.error is not None:
             raise MeshError.from_spec(reply.error)
         # 7. render
@@ -91,15 +103,16 @@ class OperationApp:
             response = await response
         return response
 
-    async def reply(self, ctx: CallContext, entry: JournalEntry) -> BaseReply:
+    async def reply(self, ctx: CallContext, entry: JournalEntry) -> tuple[BaseReply, Rule | None]:
+        """The answer and the rule that gave it (None: default mode)."""
         state = self.state
         strict = state.config.strict and self.operation.synthetic
         rule = await select_rule(state, ctx, strict, f"{entry.method} {entry.path}")
-        if rule is None:
-            entry.matched = "default"
-            return self.operation.answer(ctx, state)
-        entry.matched = rule.id
-        return await reply_of(rule, ctx, self.endpoint.reply)
+        entry.matched = "default" if rule is None else rule.id
+        scripted = None if rule is None else await reply_of(rule, ctx, self.endpoint.reply)
+        if scripted is None:  # no rule, or one that only times or breaks the answer
+            return self.operation.answer(ctx, state), rule
+        return scripted, rule
 
 
 async def select_rule(
@@ -128,12 +141,16 @@ async def select_rule(
     return rule
 
 
-async def reply_of(rule: Rule, ctx: CallContext, model: type[BaseReply]) -> BaseReply:
-    """The rule's reply for `ctx`: as scripted, or built by its Python reply function."""
-    if isinstance(rule.reply, BaseReply):
+async def reply_of(rule: Rule, ctx: CallContext, model: type[BaseReply]) -> BaseReply | None:
+    """The rule's reply for `ctx`: as scripted, or built by its Python reply function;
+    None for a rule without one (default mode answers, on the rule's timing and fault)."""
+    if rule.reply is None or isinstance(rule.reply, BaseReply):
         return rule.reply
     return await call_reply_function(rule, ctx, model)
 
+
+DELIVERY = "meshapi_mock.delivery"
+"""The `scope["state"]` key of a request's `DeliveryPlan`."""
 
 T = TypeVar("T")
 _MATCHING = ThreadPoolExecutor(max_workers=16, thread_name_prefix="meshapi-mock-match")
@@ -173,7 +190,7 @@ def build_context(
 
 async def call_reply_function(rule: Rule, ctx: CallContext, model: type[BaseReply]) -> BaseReply:
     """Run a Python reply function; whatever goes wrong is a `mock_reply_error` naming it."""
-    assert not isinstance(rule.reply, BaseReply)
+    assert rule.reply is not None and not isinstance(rule.reply, BaseReply)
     try:
         result: Any = rule.reply(ctx.request)
         if inspect.isawaitable(result):

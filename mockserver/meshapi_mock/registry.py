@@ -80,6 +80,7 @@ def check_operation(endpoint_name: str, operation: str | None) -> None:
 def _rule_model(ep: Endpoint) -> type[RuleSpec]:
     name = "".join(part.capitalize() for part in ep.name.split("_")) + "Rule"
     tag: Any = Literal[ep.name]
+    reply: Any = ep.reply | None
 
     model: type[RuleSpec] = create_model(
         name,
@@ -87,7 +88,7 @@ def _rule_model(ep: Endpoint) -> type[RuleSpec]:
         __doc__=f"A rule for the `{ep.name}` endpoint. {ep.description}",
         endpoint=(tag, ep.name) if ep.name == DEFAULT_ENDPOINT else (tag, ...),
         match=(ep.match, Field(default_factory=ep.match)),
-        reply=(ep.reply, ...),
+        reply=(reply, None),
     )
     return model
 

@@ -21,6 +21,7 @@ from uvicorn.importer import import_from_string
 
 from .app import create_app
 from .config import ServerConfig
+from .delivery.connection import TransportInScope
 from .guard import WholeTarget
 from .mock import Mock
 from .state import MockState
@@ -73,7 +74,8 @@ def uvicorn_config(
     """uvicorn settings for the fake; `http` picks the implementation, as in uvicorn.
 
     The implementation is wrapped so a request must arrive within the fake's
-    `request_timeout` (`timeouts.py`); an app made by `create_app` brings its settings.
+    `request_timeout` (`timeouts.py`) and so scripted faults can close or reset a
+    connection (`delivery/connection.py`); an app made by `create_app` brings its settings.
     """
     state = getattr(getattr(app, "state", None), "mock", None)
     if not isinstance(state, MockState):
@@ -84,7 +86,7 @@ def uvicorn_config(
         "lifespan": "off",
         "timeout_graceful_shutdown": 2,
         "timeout_keep_alive": 30,
-        "http": with_request_deadline(_with_whole_target(_http_protocol(http)), state),
+        "http": with_request_deadline(_with_fault_access(_http_protocol(http)), state),
     }
     options.update(overrides)
     return uvicorn.Config(app, **options)  # type: ignore[arg-type]
@@ -99,10 +101,26 @@ def _http_protocol(http: str | type[asyncio.Protocol]) -> type[asyncio.Protocol]
     return http
 
 
-def _with_whole_target(base: type[asyncio.Protocol]) -> type[asyncio.Protocol]:
-    """`base` keeping an absolute-form target whole, as the edge guard reads it."""
-    protocol: type[asyncio.Protocol] = type(base.__name__, (WholeTarget, base), {})
+def _with_fault_access(base: type[asyncio.Protocol]) -> type[asyncio.Protocol]:
+    """`base` keeping an absolute-form target whole, as the edge guard reads it, and
+    putting each request's transport in its scope, for faults to close or reset."""
+    protocol: type[asyncio.Protocol] = type(
+        base.__name__, (TransportInScope, WholeTarget, base), {}
+    )
     return protocol
+
+
+class FakeServer(uvicorn.Server):
+    """uvicorn's server, ending answers that wait (a stall, a long delay) when it shuts
+    down: they would hold up the shutdown until its grace period ran out."""
+
+    def __init__(self, config: uvicorn.Config, state: MockState) -> None:
+        super().__init__(config)
+        self.mock_state = state
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self.mock_state.delivery.pauses.release_all()
+        await super().shutdown(sockets)
 
 
 class MockServer(Mock):
@@ -145,7 +163,7 @@ class MockServer(Mock):
             return self
         sock = bind_socket(self.host, self.port)
         self.port = sock.getsockname()[1]
-        server = uvicorn.Server(uvicorn_config(self.app, http=self.http))
+        server = FakeServer(uvicorn_config(self.app, http=self.http), self.state)
         thread = threading.Thread(
             target=server.run,
             kwargs={"sockets": [sock]},

@@ -8,6 +8,7 @@ from typing import Any, TypeVar, cast
 from .catalogue import MODELS, Catalogue, load_file
 from .clock import Clock
 from .config import ServerConfig
+from .delivery.control import DeliveryControl
 from .ids import IdFactory
 from .journal import Journal
 from .scripting.rulebook import Rule, RuleBook
@@ -29,6 +30,7 @@ class MockState:
         self.ids = IdFactory(self.config.seed, self.config.created)
         self.tokens = frozenset(self.config.tokens)
         self.clock = Clock(self.config.created)
+        self.delivery = DeliveryControl(self.config.time_scale, self.config.seed, self.config.chaos)
         self._stores: dict[str, Any] = {}
         self._startup_strict = self.config.strict
         # Validate the boot scenarios now, so a bad file fails at start, not per request.
@@ -59,12 +61,14 @@ class MockState:
 
     def reset(self) -> None:
         """Back to how the server started: boot scenarios, strictness, empty journal and
-        stores, fresh ids, the clock at its epoch."""
+        stores, fresh ids, the clock at its epoch, chaos as configured; answers still
+        waiting (a stall) end."""
         self.config.strict = self._startup_strict
         self.rules.clear()
         self.journal.clear()
         self.ids = IdFactory(self.config.seed, self.config.created)
         self.clock.reset()
+        self.delivery.reset()
         self._stores.clear()
         self.catalogue = Catalogue((*MODELS, *self._catalogue_files))
         self._load_boot_rules()

@@ -43,6 +43,8 @@ def meshapi_server(pytestconfig: pytest.Config) -> Iterator[MockServer]:
         strict=settings.session_strict(pytestconfig),
         seed=settings.session_seed(pytestconfig),
         models=settings.session_models(pytestconfig),
+        time_scale=settings.session_time_scale(pytestconfig),
+        chaos=settings.session_chaos(pytestconfig),
         fixtures=settings.session_scenarios(pytestconfig),
     )
     with MockServer(config) as server:

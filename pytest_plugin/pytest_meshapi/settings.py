@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 import pytest
 
@@ -50,6 +50,23 @@ def add_options(parser: pytest.Parser) -> None:
         metavar="MODE",
         help="which model ids requests may name: strict, known-providers (default) or any",
     )
+    group.addoption(
+        "--meshapi-time-scale",
+        default=None,
+        metavar="FACTOR",
+        help="multiply every scripted wait (0.01: slow streams run 100x faster)",
+    )
+    group.addoption(
+        "--meshapi-chaos",
+        default=None,
+        metavar="FAULTS",
+        help="faults and statuses drawn per request, e.g. disconnect=0.1,429=0.05 "
+        "(seeded by --meshapi-seed)",
+    )
+    parser.addini("meshapi_time_scale", "multiply every scripted wait by this factor", default="1")
+    parser.addini(
+        "meshapi_chaos", "faults and statuses drawn per request (name=probability,...)", default=""
+    )
     parser.addini(
         "meshapi_strict", "fail tests whose requests match no rule", type="bool", default=False
     )
@@ -82,6 +99,8 @@ def check_session_settings(config: pytest.Config) -> None:
     found only by the session's fake, they would fail every test with the same traceback."""
     session_seed(config)
     session_models(config)
+    session_time_scale(config)
+    session_chaos(config)
     locations = session_scenarios(config)
     if not locations:
         return
@@ -108,6 +127,39 @@ def session_models(config: pytest.Config) -> Literal["strict", "known-providers"
         choices = ", ".join(MODEL_MODES)
         raise pytest.UsageError(f"{what} must be one of {choices}, got {raw!r}")
     return cast(Literal["strict", "known-providers", "any"], raw)
+
+
+def _option_or_ini(config: pytest.Config, name: str) -> tuple[str, str]:
+    """(the raw value, what the user wrote it as): the option wins over the ini value."""
+    given = config.getoption(name)
+    if given is not None:
+        return str(given).strip(), "--" + name.replace("_", "-")
+    return str(config.getini(name)).strip(), name
+
+
+def session_time_scale(config: pytest.Config) -> float:
+    """`--meshapi-time-scale` or `meshapi_time_scale`, checked as the CLI checks it."""
+    from meshapi_mock.config import time_scale
+
+    raw, what = _option_or_ini(config, "meshapi_time_scale")
+    try:
+        return time_scale(float(raw or "1"))
+    except ValueError as exc:
+        reason = f"{raw!r} is not a number" if "could not convert" in str(exc) else str(exc)
+        raise pytest.UsageError(f"{what}: {reason}") from None
+
+
+def session_chaos(config: pytest.Config) -> Any:
+    """`--meshapi-chaos` or `meshapi_chaos` as chaos settings (None when empty)."""
+    from meshapi_mock.config import chaos
+
+    raw, what = _option_or_ini(config, "meshapi_chaos")
+    if not raw:
+        return None
+    try:
+        return chaos(raw)
+    except ValueError as exc:
+        raise pytest.UsageError(f"{what}: {exc}") from None
 
 
 def session_seed(config: pytest.Config) -> int:

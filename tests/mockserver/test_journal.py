@@ -284,6 +284,7 @@ def test_wire_form_of_an_entry(server: MockServer, http: httpx.Client) -> None:
         "stream_completed": True,
         "error_code": None,
         "error_message": None,
+        "delivery": None,
     }
     assert entry.request_id.startswith("req_")
     assert entry.body_bytes == len(entry.raw_body or b"") > 0

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from ..delivery.spec import FaultSpec, TimingSpec
 from .context import CallContext
 from .patterns import RegexTimeout, regex_budget, regexes_deferred, timeouts_reported
 from .spec import BaseMatch, BaseReply, RuleSpec
@@ -38,7 +39,8 @@ class Rule:
     """
 
     match: BaseMatch
-    reply: BaseReply | ReplyFunction
+    reply: BaseReply | ReplyFunction | None
+    """None: the answer default mode would give (a rule that only times or breaks it)."""
     times: int | None = 1
     name: str | None = None
     predicate: Predicate | None = None
@@ -46,6 +48,8 @@ class Rule:
     endpoint: str = "chat"
     priority: int = 0
     loaded_at_start: bool = False
+    timing: TimingSpec | None = None
+    fault: FaultSpec | None = None
     id: str = field(default_factory=lambda: f"rule_{next(_ids)}")
     call_count: int = 0
     seen: int = 0
@@ -73,6 +77,8 @@ class Rule:
             endpoint=spec.endpoint,
             priority=spec.priority,
             loaded_at_start=loaded_at_start,
+            timing=spec.timing,
+            fault=spec.fault,
         )
 
     @property
@@ -138,7 +144,9 @@ class Rule:
     def to_wire(self) -> dict[str, Any]:
         """JSON view for the admin API; Python-only parts are described, not dumped."""
         reply: Any
-        if isinstance(self.reply, BaseReply):
+        if self.reply is None:
+            reply = None
+        elif isinstance(self.reply, BaseReply):
             reply = self.reply.model_dump(mode="json", exclude_defaults=True, by_alias=True)
         else:
             reply = {"python": getattr(self.reply, "__qualname__", repr(self.reply))}
@@ -152,6 +160,11 @@ class Rule:
             "endpoint": self.endpoint,
             "match": match,
             "reply": reply,
+            **{
+                name: spec.model_dump(mode="json", exclude_defaults=True)
+                for name, spec in (("timing", self.timing), ("fault", self.fault))
+                if spec is not None
+            },
             "times": self.times,
             "priority": self.priority,
             "loaded_at_start": self.loaded_at_start,

@@ -25,7 +25,8 @@ MAX_NESTING = 200
 """Lists and mappings inside each other, at most: as deep as the admin API's JSON parser
 goes, so a rule nests alike from a file and from the wire (and no parser or validator
 runs out of stack on a hostile file)."""
-_RULE_KEYS = {"match", "reply", "times", "endpoint"}  # a mapping with these is one rule, not a file
+# A mapping with these is one rule, not a file.
+_RULE_KEYS = {"match", "reply", "timing", "fault", "times", "endpoint"}
 
 
 @dataclass(frozen=True)

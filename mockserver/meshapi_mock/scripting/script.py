@@ -2,6 +2,9 @@
 
     mock.embeddings.when(model="openai/*").error(503, retry_after=1)
     mock.moderations.respond(lambda request: {"flagged": True})
+    mock.chat.timing(first_chunk=0.2, interval=0.05).reply("slowly, word by word")
+    mock.chat.when(stream=True).with_fault("disconnect", after_chunks=3).reply("cut short")
+    mock.responses.fault("reset")
 
 An endpoint's own script subclasses `Script`, adds a typed `when` and its reply verbs
 (`mock.chat.reply("Paris")`). Every verb builds the same rule a scenario file or the
@@ -10,12 +13,14 @@ admin API would, adds it to the rule book and returns the live `Rule`.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import TypeAdapter
 from typing_extensions import Self
 
+from ..delivery.spec import FaultKind, FaultSpec, TimingSpec
 from .rulebook import Predicate, ReplyFunction, Rule, RuleBook
 from .spec import BaseMatch, BaseReply, ErrorSpec, Priority, parse_times
 from .wire_values import EncodableText
@@ -28,7 +33,8 @@ _PRIORITY: TypeAdapter[int] = TypeAdapter(Priority)
 
 class Script(Generic[M]):
     """Scripts one endpoint. Each subclass adds a typed `when(...)` that narrows via `_narrow`,
-    and the reply verbs of its vocabulary; `error`, `respond` and `reply_with` are shared."""
+    and the reply verbs of its vocabulary; `error`, `respond`, `reply_with`, `default` and
+    `fault` are shared, as are the delivery modifiers `timing` and `with_fault`."""
 
     endpoint: ClassVar[str]
     match_model: ClassVar[type[BaseMatch]]
@@ -48,6 +54,8 @@ class Script(Generic[M]):
         self._journal = journal
         self._state = state
         """The fake's `MockState`, for faces of stateful areas (stored templates)."""
+        self._timing: TimingSpec | None = None
+        self._fault: FaultSpec | None = None
 
     def _narrow(self, criteria: Mapping[str, Any], predicate: Predicate | None) -> Self:
         merged = self._match.model_dump(exclude_defaults=True)
@@ -60,7 +68,43 @@ class Script(Generic[M]):
             first, second = self._predicate, predicate
             predicate = lambda request: first(request) and second(request)  # noqa: E731
         predicate = predicate or self._predicate
-        return type(self)(self._book, match, predicate, self._journal, self._state)  # type: ignore[arg-type]
+        narrowed = copy.copy(self)
+        narrowed._match, narrowed._predicate = match, predicate
+        return narrowed
+
+    # ----------------------------------------------------------------- delivery
+
+    def timing(
+        self,
+        *,
+        delay: float = 0,
+        first_chunk: float = 0,
+        interval: float | None = None,
+        tokens_per_second: float | None = None,
+        jitter: float = 0,
+        keep_alive: float | None = None,
+    ) -> Self:
+        """Rules added from here send their answer on this timing (seconds, scaled by the
+        server's `time_scale`): `delay` before the headers, `first_chunk` after them, then
+        `interval` between SSE frames (or `tokens_per_second`), varied by `jitter`."""
+        timed = copy.copy(self)
+        timed._timing = TimingSpec(
+            delay=delay,
+            first_chunk=first_chunk,
+            interval=interval,
+            tokens_per_second=tokens_per_second,
+            jitter=jitter,
+            keep_alive=keep_alive,
+        )
+        return timed
+
+    def with_fault(self, kind: FaultKind, **options: Any) -> Self:
+        """Rules added from here break their answer so (see `FAULTS`): `after_chunks`,
+        `before_headers`, `seconds` (stall), `status`, `code`, `message`, `done_after`,
+        `retry_after`."""
+        faulty = copy.copy(self)
+        faulty._fault = FaultSpec(kind=kind, **options)
+        return faulty
 
     # ----------------------------------------------------------------- verbs
 
@@ -107,6 +151,24 @@ class Script(Generic[M]):
         """Answer with the endpoint's reply fields, as a scenario file would spell them."""
         return self._add(reply, times, name, priority)
 
+    def default(self, *, times: Times = 1, name: str | None = None, priority: int = 0) -> Rule:
+        """Answer as default mode would, on this script's timing and fault:
+        `mock.chat.timing(interval=0.05).default(times=None)` slows every answer."""
+        return self._add_rule(None, times, name, priority)
+
+    def fault(
+        self,
+        kind: FaultKind,
+        *,
+        times: Times = 1,
+        name: str | None = None,
+        priority: int = 0,
+        **options: Any,
+    ) -> Rule:
+        """Answer as default mode would, broken by this fault: `mock.chat.fault("reset")`.
+        To break a scripted answer, `with_fault(kind).reply(...)`."""
+        return self.with_fault(kind, **options).default(times=times, name=name, priority=priority)
+
     # ----------------------------------------------------------------- journal
 
     @property
@@ -142,7 +204,7 @@ class Script(Generic[M]):
 
     def _add_rule(
         self,
-        reply: BaseReply | ReplyFunction,
+        reply: BaseReply | ReplyFunction | None,
         times: Times,
         name: str | None,
         priority: int = 0,
@@ -155,5 +217,7 @@ class Script(Generic[M]):
             predicate=self._predicate,
             endpoint=self.endpoint,
             priority=_PRIORITY.validate_python(priority),
+            timing=self._timing,
+            fault=self._fault,
         )
         return self._book.add(rule)

@@ -15,9 +15,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeVar
 
 import regex
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from typing_extensions import Self
 
+from ..delivery.spec import FaultSpec, TimingSpec
+from .base import Spec as Spec
 from .patterns import compiled, pattern_source
 from .regex_cost import RegexTooCostly
 from .wire_values import (
@@ -32,10 +34,6 @@ from .wire_values import (
 
 if TYPE_CHECKING:
     from .context import CallContext
-
-
-class Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 S = TypeVar("S", bound=Spec)
@@ -228,7 +226,17 @@ class RuleSpec(Spec):
     name: EncodableText | None = None
     endpoint: str = "chat"
     match: BaseMatch
-    reply: BaseReply
+    reply: BaseReply | None = Field(
+        default=None,
+        description="What to answer; absent: what default mode would (with `timing` or "
+        "`fault`, a slow or broken default answer).",
+    )
+    timing: TimingSpec | None = Field(
+        default=None, description="When the answer's parts are sent (delays, pace, jitter)."
+    )
+    fault: FaultSpec | None = Field(
+        default=None, description="What goes wrong while the answer is sent."
+    )
     times: int | Literal["unlimited"] | None = 1
     priority: Priority = Field(
         default=0,
@@ -253,6 +261,12 @@ class RuleSpec(Spec):
             value = {**value, "match": match}
             value.setdefault("endpoint", legacy)
         return value
+
+    @model_validator(mode="after")
+    def _says_something(self) -> RuleSpec:
+        if self.reply is None and self.timing is None and self.fault is None:
+            raise ValueError("a rule needs a 'reply', a 'timing' or a 'fault'")
+        return self
 
     @model_validator(mode="after")
     def _known_operation(self) -> RuleSpec:

@@ -98,12 +98,10 @@ async def _answer(ctx: CompareContext, state: MockState, index: int, model: str)
     reply: BaseReply
     try:
         rule = await select_rule(state, leg, False, line)
-        if rule is None:
-            if state.config.strict:
-                raise _StrictRefusal(no_match(state, leg, line))
-            reply = _default(leg, state, model)
-        else:
-            reply = await reply_of(rule, leg, CHAT.reply)
+        if rule is None and state.config.strict:
+            raise _StrictRefusal(no_match(state, leg, line))
+        scripted = None if rule is None else await reply_of(rule, leg, CHAT.reply)
+        reply = _default(leg, state, model) if scripted is None else scripted
         assert isinstance(reply, ReplySpec)
         if reply.error is not None:
             return Leg(index, model, None, MeshError.from_spec(reply.error))
