@@ -5,6 +5,7 @@ mock.chat.when(last_user="weather").tool_call("get_weather", {"city": "Paris"})
 mock.chat.when(model="openai/*", stream=True).error(503, retry_after=1)
 mock.chat.reply_json({"city": "Paris", "population": 2102650})
 mock.chat.refuse("I can't help with that.")
+mock.chat.partial("Once upon a time, there")       # cut off: finish_reason "length"
 """
 
 from __future__ import annotations
@@ -117,6 +118,23 @@ class ChatScript(Script[MatchSpec]):
     ) -> Rule:
         """Decline: `message.refusal` carries the words and `content` is null."""
         return self._add({"refusal": refusal, **options}, times, name, priority)
+
+    def partial(
+        self,
+        text: str,
+        /,
+        *,
+        finish_reason: str = "length",
+        times: Times = 1,
+        name: str | None = None,
+        priority: int = 0,
+        **options: Any,
+    ) -> Rule:
+        """A partial answer: the text so far, stopped by the token limit (`finish_reason`
+        "length", or e.g. "content_filter"), as a model cut off mid-sentence sends it."""
+        return self._add(
+            {"text": text, "finish_reason": finish_reason, **options}, times, name, priority
+        )
 
     def tool_call(
         self,

@@ -153,6 +153,26 @@ class ResponsesScript(Script[ResponsesMatch]):
         """Answer with a refusal content part instead of text."""
         return self._add({"refusal": refusal}, times, name, priority)
 
+    def partial(
+        self,
+        text: str,
+        /,
+        *,
+        reason: str = "max_output_tokens",
+        times: Times = 1,
+        name: str | None = None,
+        priority: int = 0,
+        **options: Any,
+    ) -> Rule:
+        """A partial answer: status `incomplete` with `incomplete_details.reason` (the
+        output token limit by default, or e.g. "content_filter"), the text so far."""
+        return self._add(
+            {"text": text, "status": "incomplete", "incomplete_reason": reason, **options},
+            times,
+            name,
+            priority,
+        )
+
     def fail(
         self,
         code: str = "server_error",
