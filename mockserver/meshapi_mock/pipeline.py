@@ -92,6 +92,8 @@ class OperationApp:
         reply, rule = await self.reply(ctx, entry)
         plan = state.delivery.plan(endpoint.name, rule)
         if plan is not None:
+            if operation.upstream_timeout is not None:
+                plan.limit_upstream(getattr(ctx.request, operation.upstream_timeout, None))
             scope["state"][DELIVERY], entry.delivery = plan, plan.record
             if plan.error is not None:  # chaos drew an error status
                 raise plan.error

@@ -17,6 +17,8 @@ from .spec import FaultSpec, TimingSpec
 if TYPE_CHECKING:
     from ..errors import MeshError
 
+UPSTREAM_TIMEOUT = 300.0
+"""Seconds the gateway waits for the upstream model by default (contract §1.9)."""
 MAX_RECORDED_GAPS = 1000
 """Waits between frames the journal keeps per request; a longer stream keeps the first."""
 CHARACTERS_PER_TOKEN = 4
@@ -77,13 +79,37 @@ class DeliveryPlan:
             self.record.outcome = "fault"
         keep_alive = self.timing.keep_alive
         self.keep_alive = None if keep_alive is None else keep_alive * time_scale
+        self.upstream_limit: float | None = None
+        """Scripted seconds the gateway waits for the model (None: no limit applies)."""
+        self.scripted = 0.0
+        """Scripted seconds (jittered, not scaled) of the waits planned so far."""
+
+    def limit_upstream(self, seconds: float | None) -> None:
+        """The answer is the upstream model's: it must come within the request's
+        `timeout` (or the gateway's default), judged in scripted time so a suite at
+        0.01x times out exactly where a demo at 1x does."""
+        self.upstream_limit = seconds if seconds is not None else UPSTREAM_TIMEOUT
+
+    def overdue(self) -> float | None:
+        """When the planned waits pass the upstream limit: the (scaled) seconds of the
+        last wait to spend before the gateway gives up; else None."""
+        limit = self.upstream_limit
+        if limit is None or self.scripted <= limit:
+            return None
+        self.record.fault = {"code": "gateway_timeout", "source": "upstream_timeout"}
+        return max(0.0, limit - (self.scripted - self._last)) * self.time_scale
+
+    _last = 0.0
 
     def _scaled(self, seconds: float) -> float:
         if seconds <= 0:
+            self._last = 0.0
             return 0.0
         jitter = self.timing.jitter
         if jitter:
             seconds *= 1 + jitter * (2 * self._random.random() - 1)
+        self._last = seconds
+        self.scripted += seconds
         return seconds * self.time_scale
 
     def headers_wait(self) -> float:

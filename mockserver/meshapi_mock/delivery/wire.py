@@ -16,7 +16,8 @@ from typing import Any
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..errors import DEFAULT_MESSAGES, whole_seconds
+from .. import request_scope
+from ..errors import DEFAULT_MESSAGES, MeshError, whole_seconds
 from ..jsonbody import dumps
 from ..render.sse import DONE
 from .connection import Connection, Pauses, Released
@@ -24,11 +25,20 @@ from .plan import DeliveryPlan
 from .spec import AT_THE_END, FaultSpec
 
 KEEP_ALIVE = b": keep-alive\n\n"
+GATEWAY_TIMEOUT = {"code": "gateway_timeout", "message": "Upstream timed out."}
 PROXY_PAGE = (
     b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
     b"<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
     b"</body>\r\n</html>\r\n"
 )
+
+
+class UpstreamTimeout(Exception):
+    """The scripted answer took longer than the gateway waits for its model."""
+
+
+def gateway_timeout() -> MeshError:
+    return MeshError(504, GATEWAY_TIMEOUT["code"], GATEWAY_TIMEOUT["message"])
 
 
 class Captured:
@@ -81,6 +91,11 @@ class Delivered:
         run = _Run(self.plan, connection, send)
         try:
             await run.deliver(self.inner, scope)
+        except UpstreamTimeout:  # before anything was sent: the gateway's 504
+            self.plan.record.outcome = "fault"
+            error = gateway_timeout()
+            request_scope.record_error(scope, error)
+            await error.response(request_scope.request_id(scope))(scope, receive, send)
         except ClientDisconnect:
             self.plan.record.outcome = "client_disconnected"
             raise
@@ -109,16 +124,22 @@ class _Run:
     # --- time
 
     async def wait(self, seconds: float, *, keep_alive: bool = False) -> None:
-        """Until `seconds` after the last part was due, with keep-alive frames if asked."""
+        """Until `seconds` after the last part was due, with keep-alive frames if asked;
+        `UpstreamTimeout` instead when the plan has run past the gateway's patience."""
+        overdue = self.plan.overdue()
+        if overdue is not None:
+            seconds = overdue
         self.due += seconds
         period = self.plan.keep_alive if keep_alive else None
         while True:
             left = self.due - time.monotonic()
             if period is None or left <= period:
                 await self.connection.wait(left)
-                return
+                break
             await self.connection.wait(period)
             await self._send({"type": "http.response.body", "body": KEEP_ALIVE, "more_body": True})
+        if overdue is not None:
+            raise UpstreamTimeout()
 
     async def stall(self, *, keep_alive: bool) -> None:
         seconds = self.plan.stall_wait()
@@ -203,6 +224,9 @@ class _Run:
     async def body(self, captured: Captured, fault: FaultSpec | None) -> None:
         """A JSON (or other) body: one chunk; a fault strikes at it."""
         kind = None if fault is None else fault.kind
+        first_chunk = self.plan.first_chunk_wait()
+        if self.plan.overdue() is not None:  # a JSON answer waits for the whole model
+            await self.wait(first_chunk)
         body = _faulty_body(bytes(captured.body), fault)
         replaced = body is not None
         if body is None:
@@ -214,7 +238,7 @@ class _Run:
             and await self.strike_connection(fault, keep_alive=False)
         ):
             return
-        await self.wait(self.plan.first_chunk_wait())
+        await self.wait(first_chunk)
         if kind == "half_frame":
             await self.send_chunk(body[: len(body) // 2])
             self.plan.record.outcome = "fault"
@@ -232,7 +256,12 @@ class _Run:
             if fault is not None and index == point and await self.strike(fault, frame):
                 return
             wait = self.plan.first_chunk_wait() if index == 0 else self.plan.gap_before(frame)
-            await self.wait(wait, keep_alive=True)
+            try:
+                await self.wait(wait, keep_alive=True)
+            except UpstreamTimeout:  # mid-stream, the gateway says so in a frame
+                await self.send_chunk(b"data: " + dumps({"error": GATEWAY_TIMEOUT}) + b"\n\n")
+                await self.end("fault")
+                return
             await self.send_chunk(frame)
         if fault is not None and point == len(frames) and await self.strike(fault, None):
             return

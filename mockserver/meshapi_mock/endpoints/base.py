@@ -86,6 +86,10 @@ class Operation:
     model_fields: tuple[str, ...] = ()
     """Where the request names models (`model`, `models`, `model_overrides.model`): the
     pipeline checks them against the catalogue (`model_check.py`) before matching."""
+    upstream_timeout: str | None = None
+    """The request field that sets the gateway's upstream timeout (`timeout`, seconds;
+    `delivery.UPSTREAM_TIMEOUT` when absent): a scripted answer slower than it ends in a
+    `gateway_timeout` error, as the gateway's does (contract §1.9). None: no such limit."""
 
     @property
     def operation_id(self) -> str:

@@ -49,6 +49,7 @@ ENDPOINT = Endpoint(
             method="POST",
             path="/v1/chat/completions",
             model_fields=("model",),
+            upstream_timeout="timeout",
             summary="Create a chat completion",
             request=ChatCompletionRequest,
             answer=answer,

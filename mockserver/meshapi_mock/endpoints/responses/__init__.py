@@ -129,6 +129,7 @@ ENDPOINT = Endpoint(
             method="POST",
             path="/v1/responses",
             model_fields=("model",),
+            upstream_timeout="timeout",
             summary="Create a response",
             request=ResponsesRequest,
             answer=answer,
