@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 from meshapi_mock import MockServer
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -32,3 +33,38 @@ def test_the_tool_round_trip_runs_against_default_mode(capsys: pytest.CaptureFix
     assert roles == ["user", "assistant", "tool"]
     assert sent[1][1]["tool_calls"][0]["id"] == sent[1][2]["tool_call_id"]
     assert printed, "the final answer is printed"
+
+
+def yaml_block_after(heading: str) -> str:
+    text = README.read_text(encoding="utf-8")
+    start = text.index(heading)
+    found = re.search(r"```yaml\n(.*?)```", text[start:], re.DOTALL)
+    assert found is not None, f"no yaml block after {heading!r}"
+    return found.group(1)
+
+
+def test_the_slow_and_broken_examples_script_what_they_say(server: MockServer) -> None:
+    heading = "## Slow, broken and chaotic answers"
+    exec(python_block_after(heading), {"meshapi_mock": server})
+    server.add_rules(yaml.safe_load(yaml_block_after(heading)))
+    chaos = python_block_after("**Chaos.**")
+    exec(chaos, {"meshapi_mock": server})
+
+    wire = [rule.to_wire() for rule in server.rules]
+    assert [(r["endpoint"], r.get("timing"), r.get("fault")) for r in wire] == [
+        ("chat", {"first_chunk": 0.2, "interval": 0.05}, None),
+        ("chat", {"tokens_per_second": 20.0, "jitter": 0.3}, None),
+        ("chat", None, {"kind": "disconnect", "after_chunks": 3}),
+        ("chat", None, {"kind": "stall"}),
+        ("responses", None, {"kind": "html_502"}),
+        ("chat", None, None),
+        ("chat", None, None),
+        ("responses", None, None),
+        (
+            "chat",
+            {"delay": 0.5, "first_chunk": 0.2, "interval": 0.05, "jitter": 0.2, "keep_alive": 15.0},
+            {"kind": "error_frame", "after_chunks": 2, "code": "upstream_error"},
+        ),
+    ]
+    chaos_now = server.state.delivery.chaos
+    assert chaos_now is not None and chaos_now.seed == 7
