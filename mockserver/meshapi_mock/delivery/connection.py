@@ -73,6 +73,15 @@ class Pauses:
                 loop.call_soon_threadsafe(_settle, released)
 
 
+async def _disconnect(receive: Receive) -> Message:
+    """The `http.disconnect` message: what is left of a body nobody read (a GET's empty
+    one) comes first and is passed over."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return message
+
+
 def _settle(future: asyncio.Future[None]) -> None:
     if not future.done():
         future.set_result(None)
@@ -89,9 +98,8 @@ class Connection:
         self._released = pauses.register()
 
     def _watch(self) -> asyncio.Future[Message]:
-        # The request body is read already, so the next message is `http.disconnect`.
         if self._gone is None:
-            self._gone = asyncio.ensure_future(self._receive())
+            self._gone = asyncio.ensure_future(_disconnect(self._receive))
         return self._gone
 
     async def receive(self) -> Message:
