@@ -55,6 +55,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/python bench/bench_instructions.py
 	$(BIN)/python bench/bench_plugin.py
 	$(BIN)/python bench/bench_memory.py
+	$(BIN)/python bench/bench_timing.py
 
 # On demand, never in CI: make mutate MODULE=sdk/meshapi/_sse.py TESTS=tests/sdk
 mutate: $(TEST_STAMP)
