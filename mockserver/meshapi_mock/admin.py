@@ -278,5 +278,5 @@ async def patch_config(request: Request) -> ASGIApp:
     if "strict" in changes:
         state.config.strict = changes["strict"]
     if "time_scale" in changes:
-        state.delivery.time_scale = changes["time_scale"]
+        state.set_time_scale(changes["time_scale"])
     return await get_config(request)

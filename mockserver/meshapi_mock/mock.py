@@ -100,7 +100,7 @@ class Mock(RequestAssertions):
     @time_scale.setter
     def time_scale(self, value: float) -> None:
         scale = config_checks.time_scale(value)
-        self.state.delivery.time_scale = scale
+        self.state.set_time_scale(scale)
 
     def chaos(
         self,

@@ -29,7 +29,7 @@ class MockState:
         )
         self.ids = IdFactory(self.config.seed, self.config.created)
         self.tokens = frozenset(self.config.tokens)
-        self.clock = Clock(self.config.created)
+        self.clock = Clock(self.config.created, time_scale=self.config.time_scale)
         self.delivery = DeliveryControl(self.config.time_scale, self.config.seed, self.config.chaos)
         self._stores: dict[str, Any] = {}
         self._startup_strict = self.config.strict
@@ -55,6 +55,11 @@ class MockState:
             found = self._stores.setdefault(name, factory())
         return cast(T, found)
 
+    def set_time_scale(self, time_scale: float) -> None:
+        """Scripted waits and the clock run at this scale until the next reset."""
+        self.delivery.time_scale = time_scale
+        self.clock.set_time_scale(time_scale)
+
     def reseed(self, seed: int) -> None:
         """Derive ids from another seed until the next reset (a per-test seed)."""
         self.ids = IdFactory(seed, self.config.created)
@@ -67,8 +72,9 @@ class MockState:
         self.rules.clear()
         self.journal.clear()
         self.ids = IdFactory(self.config.seed, self.config.created)
-        self.clock.reset()
         self.delivery.reset()
+        self.clock.set_time_scale(self.delivery.time_scale)
+        self.clock.reset()
         self._stores.clear()
         self.catalogue = Catalogue((*MODELS, *self._catalogue_files))
         self._load_boot_rules()

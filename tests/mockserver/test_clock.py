@@ -98,3 +98,41 @@ def test_the_admin_api_refuses_a_bad_step(
     assert response.status_code == 422
     assert error_of(response)["code"] == "validation_error"
     assert server.clock.offset == 0
+
+
+def test_the_clock_runs_at_the_time_scale_and_keeps_what_went_by() -> None:
+    source = Source()
+    clock = Clock(0, source, time_scale=0.01)
+
+    source.value += 0.02
+    assert clock.elapsed() == pytest.approx(2.0)
+    clock.set_time_scale(1.0)
+    source.value += 3
+    assert clock.elapsed() == pytest.approx(5.0) and clock.offset == 0
+    clock.reset()
+    assert clock.elapsed() == 0 and clock.time_scale == 1.0
+
+
+def test_a_background_response_finishes_on_the_scaled_clock(http: httpx.Client) -> None:
+    """Scripted as queued 1 s, in progress 2 s: at 0.01x it is done after ~30 ms."""
+    with (
+        MockServer(time_scale=0.01) as server,
+        httpx.Client(base_url=server.url, headers=http.headers) as client,
+    ):
+        server.responses.reply("done", progress={"queued": 1, "in_progress": 2})
+        created = client.post(
+            "/v1/responses", json={"model": "openai/gpt-4o", "input": "hi", "background": True}
+        ).json()
+        statuses = {created["status"]}
+        deadline = server.clock.now() + 60  # scripted seconds: far more than enough
+        while "completed" not in statuses and server.clock.now() < deadline:
+            statuses.add(client.get(f"/v1/responses/{created['id']}").json()["status"])
+
+    assert statuses >= {"queued", "completed"}
+
+
+def test_a_test_s_time_scale_moves_the_clock_until_reset(server: MockServer) -> None:
+    server.time_scale = 0.001
+    assert server.clock.time_scale == 0.001
+    server.reset()
+    assert server.clock.time_scale == server.state.config.time_scale == 1.0
