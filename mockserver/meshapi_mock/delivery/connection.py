@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import struct
+import threading
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import ClientDisconnect
@@ -55,19 +56,23 @@ class Pauses:
 
     def __init__(self) -> None:
         self._waiting: dict[asyncio.Future[None], asyncio.AbstractEventLoop] = {}
+        self._lock = threading.Lock()  # a test's reset runs in its own thread
 
     def register(self) -> asyncio.Future[None]:
         loop = asyncio.get_running_loop()
         released: asyncio.Future[None] = loop.create_future()
-        self._waiting[released] = loop
+        with self._lock:
+            self._waiting[released] = loop
         return released
 
     def unregister(self, released: asyncio.Future[None]) -> None:
-        self._waiting.pop(released, None)
+        with self._lock:
+            self._waiting.pop(released, None)
 
     def release_all(self) -> None:
         """Thread-safe: end every waiting delivery."""
-        waiting, self._waiting = self._waiting, {}
+        with self._lock:
+            waiting, self._waiting = self._waiting, {}
         for released, loop in waiting.items():
             if not loop.is_closed():
                 loop.call_soon_threadsafe(_settle, released)
