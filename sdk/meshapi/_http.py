@@ -117,7 +117,6 @@ class SyncHttpClient:
             lambda: self.send(call.request, stream=True),
             call.parse,
             event_names=call.event_names,
-            require_done=call.require_done,
         )
 
     def chat_stream(self, request: APIRequest) -> ChatCompletionStream:
@@ -240,7 +239,6 @@ class AsyncHttpClient:
             lambda: self.send(call.request, stream=True),
             call.parse,
             event_names=call.event_names,
-            require_done=call.require_done,
         )
 
     def chat_stream(self, request: APIRequest) -> AsyncChatCompletionStream:
