@@ -206,27 +206,40 @@ def _as_seconds(value: Any) -> int | None:
     return math.ceil(value)
 
 
+def _json_object(headers: httpx.Headers, body: bytes) -> Mapping[str, Any] | None:
+    """The body as a JSON object to read the envelope from; None when it is not JSON at all.
+
+    As the official SDK reads it (contract §1.7): a Content-Type without ``application/json``
+    or a body that does not decode is not JSON; JSON that is not an object reads as ``{}``.
+    """
+    if "application/json" not in headers.get("content-type", ""):
+        return None
+    try:
+        payload: Any = json.loads(body)
+    except ValueError:
+        return None
+    return payload if isinstance(payload, Mapping) else {}
+
+
 def error_from_response(status: int, headers: httpx.Headers, body: bytes) -> MeshAPIError:
     """Build the error for a response with status >= 400.
 
-    Any JSON object body is read as the MeshAPI envelope (or FastAPI's ``{"detail": …}``);
-    anything else (an HTML page from a proxy, plain text) still yields the status-based class
-    and code with the start of the body as the message.
+    A JSON object body is read as the MeshAPI envelope (or FastAPI's ``{"detail": …}``).
+    Anything else (an HTML page from a proxy, plain text from a crashed upstream) is a
+    ``parse_error``, as in the official SDK, still of the class its status calls for, with
+    the start of the body as the message.
     """
     fallback_code = _FALLBACK_CODE.get(status, "http_error")
     header_request_id = headers.get("x-request-id")
     header_retry_after = _as_seconds(parse_retry_after(headers.get("retry-after")))
-    try:
-        payload: Any = json.loads(body) if body else None
-    except ValueError:
-        payload = None
+    payload = _json_object(headers, body)
 
-    if not isinstance(payload, Mapping):
-        text = body.decode("utf-8", errors="replace").strip()[:_BODY_EXCERPT]
-        return _error_class(status, fallback_code)(
+    if payload is None:
+        text = body.decode("utf-8", errors="replace")[:_BODY_EXCERPT]
+        return _error_class(status, "parse_error")(
             text or f"HTTP {status}",
             status=status,
-            error_code=fallback_code,
+            error_code="parse_error",
             request_id=header_request_id or "",
             retry_after_seconds=header_retry_after,
         )

@@ -3,8 +3,8 @@
 Each shell only sends, waits and retries; what to send and how to read the answer is the
 shared, I/O-free :class:`~meshapi._request.Call`. Every call goes through one retry loop:
 429/502/503/504 and dropped connections are retried with backoff (``Retry-After`` wins).
-A stream is retried only while opening (no 2xx status yet); once its body flows, a failure is
-reported, never replayed, because the caller may already have acted on the events it saw.
+A stream is never retried, not even a 429 or 503 at its open (contract §1.8, as the official
+SDK does): the caller sees the failure, as code written for the official SDK expects.
 
 The names and helper methods (``get``, ``post``, ``patch``, ``delete``, ``get_bytes``,
 ``post_bytes``, ``post_multipart``, ``stream``, ``stream_json``) are those of the official SDK's
@@ -80,7 +80,8 @@ class SyncHttpClient:
     def send(
         self, request: APIRequest, *, stream: bool = False, error: ErrorFactory = rq.api_error
     ) -> httpx.Response:
-        """Send with retries; returns a response below 400 (unread if ``stream``) or raises."""
+        """Send with retries (none if ``stream``); returns a response below 400 (unread if
+        ``stream``) or raises."""
         attempt = 0
         while True:
             try:
@@ -93,14 +94,18 @@ class SyncHttpClient:
                     finally:
                         response.close()
             except httpx.TransportError as exc:
-                delay = self.policy.delay_after_error(attempt, exc)
+                delay = None if stream else self.policy.delay_after_error(attempt, exc)
                 if delay is None:
                     raise connection_error(exc) from exc
             else:
                 if response.status_code < 400:
                     return response
-                delay = self.policy.delay_after_status(
-                    attempt, response.status_code, response.headers.get("retry-after")
+                delay = (
+                    None
+                    if stream
+                    else self.policy.delay_after_status(
+                        attempt, response.status_code, response.headers.get("retry-after")
+                    )
                 )
                 if delay is None:
                     raise error(response)
@@ -117,7 +122,6 @@ class SyncHttpClient:
             lambda: self.send(call.request, stream=True),
             call.parse,
             event_names=call.event_names,
-            require_done=call.require_done,
         )
 
     def chat_stream(self, request: APIRequest) -> ChatCompletionStream:
@@ -203,7 +207,8 @@ class AsyncHttpClient:
     async def send(
         self, request: APIRequest, *, stream: bool = False, error: ErrorFactory = rq.api_error
     ) -> httpx.Response:
-        """Send with retries; returns a response below 400 (unread if ``stream``) or raises."""
+        """Send with retries (none if ``stream``); returns a response below 400 (unread if
+        ``stream``) or raises."""
         attempt = 0
         while True:
             try:
@@ -216,14 +221,18 @@ class AsyncHttpClient:
                     finally:
                         await response.aclose()
             except httpx.TransportError as exc:
-                delay = self.policy.delay_after_error(attempt, exc)
+                delay = None if stream else self.policy.delay_after_error(attempt, exc)
                 if delay is None:
                     raise connection_error(exc) from exc
             else:
                 if response.status_code < 400:
                     return response
-                delay = self.policy.delay_after_status(
-                    attempt, response.status_code, response.headers.get("retry-after")
+                delay = (
+                    None
+                    if stream
+                    else self.policy.delay_after_status(
+                        attempt, response.status_code, response.headers.get("retry-after")
+                    )
                 )
                 if delay is None:
                     raise error(response)
@@ -240,7 +249,6 @@ class AsyncHttpClient:
             lambda: self.send(call.request, stream=True),
             call.parse,
             event_names=call.event_names,
-            require_done=call.require_done,
         )
 
     def chat_stream(self, request: APIRequest) -> AsyncChatCompletionStream:

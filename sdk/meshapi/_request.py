@@ -214,14 +214,12 @@ class StreamCall(Generic[T]):
     """A request answered with Server-Sent Events, each data frame read by ``parse``.
 
     ``event_names`` puts each frame's ``event:`` name into its payload as ``"event"`` (compare
-    and responses streams). ``require_done`` makes a stream that closes without ``[DONE]`` an
-    interruption rather than a normal end.
+    and responses streams).
     """
 
     request: APIRequest
     parse: Callable[[Mapping[str, Any]], T]
     event_names: bool = False
-    require_done: bool = False
 
 
 def get(

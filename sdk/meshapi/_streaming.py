@@ -53,10 +53,9 @@ def _decode_event(
     return payload
 
 
-def _interrupted(cause: Exception | None = None) -> StreamInterruptedError:
-    reason = f": {cause!r}" if cause is not None else ""
+def _interrupted(cause: Exception) -> StreamInterruptedError:
     return StreamInterruptedError(
-        f"the stream ended before data: [DONE]{reason}", error_code="stream_interrupted"
+        f"the stream broke before data: [DONE]: {cause!r}", error_code="stream_interrupted"
     )
 
 
@@ -72,9 +71,9 @@ def _chunk(payload: Mapping[str, Any]) -> ChatCompletionChunk:
 class _StreamState(Generic[T]):
     """What the sync and async wrappers share: parsing, completion and the observer hook.
 
-    ``require_done``: a body that ends without ``data: [DONE]`` is an interruption (chat). When
-    False (the other streams, as in the official SDK) it is simply the end; a broken connection
-    is an interruption either way.
+    A body that ends cleanly without ``data: [DONE]`` simply ends the iteration, as in the
+    official SDK (contract §1.10), so code written for it sees no error; :attr:`completed`
+    stays False and ``final_response()`` refuses. A broken connection is an interruption.
     """
 
     def __init__(
@@ -82,11 +81,9 @@ class _StreamState(Generic[T]):
         parse: Callable[[Mapping[str, Any]], T],
         *,
         event_names: bool = False,
-        require_done: bool = True,
     ) -> None:
         self._parse = parse
         self._event_names = event_names
-        self._require_done = require_done
         self._completed = False
         self._closed = False
 
@@ -116,6 +113,15 @@ class _StreamState(Generic[T]):
     def _observe(self, item: T) -> None:
         """Hook for subclasses that keep state across items."""
 
+    def _incomplete(self, response: httpx.Response | None) -> StreamInterruptedError:
+        """The error for asking a whole answer of a stream that never reached ``[DONE]``."""
+        error = StreamInterruptedError(
+            "the stream did not reach data: [DONE]; there is no final response",
+            error_code="stream_interrupted",
+        )
+        self._tag(error, response)
+        return error
+
 
 class Stream(_StreamState[T]):
     """An iterator of parsed events that owns its HTTP connection.
@@ -130,9 +136,8 @@ class Stream(_StreamState[T]):
         parse: Callable[[Mapping[str, Any]], T],
         *,
         event_names: bool = False,
-        require_done: bool = True,
     ) -> None:
-        super().__init__(parse, event_names=event_names, require_done=require_done)
+        super().__init__(parse, event_names=event_names)
         self._open_response = open_response
         self._response: httpx.Response | None = None
         self._iterator: Generator[T, None, None] | None = None
@@ -189,9 +194,7 @@ class Stream(_StreamState[T]):
                 try:
                     raw = next(raw_chunks)
                 except StopIteration:
-                    if not self._require_done:
-                        return
-                    raise _interrupted() from None
+                    return
                 except httpx.TransportError as exc:
                     raise _interrupted(exc) from exc
                 yield from self._feed(decoder, raw)
@@ -211,9 +214,8 @@ class AsyncStream(_StreamState[T]):
         parse: Callable[[Mapping[str, Any]], T],
         *,
         event_names: bool = False,
-        require_done: bool = True,
     ) -> None:
-        super().__init__(parse, event_names=event_names, require_done=require_done)
+        super().__init__(parse, event_names=event_names)
         self._open_response = open_response
         self._response: httpx.Response | None = None
         self._iterator: AsyncGenerator[T, None] | None = None
@@ -274,9 +276,7 @@ class AsyncStream(_StreamState[T]):
                 try:
                     raw = await raw_chunks.__anext__()
                 except StopAsyncIteration:
-                    if not self._require_done:
-                        return
-                    raise _interrupted() from None
+                    return
                 except httpx.TransportError as exc:
                     raise _interrupted(exc) from exc
                 for item in self._feed(decoder, raw):
@@ -306,7 +306,7 @@ class ChatCompletionStream(Stream[ChatCompletionChunk]):
         for _ in self:
             pass
         if not self._completed:
-            raise _closed_early()
+            raise self._incomplete(self._response)
         return self._accumulator.result()
 
 
@@ -325,12 +325,5 @@ class AsyncChatCompletionStream(AsyncStream[ChatCompletionChunk]):
         async for _ in self:
             pass
         if not self._completed:
-            raise _closed_early()
+            raise self._incomplete(self._response)
         return self._accumulator.result()
-
-
-def _closed_early() -> StreamInterruptedError:
-    return StreamInterruptedError(
-        "the stream did not reach data: [DONE]; there is no final response",
-        error_code="stream_interrupted",
-    )

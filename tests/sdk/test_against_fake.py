@@ -184,20 +184,24 @@ def test_500_is_not_retried(server: MockServer, client: MeshAPI, sleeps: list[fl
     assert sleeps == []
 
 
-def test_a_stream_refused_at_open_is_retried(
+def test_a_stream_refused_at_open_is_not_retried(
     server: MockServer, client: MeshAPI, sleeps: list[float]
 ) -> None:
+    """Contract §1.8: the caller sees the 502, as with the official SDK."""
     server.chat.error(502)
     server.chat.reply("Hello world", stream={"chunks": ["Hel", "lo ", "world"]})
 
+    with pytest.raises(ServerError) as caught:
+        client.chat.completions.stream(PARAMS).final_response()
     reply = client.chat.completions.stream(PARAMS).final_response()
 
+    assert caught.value.status == 502
     assert reply.choices[0].message.content == "Hello world"
     assert [(entry.status, entry.body["stream"]) for entry in server.requests] == [
         (502, True),
         (200, True),
     ]
-    assert sleeps == [0.5]
+    assert sleeps == []
 
 
 # --------------------------------------------------------------------------- streams
@@ -268,11 +272,13 @@ def test_the_default_reply_calls_an_offered_tool(server: MockServer, client: Mes
 async def test_async_client_retries_and_streams(
     server: MockServer, make_async_client: Callable[[], AsyncMeshAPI], sleeps: list[float]
 ) -> None:
-    server.chat.error(429, retry_after=1)
+    server.chat.when(stream=False).error(429, retry_after=1)
+    server.chat.when(stream=False).reply("retried")
     server.chat.reply("Hello world", stream={"chunks": ["Hel", "lo ", "world"]})
     server.chat.when(last_user="weather").tool_call("get_weather", {"city": "Paris"})
 
     async with make_async_client() as client:
+        retried = await client.chat.completions.create(PARAMS)
         stream = client.chat.completions.stream(PARAMS)
         deltas = [chunk.choices[0].delta async for chunk in stream if chunk.choices]
         reply = await stream.final_response()
@@ -280,6 +286,7 @@ async def test_async_client_retries_and_streams(
 
     assert [d.content for d in deltas if d and d.content] == ["Hel", "lo ", "world"]
     assert reply.choices[0].message.content == "Hello world"
+    assert retried.choices[0].message.content == "retried"
     assert sleeps == [1.0]
     [call] = weather.choices[0].message.tool_calls or []
     assert json.loads(call.function.arguments) == {"city": "Paris"}

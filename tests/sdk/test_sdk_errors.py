@@ -137,18 +137,24 @@ def test_header_request_id_is_used_when_the_body_has_none(
 # (case, class, code, message, details)
 NON_ENVELOPES = [
     (Case(502, b"<html><body>502 Bad Gateway</body></html>", {"content-type": "text/html"}),
-     ServerError, "upstream_error", "<html><body>502 Bad Gateway</body></html>", []),
-    (Case(500, b""), ServerError, "upstream_error", "HTTP 500", []),
+     ServerError, "parse_error", "<html><body>502 Bad Gateway</body></html>", []),
+    (Case(500, b"", {"content-type": "application/json"}),
+     ServerError, "parse_error", "HTTP 500", []),
+    (Case(503, b"upstream crashed", {"content-type": "text/plain"}),
+     ServerError, "parse_error", "upstream crashed", []),
+    (Case(500, b'{"error": {"code": "x"}}', {"content-type": "text/plain"}),
+     ServerError, "parse_error", '{"error": {"code": "x"}}', []),
     (Case(404, {"detail": "Model 'x' not found"}),
      NotFoundError, "not_found", "Model 'x' not found", []),
     (Case(422, {"detail": [{"type": "missing", "loc": ["body"], "msg": "Field required"}]}),
      RequestValidationError, "validation_error", "HTTP 422",
      [{"type": "missing", "loc": ["body"], "msg": "Field required"}]),
     (Case(403, {"error": "key suspended"}), ForbiddenError, "forbidden", "key suspended", []),
-    (Case(401, b"[1, 2]"), UnauthorizedError, "unauthorized", "[1, 2]", []),
+    (Case(401, b"[1, 2]", {"content-type": "application/json"}),
+     UnauthorizedError, "unauthorized", "HTTP 401", []),
     (Case(418, envelope("teapot", "Short and stout.", request_id=None)),
      MeshAPIError, "teapot", "Short and stout.", []),
-    (Case(405, b"Method Not Allowed"), MeshAPIError, "http_error", "Method Not Allowed", []),
+    (Case(405, b"Method Not Allowed"), MeshAPIError, "parse_error", "Method Not Allowed", []),
 ]  # fmt: skip
 
 

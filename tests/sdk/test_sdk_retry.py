@@ -206,16 +206,30 @@ def test_persistent_transport_failures_raise_sdk_errors(
     assert len(script.requests) == 4
 
 
-def test_a_stream_is_retried_while_opening(
+def test_a_stream_is_not_retried_at_its_open(
     sync_client: Callable[..., MeshAPI], sleeps: list[float]
 ) -> None:
+    """Contract §1.8 and the official SDK: streams are never retried, even on 429 at open."""
     script = Script(status(429, **{"Retry-After": "1"}), httpx.Response(200, content=SSE_OK))
 
-    chunks = list(sync_client(script).chat.completions.stream(PARAMS))
+    with pytest.raises(RateLimitError) as caught:
+        list(sync_client(script).chat.completions.stream(PARAMS))
 
-    assert [chunk.id for chunk in chunks] == ["c1"]
-    assert len(script.requests) == 2
-    assert sleeps == [1.0]
+    assert caught.value.retry_after_seconds == 1
+    assert len(script.requests) == 1
+    assert sleeps == []
+
+
+def test_a_stream_is_not_retried_after_a_failed_connect(
+    sync_client: Callable[..., MeshAPI], sleeps: list[float]
+) -> None:
+    script = Script(httpx.ConnectError("refused"), httpx.Response(200, content=SSE_OK))
+
+    with pytest.raises(APIConnectionError):
+        list(sync_client(script).chat.completions.stream(PARAMS))
+
+    assert len(script.requests) == 1
+    assert sleeps == []
 
 
 def test_a_stream_is_not_retried_once_data_has_flowed(
@@ -256,16 +270,17 @@ async def test_async_client_retries_the_same_way(
 
 
 @pytest.mark.anyio
-async def test_async_stream_is_retried_while_opening_only(
+async def test_async_stream_is_not_retried_either(
     async_client: Callable[..., AsyncMeshAPI], sleeps: list[float]
 ) -> None:
     script = Script(status(502), httpx.Response(200, content=SSE_OK))
 
-    chunks = [chunk async for chunk in async_client(script).chat.completions.stream(PARAMS)]
+    with pytest.raises(ServerError) as caught:
+        [chunk async for chunk in async_client(script).chat.completions.stream(PARAMS)]
 
-    assert [chunk.id for chunk in chunks] == ["c1"]
-    assert len(script.requests) == 2
-    assert sleeps == [0.5]
+    assert caught.value.status == 502
+    assert len(script.requests) == 1
+    assert sleeps == []
 
 
 # --------------------------------------------------------------------------- more of the policy

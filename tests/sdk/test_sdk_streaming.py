@@ -256,19 +256,20 @@ def test_an_error_frame_raises_with_its_code_after_the_chunks_before_it(
     assert body.closed
 
 
-def test_a_stream_that_ends_without_done_is_interrupted(
+def test_a_stream_that_ends_without_done_ends_quietly_but_incomplete(
     sync_client: Callable[..., MeshAPI],
 ) -> None:
+    """Contract §1.10 and the official SDK: closing without [DONE] is no error for the loop;
+    only `completed` and `final_response()` tell that the answer may be cut short."""
     stream = sync_client(sse(frame(chunk("half")))).chat.completions.stream(PARAMS)
-    received = []
 
-    with pytest.raises(StreamInterruptedError) as caught:
-        for c in stream:
-            received.append(c)
+    received = list(stream)
 
-    assert (caught.value.error_code, caught.value.status) == ("stream_interrupted", 0)
     assert contents(received) == ["half"]
     assert not stream.completed
+    with pytest.raises(StreamInterruptedError) as caught:
+        stream.final_response()
+    assert (caught.value.error_code, caught.value.status) == ("stream_interrupted", 0)
 
 
 def test_stream_errors_carry_the_request_id_of_the_response(
@@ -284,7 +285,7 @@ def test_stream_errors_carry_the_request_id_of_the_response(
     with pytest.raises(ServerError) as error_frame:
         list(failing.chat.completions.stream(PARAMS))
     with pytest.raises(StreamInterruptedError) as interrupted:
-        list(cut.chat.completions.stream(PARAMS))
+        cut.chat.completions.stream(PARAMS).final_response()
 
     assert error_frame.value.request_id == "req_stream"
     assert interrupted.value.request_id == "req_stream"
@@ -368,19 +369,24 @@ def _read_whole_request(conn: socket.socket) -> bytes:
 
 HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
 PIECE = frame(chunk("half"))
-REPLIES = {
-    "chunked body cut off": HEAD
-    + b"Transfer-Encoding: chunked\r\n\r\n"
-    + f"{len(PIECE):x}\r\n".encode()
-    + PIECE
-    + b"\r\n",
-    "close-delimited body ends early": HEAD + b"Connection: close\r\n\r\n" + PIECE,
-}
+CUT_CHUNKED = (
+    HEAD + b"Transfer-Encoding: chunked\r\n\r\n" + f"{len(PIECE):x}\r\n".encode() + PIECE + b"\r\n"
+)
+"""A chunked body without its last chunk: the connection broke, and HTTP can tell."""
+ENDS_EARLY = HEAD + b"Connection: close\r\n\r\n" + PIECE
+"""A close-delimited body that ends before [DONE]: a clean end as far as HTTP can tell."""
 
 
-@pytest.fixture(params=sorted(REPLIES))
-def dropping_server(request: pytest.FixtureRequest) -> Iterator[DroppingServer]:
-    server = DroppingServer(REPLIES[request.param])
+@pytest.fixture
+def dropping_server() -> Iterator[DroppingServer]:
+    server = DroppingServer(CUT_CHUNKED)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def early_ending_server() -> Iterator[DroppingServer]:
+    server = DroppingServer(ENDS_EARLY)
     yield server
     server.close()
 
@@ -408,6 +414,29 @@ async def test_dropped_connection_is_interrupted_async(dropping_server: Dropping
                 received.append(c)
 
     assert contents(received) == ["half"]
+
+
+def test_a_body_that_ends_cleanly_before_done_ends_the_loop(
+    early_ending_server: DroppingServer,
+) -> None:
+    with MeshAPI(base_url=early_ending_server.url, token="rsk_test", max_retries=0) as client:
+        stream = client.chat.completions.stream(PARAMS)
+        received = list(stream)
+
+    assert contents(received) == ["half"] and not stream.completed
+
+
+@pytest.mark.anyio
+async def test_a_body_that_ends_cleanly_before_done_ends_the_loop_async(
+    early_ending_server: DroppingServer,
+) -> None:
+    async with AsyncMeshAPI(base_url=early_ending_server.url, token="rsk_test") as client:
+        stream = client.chat.completions.stream(PARAMS)
+        received = [c async for c in stream]
+        with pytest.raises(StreamInterruptedError):
+            await stream.final_response()
+
+    assert contents(received) == ["half"] and not stream.completed
 
 
 # --------------------------------------------------------------------------- async
