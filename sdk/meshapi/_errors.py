@@ -6,10 +6,11 @@ and, where there is no status (an error frame inside a stream), from the MeshAPI
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import httpx
 
@@ -119,6 +120,14 @@ class APITimeoutError(APIConnectionError):
 
 class StreamInterruptedError(APIConnectionError):
     """A stream stopped before ``data: [DONE]``: what was received is incomplete."""
+
+
+class ResponseParseError(MeshAPIError, ValueError):
+    """A success answer whose body is not the JSON its call returns (``parse_error``).
+
+    Also a ``ValueError``, as the errors the official SDK lets through here are
+    (``json.JSONDecodeError``, pydantic's ``ValidationError``): ``except ValueError``
+    written for it catches this too."""
 
 
 class StructuredOutputParseError(MeshAPIError):
@@ -286,8 +295,37 @@ def error_from_frame(payload: Mapping[str, Any]) -> MeshAPIError:
     )
 
 
+E = TypeVar("E", bound=APIConnectionError)
+
+
+_COMBINED: dict[tuple[type[Exception], type[Exception]], type[Exception]] = {}
+
+
+def _also(base: type[E], transport: type[httpx.TransportError]) -> type[E]:
+    """`base` that is also `transport`: the official SDK lets httpx's exceptions through,
+    so code written for it (`except httpx.ReadTimeout`) must catch ours too, while code
+    written for ours catches `APIConnectionError` without importing httpx. Made once per
+    pair."""
+    both = _COMBINED.get((base, transport))
+    if both is None:
+        both = type(base.__name__, (base, transport), {"__module__": base.__module__})
+        _COMBINED[(base, transport)] = both
+    return cast("type[E]", both)
+
+
+def as_transport_error(base: type[E], exc: httpx.TransportError, message: str, code: str) -> E:
+    """An error of class `base` that is also an instance of `exc`'s httpx class."""
+    error = _also(base, type(exc))(message, error_code=code)
+    with contextlib.suppress(RuntimeError):  # httpx raised it without a request
+        error.request = exc.request  # type: ignore[attr-defined]
+    return error
+
+
 def connection_error(exc: httpx.TransportError) -> APIConnectionError:
-    """Wrap an httpx transport failure so callers need not import httpx to catch it."""
+    """An httpx transport failure as `APIConnectionError` (or `APITimeoutError`) that is
+    still the httpx exception it was, for code written either way."""
     if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(f"request timed out: {exc!r}", error_code="timeout")
-    return APIConnectionError(f"connection failed: {exc!r}", error_code="connection_error")
+        return as_transport_error(APITimeoutError, exc, f"request timed out: {exc!r}", "timeout")
+    return as_transport_error(
+        APIConnectionError, exc, f"connection failed: {exc!r}", "connection_error"
+    )

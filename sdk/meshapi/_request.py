@@ -17,7 +17,7 @@ import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from meshapi._config import MeshAPIConfig
-from meshapi._errors import MeshAPIError, error_from_response
+from meshapi._errors import MeshAPIError, ResponseParseError, error_from_response
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
@@ -129,9 +129,9 @@ def form_fields(params: M | Mapping[str, Any] | None, model: type[M]) -> dict[st
 # --------------------------------------------------------------------------- answers
 
 
-def _parse_error(response: httpx.Response, what: str, exc: Exception) -> MeshAPIError:
+def _parse_error(response: httpx.Response, what: str, exc: Exception) -> ResponseParseError:
     """A success body that does not fit is the server's fault, reported as parse_error."""
-    return MeshAPIError(
+    return ResponseParseError(
         f"unexpected response body for {what}: {exc}",
         status=response.status_code,
         error_code="parse_error",

@@ -15,7 +15,10 @@ import httpx
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 """Statuses that mean "try again later"; not 500, where the request itself may be at fault."""
 
-_RETRYABLE_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+_RETRYABLE_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+"""Failures before the request left: retrying cannot send it twice. A read timeout or a
+broken answer is raised at once, as the official SDK does (contract 1.8): the gateway may
+have run, and billed, the request already."""
 
 
 def parse_retry_after(value: str | None, now: Callable[[], float] = time.time) -> float | None:

@@ -15,7 +15,12 @@ import httpx
 from pydantic import ValidationError
 
 from meshapi._accumulate import ChatCompletionAccumulator
-from meshapi._errors import MeshAPIError, StreamInterruptedError, error_from_frame
+from meshapi._errors import (
+    MeshAPIError,
+    StreamInterruptedError,
+    as_transport_error,
+    error_from_frame,
+)
 from meshapi._sse import ServerSentEvent, SSEDecoder
 from meshapi.types.chat import ChatCompletionChunk, ChatCompletionResponse
 
@@ -53,9 +58,13 @@ def _decode_event(
     return payload
 
 
-def _interrupted(cause: Exception) -> StreamInterruptedError:
-    return StreamInterruptedError(
-        f"the stream broke before data: [DONE]: {cause!r}", error_code="stream_interrupted"
+def _interrupted(cause: httpx.TransportError) -> StreamInterruptedError:
+    """`stream_interrupted`, and still the httpx exception the official SDK would raise."""
+    return as_transport_error(
+        StreamInterruptedError,
+        cause,
+        f"the stream broke before data: [DONE]: {cause!r}",
+        "stream_interrupted",
     )
 
 

@@ -106,17 +106,19 @@ EXPECTED: dict[str, Row] = {
         openai=E("APIError", code="upstream_error", text=FOUR),
     ),
     "error_frame / not streamed": Row(
-        bundled=E("MeshAPIError", 200, "parse_error"),
+        bundled=E("ResponseParseError", 200, "parse_error"),
         official=E("pydantic_core.ValidationError"),
         openai=E(None, text=NO_CHOICES),
     ),
     "disconnect / streamed": Row(
-        bundled=E("StreamInterruptedError", 0, "stream_interrupted", FOUR),
+        bundled=E(
+            "StreamInterruptedError / httpx.RemoteProtocolError", 0, "stream_interrupted", FOUR
+        ),
         official=E("MeshAPIError", 0, "stream_interrupted", FOUR),
         openai=E("APIConnectionError", text=FOUR),
     ),
     "disconnect / not streamed": Row(
-        bundled=E("APIConnectionError", 0, "connection_error", tries=2),
+        bundled=E("APIConnectionError / httpx.RemoteProtocolError", 0, "connection_error"),
         official=E("httpx.RemoteProtocolError"),
         openai=E("APIConnectionError", tries=2),
     ),
@@ -126,27 +128,27 @@ EXPECTED: dict[str, Row] = {
         openai=E(None, text=ALL),
     ),
     "no_done / not streamed": Row(
-        bundled=E("MeshAPIError", 200, "parse_error"),
+        bundled=E("ResponseParseError", 200, "parse_error"),
         official=E("json.JSONDecodeError"),
         openai=E("json.JSONDecodeError"),
     ),
     "reset / streamed": Row(
-        bundled=E("StreamInterruptedError", 0, "stream_interrupted", FOUR),
+        bundled=E("StreamInterruptedError / httpx.ReadError", 0, "stream_interrupted", FOUR),
         official=E("httpx.ReadError", text=FOUR),
         openai=E("APIConnectionError", text=FOUR),
     ),
     "reset / not streamed": Row(
-        bundled=E("APIConnectionError", 0, "connection_error", tries=2),
+        bundled=E("APIConnectionError / httpx.ReadError", 0, "connection_error"),
         official=E("httpx.ReadError"),
         openai=E("APIConnectionError", tries=2),
     ),
     "stall / streamed": Row(
-        bundled=E("StreamInterruptedError", 0, "stream_interrupted"),
+        bundled=E("StreamInterruptedError / httpx.ReadTimeout", 0, "stream_interrupted"),
         official=E("httpx.ReadTimeout"),
         openai=E("APITimeoutError"),
     ),
     "stall / not streamed": Row(
-        bundled=E("APITimeoutError", 0, "timeout", tries=2),
+        bundled=E("APITimeoutError / httpx.ReadTimeout", 0, "timeout"),
         official=E("httpx.ReadTimeout"),
         openai=E("APITimeoutError", tries=2),
     ),
@@ -156,17 +158,19 @@ EXPECTED: dict[str, Row] = {
         openai=E("json.JSONDecodeError", text=FOUR),
     ),
     "malformed_frame / not streamed": Row(
-        bundled=E("MeshAPIError", 200, "parse_error"),
+        bundled=E("ResponseParseError", 200, "parse_error"),
         official=E("json.JSONDecodeError"),
         openai=E("json.JSONDecodeError"),
     ),
     "half_frame / streamed": Row(
-        bundled=E("StreamInterruptedError", 0, "stream_interrupted", FOUR),
+        bundled=E(
+            "StreamInterruptedError / httpx.RemoteProtocolError", 0, "stream_interrupted", FOUR
+        ),
         official=E("MeshAPIError", 0, "stream_interrupted", FOUR),
         openai=E("APIConnectionError", text=FOUR),
     ),
     "half_frame / not streamed": Row(
-        bundled=E("APIConnectionError", 0, "connection_error", tries=2),
+        bundled=E("APIConnectionError / httpx.RemoteProtocolError", 0, "connection_error"),
         official=E("httpx.RemoteProtocolError"),
         openai=E("APIConnectionError", tries=2),
     ),
@@ -176,7 +180,7 @@ EXPECTED: dict[str, Row] = {
         openai=E(None, text=ALL),
     ),
     "data_after_done / not streamed": Row(
-        bundled=E("MeshAPIError", 200, "parse_error"),
+        bundled=E("ResponseParseError", 200, "parse_error"),
         official=E("json.JSONDecodeError"),
         openai=E("json.JSONDecodeError"),
     ),
@@ -201,12 +205,12 @@ EXPECTED: dict[str, Row] = {
         openai=E("InternalServerError", 502, tries=2),
     ),
     "stall before headers / streamed": Row(
-        bundled=E("APITimeoutError", 0, "timeout"),
+        bundled=E("APITimeoutError / httpx.ReadTimeout", 0, "timeout"),
         official=E("httpx.ReadTimeout"),
         openai=E("APITimeoutError", tries=2),
     ),
     "stall before headers / not streamed": Row(
-        bundled=E("APITimeoutError", 0, "timeout", tries=2),
+        bundled=E("APITimeoutError / httpx.ReadTimeout", 0, "timeout"),
         official=E("httpx.ReadTimeout"),
         openai=E("APITimeoutError", tries=2),
     ),

@@ -14,9 +14,17 @@ TOKEN = "rsk_fault_matrix"
 
 
 def error_name(exc: BaseException) -> str:
-    """``package.Class`` of an exception: ``httpx.ReadTimeout``, ``meshapi.RateLimitError``."""
+    """``package.Class`` of an exception: ``httpx.ReadTimeout``, ``meshapi.RateLimitError``;
+    an error that is also an httpx exception names both: ``meshapi.APITimeoutError /
+    httpx.ReadTimeout``."""
     kind = type(exc)
-    return f"{kind.__module__.split('.')[0]}.{kind.__name__}"
+    name = f"{kind.__module__.split('.')[0]}.{kind.__name__}"
+    also = [
+        f"httpx.{base.__name__}"
+        for base in kind.__bases__
+        if base.__module__.split(".")[0] == "httpx" and not name.startswith("httpx.")
+    ]
+    return " / ".join([name, *also])
 
 
 def describe(exc: BaseException | None, text: str) -> dict[str, Any]:
