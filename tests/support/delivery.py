@@ -15,27 +15,17 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 from urllib.parse import urlsplit
 
 import httpx
 from hypothesis import strategies as st
+from meshapi_mock.delivery.spec import FaultKind
 
 TOKEN = "rsk_test_key"
 CHAT = "/v1/chat/completions"
 KEEP_ALIVE = b": keep-alive\n\n"
-FAULT_KINDS = (
-    "error_frame",
-    "disconnect",
-    "no_done",
-    "reset",
-    "stall",
-    "malformed_frame",
-    "half_frame",
-    "data_after_done",
-    "non_json_error",
-    "html_502",
-)
+FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
 
 
 def chat_body(text: str = "Hello", *, stream: bool = False, **extra: Any) -> dict[str, Any]:
