@@ -8,6 +8,8 @@ The answer is `one two three` in chat's stream: six frames (role and `one`, ` tw
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any, cast
 
@@ -15,6 +17,7 @@ import httpx
 import pytest
 from meshapi_mock import MockServer
 from meshapi_mock.delivery.spec import FaultKind
+from meshapi_mock.journal import JournalEntry
 from support.delivery import (
     CHAT,
     Exchange,
@@ -320,3 +323,116 @@ def test_a_stall_before_headers_holds_the_status_line(
 
     assert exchange.body == clean and exchange.elapsed >= 0.28
     assert settled(http)["delivery"]["actual"]["headers_ms"] >= 280
+
+
+# --- core bugs these tests found (see the commit message) ---------------------------------
+
+
+def test_data_after_done_at_the_end_sends_one_done_then_one_frame(
+    server: MockServer, http: httpx.Client
+) -> None:
+    clean = frames(clean_answer(server, stream=True))
+
+    exchange = broken(server, True, "data_after_done")
+
+    # FAULTS: "One more data frame after `data: [DONE]`": the stream, then a late copy
+    # of its last data frame; one [DONE], as every stream has.
+    assert frames(exchange.body) == [*clean, clean[-2]]
+
+
+def test_a_stall_before_headers_stalls_once(server: MockServer, http: httpx.Client) -> None:
+    broken(server, True, "stall", before_headers=True, seconds=0.3)
+
+    # The status line waited 0.3 s; the body must not wait another 0.3 s after it.
+    assert settled(http)["delivery"]["actual"]["first_chunk_ms"] < 150
+
+
+@pytest.mark.parametrize(
+    ("kind", "options"),
+    [("malformed_frame", {}), ("data_after_done", {"after_chunks": 2})],
+)
+def test_a_fault_that_lets_the_stream_go_on_is_still_journaled_as_a_fault(
+    server: MockServer, http: httpx.Client, kind: str, options: dict[str, Any]
+) -> None:
+    broken(server, True, kind, **options)
+
+    # `outcome: fault (injected)`, as the same faults on a JSON body are journaled.
+    assert settled(http)["delivery"]["outcome"] == "fault"
+
+
+# --- stalls that never end by themselves ---------------------------------------------------
+
+
+def test_a_client_that_gives_up_on_a_stall_is_journaled(
+    server: MockServer, http: httpx.Client, logs: Records
+) -> None:
+    server.chat.fault("stall")  # at the body's start, until the client goes
+
+    exchange = raw_exchange(server.url, CHAT, chat_body(stream=True), quiet_after=0.3)
+
+    assert exchange.ended == "timeout" and exchange.status == 200 and exchange.body == b""
+    wait_for(lambda: last_entry(http)["delivery"]["outcome"] == "client_disconnected")
+    assert last_entry(http)["error_code"] == "client_disconnected"
+    serves_on(http, logs)
+
+
+def test_a_client_that_hangs_up_during_a_delay_is_journaled(
+    server: MockServer, http: httpx.Client, logs: Records
+) -> None:
+    server.chat.timing(delay=30).reply(TEXT)  # at 1x: far longer than the client waits
+
+    exchange = raw_exchange(server.url, CHAT, chat_body(), quiet_after=0.2)
+
+    assert exchange.ended == "timeout" and exchange.head == b""
+    wait_for(lambda: last_entry(http)["delivery"]["outcome"] == "client_disconnected")
+    entry = last_entry(http)
+    assert entry["error_code"] == "client_disconnected" and entry["status"] is None
+    serves_on(http, logs)
+
+
+def in_background(url: str, body: dict[str, Any]) -> tuple[threading.Thread, list[Exchange]]:
+    got: list[Exchange] = []
+    thread = threading.Thread(
+        target=lambda: got.append(raw_exchange(url, CHAT, body, timeout=20)), daemon=True
+    )
+    thread.start()
+    return thread, got
+
+
+def waiting_entry(server: MockServer) -> JournalEntry:
+    """The journal entry of the one request now stalled."""
+    wait_for(lambda: bool(server.requests) and server.requests[-1].status == 200)
+    return server.requests[-1]
+
+
+def test_a_reset_ends_a_stalled_answer(server: MockServer, http: httpx.Client) -> None:
+    server.chat.with_fault("stall", after_chunks=1).reply(TEXT)
+    thread, got = in_background(server.url, chat_body(stream=True))
+    entry = waiting_entry(server)
+
+    server.reset()
+    thread.join(timeout=5)
+
+    assert not thread.is_alive()
+    [exchange] = got
+    assert exchange.ended == "eof" and not exchange.complete
+    assert len(frames(exchange.body)) == 1
+    assert entry.delivery is not None and entry.delivery.outcome == "released"
+    assert http.post(CHAT, json=chat_body()).status_code == 200
+
+
+def test_a_stalled_answer_does_not_hold_up_the_stop() -> None:
+    fake = MockServer().start()
+    fake.chat.fault("stall")
+    thread, got = in_background(fake.url, chat_body(stream=True))
+    entry = waiting_entry(fake)
+
+    started = time.monotonic()
+    fake.stop()
+    stopping = time.monotonic() - started
+    thread.join(timeout=5)
+
+    # uvicorn's graceful shutdown would wait 2 s for the answer; released, it need not.
+    assert stopping < 1.5
+    assert got and got[0].ended == "eof"
+    assert entry.delivery is not None and entry.delivery.outcome == "released"
