@@ -32,17 +32,18 @@ def drawn(url: str, http: httpx.Client, count: int, stream: bool = False) -> lis
     return [outcome_of(entry) for entry in entries[-count:]]
 
 
-MIX = {"faults": {"disconnect": 0.2, "no_done": 0.2}, "statuses": {429: 0.2}}
+FAULTS = {"disconnect": 0.2, "no_done": 0.2}
+STATUSES = {429: 0.2}
 
 
 def test_the_same_seed_draws_the_same_faults(server: MockServer, http: httpx.Client) -> None:
-    server.chaos(MIX["faults"], statuses=MIX["statuses"], seed=3)
+    server.chaos(FAULTS, statuses=STATUSES, seed=3)
     first = drawn(server.url, http, 30)
     server.reset()
-    server.chaos(MIX["faults"], statuses=MIX["statuses"], seed=3)
+    server.chaos(FAULTS, statuses=STATUSES, seed=3)
     again = drawn(server.url, http, 30)
     server.reset()
-    server.chaos(MIX["faults"], statuses=MIX["statuses"], seed=4)
+    server.chaos(FAULTS, statuses=STATUSES, seed=4)
     other = drawn(server.url, http, 30)
 
     assert first == again
