@@ -160,8 +160,12 @@ def last_entry(http: httpx.Client) -> dict[str, Any]:
 
 
 def delivery_of(http: httpx.Client) -> dict[str, Any]:
+    """The newest request's delivery record, once its delivery has ended: the fake
+    writes the outcome (and counts the last chunk) just after the bytes leave, so a quick
+    client may ask before."""
+    assert last_entry(http)["delivery"] is not None, "the newest request has no delivery"
+    wait_for(lambda: last_entry(http)["delivery"]["outcome"] != "pending")
     record: dict[str, Any] = last_entry(http)["delivery"]
-    assert record is not None, "the newest request has no delivery record"
     return record
 
 
