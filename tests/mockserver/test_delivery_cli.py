@@ -13,7 +13,15 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-from support.delivery import CHAT, chat_body, delivery_of, raw_exchange
+from support.delivery import (
+    CHAT,
+    Exchange,
+    chat_body,
+    delivery_of,
+    frames,
+    raw_exchange,
+    wait_for,
+)
 
 SERVE = [sys.executable, "-m", "meshapi_mock", "serve", "--host", "127.0.0.1", "--port", "0"]
 PATIENCE = 30  # seconds a process may take; nothing here is timed by it
@@ -136,3 +144,42 @@ def test_a_bad_value_stops_start_up_naming_the_flag(
     assert result.returncode == 2
     assert "serving on" not in result.stdout and "Traceback" not in result.stderr
     assert f"argument {argument[0]}" in result.stderr and reason in result.stderr, result.stderr
+
+
+# --- core bugs these tests found (see the commit message) ---------------------------------
+
+
+def test_stalls_end_with_the_process_and_leave_stderr_clean() -> None:
+    running = start()
+    with httpx.Client(base_url=running.url, headers={"Authorization": "Bearer rsk_x"}) as http:
+        http.post("/_mock/rules", json={"fault": {"kind": "stall"}})
+        gave_up = raw_exchange(running.url, CHAT, chat_body(stream=True), quiet_after=0.3)
+        http.post("/_mock/rules", json={"fault": {"kind": "stall", "after_chunks": 1}})
+        held: list[Exchange] = []
+        holder = threading.Thread(
+            target=lambda: held.append(raw_exchange(running.url, CHAT, chat_body(stream=True))),
+            daemon=True,
+        )
+        holder.start()
+        wait_for(lambda: http.get("/_mock/requests").json()[-1]["status"] == 200)
+
+    returncode, err = running.stop()
+    holder.join(PATIENCE)
+
+    assert gave_up.ended == "timeout" and returncode == 0
+    assert held and held[0].ended == "eof" and len(frames(held[0].body)) == 1
+    assert err == "", err  # no 'Cancel 1 running task(s), timeout graceful shutdown exceeded'
+
+
+def test_chaos_probabilities_over_one_are_refused_in_plain_words() -> None:
+    result = subprocess.run(
+        [*SERVE, "--chaos", "disconnect=0.6,reset=0.6"],
+        capture_output=True,
+        text=True,
+        timeout=PATIENCE,
+        check=False,
+    )
+
+    assert result.returncode == 2
+    assert "argument --chaos: the probabilities add up to 1.2; at most 1" in result.stderr
+    assert "pydantic" not in result.stderr and "validation error for" not in result.stderr

@@ -105,3 +105,16 @@ def test_the_ini_value_sets_chaos_for_every_test(pytester: pytest.Pytester) -> N
     pytester.makepyfile(CHAOTIC)
 
     run(pytester).assert_outcomes(passed=2)
+
+
+def test_chaos_probabilities_over_one_are_a_plain_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nmeshapi_chaos = reset=0.7,503=0.7\n")
+    pytester.makepyfile("def test_never(meshapi_mock):\n    pass\n")
+
+    result = run(pytester)
+
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["ERROR: meshapi_chaos: the probabilities add up to 1.4; at most 1"]
+    )
+    assert "pydantic" not in result.stderr.str()
