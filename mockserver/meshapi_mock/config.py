@@ -180,22 +180,21 @@ def time_scale(value: object) -> float:
 def chaos(value: object) -> Any:
     """Chaos settings: a `ChaosSpec`, its JSON shape as a mapping, the CLI's
     `disconnect=0.1,429=0.05` text, or None (no chaos)."""
+    from pydantic import ValidationError
+
     from .delivery.chaos import ChaosSpec, parse_chaos  # rule vocabulary: imported late
 
     if value is None or isinstance(value, ChaosSpec):
         return value
-    if isinstance(value, str):
-        return parse_chaos(value)
-    if isinstance(value, Mapping):
-        from pydantic import ValidationError
-
-        try:
-            return ChaosSpec.model_validate(value)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(part) for part in first["loc"])
-            raise ValueError(f"{where}: {first['msg']}" if where else first["msg"]) from None
-    raise TypeError(f"expected chaos settings, not {type(value).__name__}")
+    if not isinstance(value, str | Mapping):
+        raise TypeError(f"expected chaos settings, not {type(value).__name__}")
+    try:
+        return parse_chaos(value) if isinstance(value, str) else ChaosSpec.model_validate(value)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        message = first["msg"].removeprefix("Value error, ")
+        raise ValueError(f"{where}: {message}" if where else message) from None
 
 
 MODEL_MODES = ("strict", "known-providers", "any")

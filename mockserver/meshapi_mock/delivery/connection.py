@@ -119,7 +119,7 @@ class Connection:
             await asyncio.sleep(0)  # one loop turn: a closed socket is seen
         else:
             either: set[asyncio.Future[Any]] = {gone, self._released}
-            await asyncio.wait(either, timeout=seconds)
+            await asyncio.wait(either, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
         if gone.done():
             raise ClientDisconnect()
         if self._released.done():

@@ -80,8 +80,8 @@ FAULTS: dict[str, str] = {
     "reset": "The connection is reset (TCP RST).",
     "stall": "Nothing more is sent for `seconds` (by default until the client gives up), "
     "then the answer carries on. At the body's start: headers, then a hang.",
-    "malformed_frame": "A frame whose data is not valid JSON, then the rest of the stream. "
-    "Not streamed: a truncated JSON body.",
+    "malformed_frame": "A frame cut to data that is not valid JSON (its content is lost), "
+    "then the rest of the stream. Not streamed: a truncated JSON body.",
     "half_frame": "Half of the next frame's bytes, then the connection closes. Not "
     "streamed: half of the body, then the connection closes.",
     "data_after_done": "One more data frame after `data: [DONE]`. Not streamed: extra "

@@ -33,6 +33,13 @@ PROXY_PAGE = (
 )
 
 
+class Skip:
+    """What a fault that took a frame's place returns: go on with the next frame."""
+
+
+SKIP = Skip()
+
+
 class UpstreamTimeout(Exception):
     """The scripted answer took longer than the gateway waits for its model."""
 
@@ -120,6 +127,9 @@ class _Run:
         self.chunks = 0
         self.last_data = b""
         """A stream's last data frame before `[DONE]`, which `data_after_done` repeats."""
+        self.struck = False
+        """The fault has struck: however the answer ends, the journal says `fault`."""
+        self.sent_done = False
 
     # --- time
 
@@ -160,15 +170,30 @@ class _Run:
         self.last_sent = now
 
     async def send_chunk(self, body: bytes, *, more: bool = True) -> None:
+        if not more:  # the journal is complete before the client can read the end
+            self.plan.sent_chunk(self.chunks, time.monotonic() - self.last_sent)
+            self.chunks += 1
+            self.settle()
         await self._send({"type": "http.response.body", "body": body, "more_body": more})
-        now = time.monotonic()
-        self.plan.sent_chunk(self.chunks, now - self.last_sent)
-        self.chunks += 1
-        self.last_sent = now
+        if more:
+            now = time.monotonic()
+            self.plan.sent_chunk(self.chunks, now - self.last_sent)
+            self.chunks += 1
+            self.last_sent = now
 
-    async def end(self, outcome: str = "completed") -> None:
+    def settle(self) -> None:
+        """The answer's outcome, written before its last bytes leave."""
+        self.plan.record.outcome = "fault" if self.struck else "completed"
+
+    async def end(self) -> None:
+        self.settle()
         await self._send({"type": "http.response.body", "body": b""})
-        self.plan.record.outcome = outcome
+
+    async def cut(self, *, reset: bool = False) -> None:
+        """The connection goes, mid-answer, as the fault says."""
+        self.struck = True
+        self.settle()
+        await (self.connection.reset() if reset else self.connection.close())
 
     # --- the plan
 
@@ -178,12 +203,10 @@ class _Run:
         if fault is not None and fault.kind in ("non_json_error", "html_502"):
             await self.replace(fault)
             return
-        if (
-            fault is not None
-            and fault.before_headers
-            and await self.strike_connection(fault, keep_alive=False)
-        ):
-            return
+        if fault is not None and fault.before_headers:
+            if await self.strike_connection(fault, keep_alive=False):
+                return
+            fault = None  # it has struck: the answer goes on whole
         captured = Captured()
         await inner(scope, self.connection.receive, captured.send)
         if captured.is_stream:
@@ -203,22 +226,18 @@ class _Run:
         headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
         if fault.retry_after is not None:
             headers.append((b"retry-after", str(whole_seconds(fault.retry_after)).encode()))
+        self.struck = True
         await self.send_start({"type": "http.response.start", "status": status, "headers": headers})
         await self.wait(self.plan.first_chunk_wait())
         await self.send_chunk(body, more=False)
-        self.plan.record.outcome = "fault"
 
     async def strike_connection(self, fault: FaultSpec, *, keep_alive: bool) -> bool:
         """disconnect, reset or stall; True when the answer ends here."""
-        self.plan.record.outcome = "fault"
+        self.struck = True
         if fault.kind == "stall":
             await self.stall(keep_alive=keep_alive)
-            self.plan.record.outcome = "pending"
             return False
-        if fault.kind == "reset":
-            await self.connection.reset()
-        else:
-            await self.connection.close()
+        await self.cut(reset=fault.kind == "reset")
         return True
 
     async def body(self, captured: Captured, fault: FaultSpec | None) -> None:
@@ -241,11 +260,10 @@ class _Run:
         await self.wait(first_chunk)
         if kind == "half_frame":
             await self.send_chunk(body[: len(body) // 2])
-            self.plan.record.outcome = "fault"
-            await self.connection.close()
+            await self.cut()
             return
+        self.struck = self.struck or replaced
         await self.send_chunk(body, more=False)
-        self.plan.record.outcome = "fault" if replaced else "completed"
 
     async def stream(self, captured: Captured, fault: FaultSpec | None) -> None:
         frames = captured.frames()
@@ -253,55 +271,63 @@ class _Run:
         point = _strike_point(fault, frames)
         await self.send_start(captured.start(None))
         for index, frame in enumerate(frames):
-            if fault is not None and index == point and await self.strike(fault, frame):
+            struck = fault is not None and index == point and await self.strike(fault, frame)
+            if struck is SKIP:
+                continue
+            if struck:
                 return
             wait = self.plan.first_chunk_wait() if index == 0 else self.plan.gap_before(frame)
             try:
                 await self.wait(wait, keep_alive=True)
             except UpstreamTimeout:  # mid-stream, the gateway says so in a frame
+                self.struck = True
                 await self.send_chunk(b"data: " + dumps({"error": GATEWAY_TIMEOUT}) + b"\n\n")
-                await self.end("fault")
+                await self.end()
                 return
             await self.send_chunk(frame)
+            self.sent_done = frame == DONE
         if fault is not None and point == len(frames) and await self.strike(fault, None):
             return
         await self.end()
 
-    async def strike(self, fault: FaultSpec, frame: bytes | None) -> bool:
-        """The fault, before `frame` (None: after the last); True when the answer ends."""
+    async def strike(self, fault: FaultSpec, frame: bytes | None) -> bool | Skip:
+        """The fault, before `frame` (None: after the last): True when the answer ends,
+        `SKIP` when the fault took the frame's place."""
         kind = fault.kind
-        record = self.plan.record
         if kind in ("disconnect", "reset", "stall"):
             return await self.strike_connection(fault, keep_alive=True)
-        record.outcome = "fault"
+        self.struck = True
         if kind == "error_frame":
             await self.send_chunk(b"data: " + dumps({"error": _error_of(fault)}) + b"\n\n")
             if fault.done_after:
                 await self.send_chunk(DONE)
-            await self.end("fault")
+            await self.end()
             return True
         if kind == "no_done":
-            await self.end("fault")
+            await self.end()
             return True
         if kind == "half_frame":
             whole = frame if frame is not None else DONE
             await self.send_chunk(whole[: max(1, (len(whole) - 2) // 2)])
-            await self.connection.close()
+            await self.cut()
             return True
-        if kind == "malformed_frame":
+        if kind == "malformed_frame":  # this frame, cut to non-JSON; its content is lost
             whole = (frame if frame is not None else DONE).rstrip(b"\n")
             await self.send_chunk(whole[: max(7, len(whole) // 2)] + b"\n\n")
             if frame is None:
-                await self.end("fault")
+                await self.end()
                 return True
+            return SKIP
+        # data_after_done: [DONE] here, then what is left; at the end, after the stream's
+        # own [DONE], one more data frame
+        if frame is not None:
+            await self.send_chunk(DONE)
             return False
-        # data_after_done: [DONE] here, then what is left (or, at the end, one more frame)
-        await self.send_chunk(DONE)
-        if frame is None:
-            await self.send_chunk(self.last_data)  # a late copy of the last frame
-            await self.end("fault")
-            return True
-        return False
+        if not self.sent_done:
+            await self.send_chunk(DONE)
+        await self.send_chunk(self.last_data)  # a late copy of the last frame
+        await self.end()
+        return True
 
 
 def _faulty_body(body: bytes, fault: FaultSpec | None) -> bytes | None:
