@@ -26,7 +26,7 @@ from .responses import JSONBytes
 from .scripting.rulebook import Rule
 from .scripting.scenarios import ScenarioError, parse_rules
 from .state import MockState
-from .validation import parse_json, read_body
+from .validation import parse_json, read_body, validation_details
 
 PREFIX = "/_mock"
 
@@ -208,10 +208,7 @@ async def put_chaos(request: Request) -> ASGIApp:
             422,
             "validation_error",
             "Chaos settings failed validation.",
-            details=[
-                {"type": e["type"], "loc": ["body", *e["loc"]], "msg": e["msg"]}
-                for e in exc.errors(include_url=False, include_context=False, include_input=False)
-            ],
+            details=validation_details(exc),
         ) from None
     state.delivery.set_chaos(spec)
     return JSONBytes(_chaos_body(state))

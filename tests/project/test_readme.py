@@ -13,16 +13,17 @@ from meshapi_mock import MockServer
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
-def python_block_after(heading: str) -> str:
+def block_after(heading: str, language: str = "python") -> str:
+    """The first fenced block in `language` after `heading`."""
     text = README.read_text(encoding="utf-8")
     start = text.index(heading)
-    found = re.search(r"```python\n(.*?)```", text[start:], re.DOTALL)
-    assert found is not None, f"no python block after {heading!r}"
+    found = re.search(rf"```{language}\n(.*?)```", text[start:], re.DOTALL)
+    assert found is not None, f"no {language} block after {heading!r}"
     return found.group(1)
 
 
 def test_the_tool_round_trip_runs_against_default_mode(capsys: pytest.CaptureFixture[str]) -> None:
-    code = python_block_after("A full tool round trip")
+    code = block_after("A full tool round trip")
     with MockServer() as server:
         exec(code.replace("http://127.0.0.1:8000", server.url), {})
         sent = [entry.body["messages"] for entry in server.requests]
@@ -35,19 +36,11 @@ def test_the_tool_round_trip_runs_against_default_mode(capsys: pytest.CaptureFix
     assert printed, "the final answer is printed"
 
 
-def yaml_block_after(heading: str) -> str:
-    text = README.read_text(encoding="utf-8")
-    start = text.index(heading)
-    found = re.search(r"```yaml\n(.*?)```", text[start:], re.DOTALL)
-    assert found is not None, f"no yaml block after {heading!r}"
-    return found.group(1)
-
-
 def test_the_slow_and_broken_examples_script_what_they_say(server: MockServer) -> None:
     heading = "## Slow, broken and chaotic answers"
-    exec(python_block_after(heading), {"meshapi_mock": server})
-    server.add_rules(yaml.safe_load(yaml_block_after(heading)))
-    chaos = python_block_after("**Chaos.**")
+    exec(block_after(heading), {"meshapi_mock": server})
+    server.add_rules(yaml.safe_load(block_after(heading, "yaml")))
+    chaos = block_after("**Chaos.**")
     exec(chaos, {"meshapi_mock": server})
 
     wire = [rule.to_wire() for rule in server.rules]
