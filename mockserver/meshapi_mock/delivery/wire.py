@@ -169,17 +169,20 @@ class _Run:
         self.plan.sent_headers(now - self.started)
         self.last_sent = now
 
-    async def send_chunk(self, body: bytes, *, more: bool = True) -> None:
-        if not more:  # the journal is complete before the client can read the end
+    async def send_chunk(self, body: bytes, *, more: bool = True, last: bool = False) -> None:
+        """One chunk; the `last` one a client reads (the end of the body, or a stream's
+        final frame, after which a client may stop reading) is journaled before it leaves,
+        so a test that has read it finds the journal complete."""
+        if last or not more:
             self.plan.sent_chunk(self.chunks, time.monotonic() - self.last_sent)
             self.chunks += 1
             self.settle()
         await self._send({"type": "http.response.body", "body": body, "more_body": more})
-        if more:
-            now = time.monotonic()
+        now = time.monotonic()
+        if more and not last:
             self.plan.sent_chunk(self.chunks, now - self.last_sent)
             self.chunks += 1
-            self.last_sent = now
+        self.last_sent = now
 
     def settle(self) -> None:
         """The answer's outcome, written before its last bytes leave."""
@@ -284,7 +287,9 @@ class _Run:
                 await self.send_chunk(b"data: " + dumps({"error": GATEWAY_TIMEOUT}) + b"\n\n")
                 await self.end()
                 return
-            await self.send_chunk(frame)
+            strikes_at_the_end = fault is not None and point == len(frames)
+            last = index == len(frames) - 1 and not strikes_at_the_end
+            await self.send_chunk(frame, last=last)
             self.sent_done = frame == DONE
         if fault is not None and point == len(frames) and await self.strike(fault, None):
             return
