@@ -93,14 +93,18 @@ class SyncHttpClient:
                     finally:
                         response.close()
             except httpx.TransportError as exc:
-                delay = self.policy.delay_after_error(attempt, exc)
+                delay = self.policy.delay_after_error(attempt, exc) if request.retry else None
                 if delay is None:
                     raise connection_error(exc) from exc
             else:
                 if response.status_code < 400:
                     return response
-                delay = self.policy.delay_after_status(
-                    attempt, response.status_code, response.headers.get("retry-after")
+                delay = (
+                    self.policy.delay_after_status(
+                        attempt, response.status_code, response.headers.get("retry-after")
+                    )
+                    if request.retry
+                    else None
                 )
                 if delay is None:
                     raise error(response)
@@ -216,14 +220,18 @@ class AsyncHttpClient:
                     finally:
                         await response.aclose()
             except httpx.TransportError as exc:
-                delay = self.policy.delay_after_error(attempt, exc)
+                delay = self.policy.delay_after_error(attempt, exc) if request.retry else None
                 if delay is None:
                     raise connection_error(exc) from exc
             else:
                 if response.status_code < 400:
                     return response
-                delay = self.policy.delay_after_status(
-                    attempt, response.status_code, response.headers.get("retry-after")
+                delay = (
+                    self.policy.delay_after_status(
+                        attempt, response.status_code, response.headers.get("retry-after")
+                    )
+                    if request.retry
+                    else None
                 )
                 if delay is None:
                     raise error(response)
