@@ -27,7 +27,7 @@ from meshapi.types.rag import (
 from meshapi_mock import MockServer, ScenarioError
 from meshapi_mock.endpoints.files import FIRST_ID
 from meshapi_mock.endpoints.files.store import MAX_UPLOAD_BYTES, SIGNED_URL_TTL
-from meshapi_mock.endpoints.files.text import CHUNK_CHARS, chunk_text, extract_text
+from meshapi_mock.endpoints.files.text import CHUNK_CHARS, MAX_CHUNKS, chunk_text, extract_text
 from pydantic import ValidationError
 from support.wire import error_of
 
@@ -292,7 +292,7 @@ def test_a_bad_page_is_a_validation_error(http: httpx.Client, params: dict[str, 
 
 def test_the_store_is_bounded_and_reset_empties_it(server: MockServer, http: httpx.Client) -> None:
     store = server.files.store
-    store.max_files, store.max_total_bytes = 3, 10
+    store.max_files, store.max_total_bytes = 3, 1500  # a 6-byte file holds ~1 KB of index
     ids = [init(http, f"{n}.txt").file_id for n in range(4)]
     assert [f.id for f in server.files.stored] == ids[1:], "the oldest is forgotten first"
     for file_id in ids[1:3]:
@@ -502,6 +502,13 @@ def test_other_file_types_are_read_best_effort(server: MockServer, http: httpx.C
     assert "reboot twice" in search(http, "reboot", top_k=1).results[0].text
 
 
+def test_a_large_file_is_indexed_off_the_event_loop(server: MockServer, http: httpx.Client) -> None:
+    filler = b"Lorem ipsum dolor sit amet, consectetur adipiscing elit. " * 2000  # 114 KB
+    file_id = ready_file(server, http, filler + b"\n\nThe needle is under the blue rug.")
+    [hit] = search(http, "where is the needle", top_k=1).results
+    assert hit.file_id == file_id and hit.text == "The needle is under the blue rug."
+
+
 def test_text_is_chunked_within_bounds() -> None:
     sentence = "Word " * 30 + "ends here. "
     chunks = chunk_text(sentence * 10 + "\n\n" + "x" * (CHUNK_CHARS * 2 + 5))
@@ -509,6 +516,7 @@ def test_text_is_chunked_within_bounds() -> None:
     assert [c.index for c in chunks] == list(range(len(chunks)))
     assert chunks[-1].text == "x" * 5 and chunks[0].parent_text.startswith("Word Word")
     assert chunk_text(" \n\n \t") == []
+    assert len(chunk_text("a.\n\n" * (MAX_CHUNKS + 5))) == MAX_CHUNKS
     assert extract_text("é".encode(), "text/plain") == "é"
     assert extract_text(b"\xff\xfeab", "text/plain") == "\ufffd\ufffdab"
 

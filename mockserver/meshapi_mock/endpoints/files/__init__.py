@@ -87,21 +87,28 @@ def render_init(ctx: FilesContext, reply: FilesReply, state: MockState) -> ASGIA
     return JSONBytes(dumps(body))
 
 
-def render_upload(ctx: FilesContext, reply: FilesReply, state: MockState) -> ASGIApp:
+_INLINE_BYTES = 64 * 1024
+"""Uploads larger than this are chunked and embedded in a worker thread, so a big file
+does not hold up every other request meanwhile."""
+
+
+async def render_upload(ctx: FilesContext, reply: FilesReply, state: MockState) -> ASGIApp:
     query: UploadQuery = ctx.request
     store = files_of(state)
-    now = state.clock.now()
     stored = store.accept(
         ctx.path_params["file_id"],
         query.expires,
         query.sig,
         header(ctx.raw_headers, b"content-type"),
         ctx.raw_body,
-        now,
+        state.clock.now(),
+        upload=reply.upload,
+        embedding=reply.embedding,
     )
-    if reply.upload is not None or reply.embedding is not None:
-        stored.upload = stored.upload.then(reply.upload)
-        stored.embedding = stored.embedding.then(reply.embedding)
+    if len(ctx.raw_body) <= _INLINE_BYTES:
+        store.index(stored)
+    else:
+        await asyncio.get_running_loop().run_in_executor(None, store.index, stored)
     body = {"file_id": stored.id, "size_bytes": len(ctx.raw_body), "upload_status": "processing"}
     return JSONBytes(dumps(body))
 

@@ -37,7 +37,7 @@ MAX_UPLOAD_BYTES = 25 * 1024 * 1024
 MAX_TOTAL_BYTES = 256 * 1024 * 1024
 SIGNED_URL_TTL = 3600
 """Seconds of the fake's clock a signed upload URL works for."""
-SEARCH_DIMENSIONS = 512
+SEARCH_DIMENSIONS = 256
 """Dimensions of the vectors search compares (the embeddings area's default-mode ones)."""
 PRICE_PER_TOKEN = 0.02 / 1_000_000
 """`total_cost_usd`: what text-embedding-3-small costs."""
@@ -72,6 +72,19 @@ class Indexed:
     vectors: list[array.array[float]]
     tokens: int
 
+    @property
+    def size(self) -> int:
+        """Bytes it holds, about: what it counts against the store's bound."""
+        text = sum(len(c.text) + len(c.parent_text) for c in self.chunks)
+        return text + 4 * SEARCH_DIMENSIONS * len(self.vectors)
+
+
+def build_index(content: bytes, mime_type: str) -> Indexed:
+    text = extract_text(content, mime_type)
+    chunks = chunk_text(text)
+    found = [vectors.text_vector(c.text, SEARCH_DIMENSIONS).values for c in chunks]
+    return Indexed(chunks, found, vectors.text_tokens(text))
+
 
 @dataclass
 class StoredFile:
@@ -90,6 +103,8 @@ class StoredFile:
     content: bytes | None = None
     uploaded_at: float | None = None
     embed_asked_at: float | None = None
+    held: int = 0
+    """Bytes of content and index it counts against the store's bound."""
     _index: Indexed | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ the steps
@@ -167,17 +182,10 @@ class StoredFile:
     # ------------------------------------------------------------------ the text
 
     def index(self) -> Indexed:
-        """The chunks and their vectors, made once (after the bytes arrived)."""
+        """The chunks and their vectors (made by `FileStore.index` once the bytes arrive)."""
         found = self._index
         if found is None:
-            text = extract_text(self.content or b"", self.mime_type)
-            chunks = chunk_text(text)
-            found = Indexed(
-                chunks,
-                [vectors.text_vector(c.text, SEARCH_DIMENSIONS).values for c in chunks],
-                vectors.text_tokens(text),
-            )
-            self._index = found
+            found = self._index = build_index(self.content or b"", self.mime_type)
         return found
 
     # ------------------------------------------------------------------ the wire
@@ -282,9 +290,13 @@ class FileStore:
         content_type: str | None,
         content: bytes,
         now: float,
+        *,
+        upload: StepSpec | None = None,
+        embedding: StepSpec | None = None,
     ) -> StoredFile:
         """The signed PUT: 404 unknown file, 403 bad or expired signature or another
-        content type, 413 too large, 409 already uploaded (a signed URL is good once)."""
+        content type, 413 too large, 409 already uploaded (a signed URL is good once).
+        A rule's `upload` and `embedding` steps go on top of the file's plan."""
         stored = self.find(file_id)
         good = expires == stored.expires and hmac.compare_digest(sig, stored.sig)
         if not good:
@@ -321,9 +333,23 @@ class FileStore:
                     f"File {file_id!r} is already uploaded; a signed URL takes one upload.",
                 )
             stored.content, stored.uploaded_at = content, now
+            stored.upload = stored.upload.then(upload)
+            stored.embedding = stored.embedding.then(embedding)
+            stored.held += len(content)
             self._bytes += len(content)
             self._trim(keep=file_id)
         return stored
+
+    def index(self, stored: StoredFile) -> None:
+        """Chunk and embed an uploaded file's text (slow for a large file: a worker thread
+        may call it) and count what that holds against the store's bound."""
+        built = build_index(stored.content or b"", stored.mime_type)
+        with self._lock:
+            stored._index = built
+            if self._files.get(stored.id) is stored:
+                stored.held += built.size
+                self._bytes += built.size
+                self._trim(keep=stored.id)
 
     def ask_embedding(self, stored: StoredFile, spec: StepSpec | None, now: float) -> None:
         """Embed as planned, with a rule's `spec` on top. A failed embedding may be asked
@@ -346,8 +372,7 @@ class FileStore:
             oldest = next((k for k in self._files if k != keep), None)
             if oldest is None:
                 return
-            dropped = self._files.pop(oldest)
-            self._bytes -= len(dropped.content or b"")
+            self._bytes -= self._files.pop(oldest).held
 
     def page(self, limit: int, offset: int, now: float) -> dict[str, Any]:
         """Newest first, `limit` files from `offset` on."""

@@ -6,9 +6,10 @@ gives the strings of its uncompressed text operators; anything else its runs of 
 characters (at least four long), as `strings` would. Nothing here is clever: it is
 enough for a test to find what it uploaded.
 
-The text is cut into paragraphs (blank lines), and paragraphs longer than
-`CHUNK_CHARS` at sentence ends, else at spaces. A chunk's `parent_text` is its paragraph
-(clipped to `PARENT_CHARS`), as retrieval systems hand the larger context to the model.
+The text (its first `MAX_TEXT_CHARS`) is cut into paragraphs (blank lines), and
+paragraphs longer than `CHUNK_CHARS` at sentence ends, else at spaces. A chunk's
+`parent_text` is its paragraph (clipped to `PARENT_CHARS`), as retrieval systems hand the
+larger context to the model.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from dataclasses import dataclass
 CHUNK_CHARS = 400
 """A chunk is at most this many characters (a word longer than that is cut)."""
 PARENT_CHARS = 2000
-MAX_CHUNKS = 4096
+MAX_CHUNKS = 1024
 """Chunks kept per file: text past them is not searched (a test needs far fewer)."""
+MAX_TEXT_CHARS = MAX_CHUNKS * CHUNK_CHARS
+"""Characters of a file's text chunked: more could not fit in `MAX_CHUNKS` chunks."""
 
 _TEXT_SUBTYPES = ("json", "xml", "yaml", "csv", "javascript", "markdown", "x-ndjson", "toml")
 _PARAGRAPHS = re.compile(r"\n[ \t]*\n+")
@@ -76,7 +79,8 @@ class Chunk:
 def chunk_text(text: str) -> list[Chunk]:
     """The text's chunks in order (at most `MAX_CHUNKS`); whitespace-only text has none."""
     chunks: list[Chunk] = []
-    for paragraph in _PARAGRAPHS.split(text.replace("\r\n", "\n")):
+    text = text[:MAX_TEXT_CHARS].replace("\r\n", "\n")
+    for paragraph in _PARAGRAPHS.split(text):
         paragraph = _SPACES.sub(" ", paragraph).strip()
         if not paragraph:
             continue
