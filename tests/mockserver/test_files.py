@@ -196,7 +196,8 @@ def test_bad_inits_are_validation_errors(http: httpx.Client, body: dict[str, Any
 
 
 def test_every_call_but_the_signed_put_needs_a_key(server: MockServer) -> None:
-    upload = init(httpx.Client(base_url=server.url, headers={"Authorization": "Bearer rsk_a"}))
+    with httpx.Client(base_url=server.url, headers={"Authorization": "Bearer rsk_a"}) as keyed:
+        upload = init(keyed)
     for method, path in [("POST", FILES), ("GET", FILES), ("GET", f"{FILES}/{upload.file_id}")]:
         assert httpx.request(method, server.url + path, json={}).status_code == 401
     assert put(upload.signed_url, b"hi").status_code == 200
