@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .endpoints.chat.script import ChatScript
     from .endpoints.compare.script import CompareScript
     from .endpoints.embeddings.script import EmbeddingsScript
+    from .endpoints.files.script import FilesScript
     from .endpoints.images.script import ImagesScript
     from .endpoints.models import ModelsScript
     from .endpoints.moderations import ModerationsScript
@@ -48,6 +49,7 @@ class Mock(RequestAssertions):
         templates: TemplatesScript
         compare: CompareScript
         images: ImagesScript
+        files: FilesScript
 
     def __init__(self, state: MockState) -> None:
         self.state = state

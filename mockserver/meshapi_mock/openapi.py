@@ -51,6 +51,9 @@ def _ref(name: str) -> dict[str, str]:
     return {"$ref": _REF.format(model=name)}
 
 
+RAW_MEDIA_TYPE = "application/octet-stream"
+"""How a `raw` body is documented; the operation may want a particular type (its own)."""
+_BYTES = {"type": "string", "format": "binary"}
 _REQUEST_ID = {"$ref": "#/components/headers/RequestId"}
 _RETRY_AFTER = {"$ref": "#/components/headers/RetryAfter"}
 
@@ -63,6 +66,8 @@ def error_statuses(operation: Operation) -> list[str]:
     statuses.add(408)
     if operation.request is not None:
         statuses |= {400, 413, 422}
+    if operation.body == "raw":
+        statuses.add(413)
     if operation.query is not None:
         statuses.add(422)
     if operation.synthetic:
@@ -209,6 +214,8 @@ def _operation(operation: Operation) -> dict[str, Any]:
             "required": True,
             "content": {"application/json": {"schema": _ref(operation.request.__name__)}},
         }
+    elif operation.body == "raw":
+        doc["requestBody"] = {"required": True, "content": {RAW_MEDIA_TYPE: {"schema": _BYTES}}}
     doc["responses"] = {
         str(operation.response.status): _success(operation.response),
         **{status: _error(status) for status in error_statuses(operation)},

@@ -66,7 +66,7 @@ class OperationApp:
         entry.authorized = True
         # 2. read body
         raw = b""
-        if operation.request is not None:
+        if operation.request is not None or operation.body == "raw":
             length = header(raw_headers, b"content-length")
             raw = await read_body(receive, length, state.config.max_body_bytes)
             entry.raw_body = raw

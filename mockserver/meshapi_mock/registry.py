@@ -23,6 +23,7 @@ from .endpoints import (
     chat,
     compare,
     embeddings,
+    files,
     images,
     models,
     moderations,
@@ -45,6 +46,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     templates.ENDPOINT,
     compare.ENDPOINT,
     images.ENDPOINT,
+    files.ENDPOINT,
 )
 
 BY_NAME: dict[str, Endpoint] = {endpoint.name: endpoint for endpoint in ENDPOINTS}

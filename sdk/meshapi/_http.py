@@ -83,6 +83,7 @@ class SyncHttpClient:
         """Send with retries (none if ``stream``); returns a response below 400 (unread if
         ``stream``) or raises."""
         attempt = 0
+        retries = request.retry and not stream  # streams and uploads are never retried
         while True:
             try:
                 response = self._client.send(
@@ -94,18 +95,18 @@ class SyncHttpClient:
                     finally:
                         response.close()
             except httpx.TransportError as exc:
-                delay = None if stream else self.policy.delay_after_error(attempt, exc)
+                delay = self.policy.delay_after_error(attempt, exc) if retries else None
                 if delay is None:
                     raise connection_error(exc) from exc
             else:
                 if response.status_code < 400:
                     return response
                 delay = (
-                    None
-                    if stream
-                    else self.policy.delay_after_status(
+                    self.policy.delay_after_status(
                         attempt, response.status_code, response.headers.get("retry-after")
                     )
+                    if retries
+                    else None
                 )
                 if delay is None:
                     raise error(response)
@@ -210,6 +211,7 @@ class AsyncHttpClient:
         """Send with retries (none if ``stream``); returns a response below 400 (unread if
         ``stream``) or raises."""
         attempt = 0
+        retries = request.retry and not stream  # streams and uploads are never retried
         while True:
             try:
                 response = await self._client.send(
@@ -221,18 +223,18 @@ class AsyncHttpClient:
                     finally:
                         await response.aclose()
             except httpx.TransportError as exc:
-                delay = None if stream else self.policy.delay_after_error(attempt, exc)
+                delay = self.policy.delay_after_error(attempt, exc) if retries else None
                 if delay is None:
                     raise connection_error(exc) from exc
             else:
                 if response.status_code < 400:
                     return response
                 delay = (
-                    None
-                    if stream
-                    else self.policy.delay_after_status(
+                    self.policy.delay_after_status(
                         attempt, response.status_code, response.headers.get("retry-after")
                     )
+                    if retries
+                    else None
                 )
                 if delay is None:
                     raise error(response)

@@ -46,6 +46,8 @@ class APIRequest:
     files: Mapping[str, FileTuple] | None = None
     content: bytes | None = None
     headers: Mapping[str, str] | None = None
+    retry: bool = True
+    """False: sent once, whatever the answer (the signed-URL upload, as contract 1.8 says)."""
 
 
 def build_request(

@@ -24,6 +24,7 @@ from meshapi.types.embeddings import EmbeddingsResponse
 from meshapi.types.images import ImageGenerationChunk, ImageGenerationResponse
 from meshapi.types.models import ModelInfo, ModelsPage
 from meshapi.types.moderations import ModerationResponse
+from meshapi.types.rag import InitUploadResponse, SearchResponse
 from meshapi.types.responses import ResponsesResponse, ResponsesStreamEvent
 from meshapi.types.router_select import RouterSelectResponse
 from meshapi.types.templates import TemplateSummary
@@ -728,6 +729,26 @@ images_replies = reply_or_error(
     }
 )
 
+file_steps = st.fixed_dictionaries(
+    {}, optional={"seconds": number(0, 100), "fail": some_text(), "extra": st.just(1)}
+)
+search_hits = st.lists(
+    some_text(20)
+    | st.fixed_dictionaries(
+        {"text": some_text(20)},
+        optional={
+            "score": number(-1.5, 1.5),
+            "parent_text": some_text(),
+            "file_id": some_text(),
+            "chunk_index": count(),
+            "created_at": count(2**32),
+            "metadata": st.dictionaries(some_text(6), json_any, max_size=3),
+        },
+    ),
+    max_size=4,
+)
+files_replies = reply_or_error({"upload": file_steps, "embedding": file_steps, "hits": search_hits})
+
 REPLIES: dict[str, st.SearchStrategy[Any]] = {
     "chat": chat_replies,
     "embeddings": embeddings_replies,
@@ -739,6 +760,7 @@ REPLIES: dict[str, st.SearchStrategy[Any]] = {
     "compare": compare_replies,
     "templates": templates_replies,
     "images": images_replies,
+    "files": files_replies,
 }
 
 
@@ -775,6 +797,14 @@ def request_for(endpoint: str, draw: Any, reply: dict[str, Any]) -> tuple[str, s
         body = {"prompt": "a fox", "size": "8x8", "stream": draw(st.booleans())}
         body["partial_images"] = draw(st.integers(0, 2))
         return "POST", "/v1/images/generations", body
+    if endpoint == "files":  # a rule without `operation` answers whichever comes first
+        if "hits" in reply or draw(st.booleans()):
+            return (
+                "POST",
+                "/v1/files/search",
+                {"query": "refunds", "top_k": draw(st.integers(1, 9))},
+            )
+        return "POST", "/v1/files", {"file_name": "a.txt", "mime_type": "text/plain"}
     operation = draw(st.sampled_from(["", "/free", "/paid", "/search", "/get"]))
     if operation == "/get":
         ids = [m.get("id") for m in reply.get("models") or () if isinstance(m.get("id"), str)]
@@ -832,6 +862,9 @@ def check_answer(endpoint: str, path: str, body: Any, response: httpx.Response) 
             check_stream_shape(payloads)
         for payload in payloads:
             STREAM_CHUNKS[endpoint].model_validate(payload)
+    elif endpoint == "files":
+        shape = SearchResponse if path.endswith("/search") else InitUploadResponse
+        shape.model_validate(response.json())
     elif endpoint == "templates":
         parsed = response.json()
         for item in parsed if isinstance(parsed, list) else [parsed]:

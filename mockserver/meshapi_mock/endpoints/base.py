@@ -32,7 +32,8 @@ Prepare = Callable[[Any, "MockState"], CallContext]
 """Resolves a request against what the fake holds (a stored prompt template) before it is
 matched: returns the context rules match and the answer reads (the same one when nothing
 changed; a new one is journaled as the entry's `rendered` view)."""
-BodyKind = Literal["json", "none"]
+BodyKind = Literal["json", "raw"]
+"""How an operation's body is read: `json` (its `request` model, or a form) or `raw` bytes."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,10 @@ class Operation:
     render: Renderer
     request: type[BaseModel] | None = None
     """The JSON body's model; None for operations without a body."""
+    body: BodyKind = "json"
+    """`raw`: the body is bytes the operation reads itself (a signed upload's `PUT`), not
+    a model: read within `max_body_bytes`, journaled and handed over as the context's
+    `raw_body`; `request` stays None and `query` validates the query string."""
     form: bool = False
     """The body may also come as `multipart/form-data` (uploads, as the `openai` SDK sends
     them), read into the same model (`forms.py`)."""

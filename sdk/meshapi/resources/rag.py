@@ -2,7 +2,8 @@
 
 ``upload_file`` is two calls: ``POST /v1/files`` for a signed URL, then a ``PUT`` of the bytes
 to that URL, which carries only ``Content-Type`` (no token: the URL is the credential) and,
-as in the official SDK, fails with ``httpx.HTTPStatusError`` rather than a MeshAPI error.
+as in the official SDK, is sent once (never retried) and fails with ``httpx.HTTPStatusError``
+rather than a MeshAPI error.
 """
 
 from __future__ import annotations
@@ -36,7 +37,11 @@ def _init_upload(params: InitParams) -> Call[InitUploadResponse]:
 
 def _put(upload: InitUploadResponse, mime_type: str, content: bytes) -> Call[None]:
     request = APIRequest(
-        "PUT", upload.signed_url, content=content, headers={"Content-Type": mime_type}
+        "PUT",
+        upload.signed_url,
+        content=content,
+        headers={"Content-Type": mime_type},
+        retry=False,
     )
     return Call(request, rq.nothing, error=rq.http_status_error)
 
