@@ -18,6 +18,7 @@ from .scripting.script import Script
 from .state import MockState
 
 if TYPE_CHECKING:
+    from .endpoints.audio.script import AudioScript
     from .endpoints.chat.script import ChatScript
     from .endpoints.compare.script import CompareScript
     from .endpoints.embeddings.script import EmbeddingsScript
@@ -48,6 +49,7 @@ class Mock(RequestAssertions):
         templates: TemplatesScript
         compare: CompareScript
         images: ImagesScript
+        audio: AudioScript
 
     def __init__(self, state: MockState) -> None:
         self.state = state
