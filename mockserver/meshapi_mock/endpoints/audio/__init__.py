@@ -69,6 +69,10 @@ _FETCH = {
 }
 
 
+_TEXT_FORMATS = {"text/plain": {"type": "string"}, "text/vtt": {"type": "string"}}
+"""`text` and `srt` answers are plain text, `vtt` WebVTT."""
+
+
 def _text_op(name: str, path: str, summary: str, request: Any) -> Operation:
     return Operation(
         name=name,
@@ -83,6 +87,7 @@ def _text_op(name: str, path: str, summary: str, request: Any) -> Operation:
         response=Response(
             "The text (json; `response_format` may ask for text, verbose_json, srt or vtt)",
             TranscriptionObject,
+            also=_TEXT_FORMATS,
             links=_FETCH,
         ),
         errors=_UPLOAD_ERRORS,
@@ -140,7 +145,7 @@ ENDPOINT = Endpoint(
             render=render_voices,
             query=VoicesQuery,
             response=Response("A page of voices", VoicesPage),
-            errors=(400, 401, 422),
+            errors=(401, 404, 422),
             synthetic=False,
         ),
         Operation(

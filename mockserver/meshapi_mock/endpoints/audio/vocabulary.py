@@ -88,7 +88,7 @@ class AudioMatch(BaseMatch):
         _compare(out, "voice", self.voice, ctx.voice)
         if self.filename is not None:
             name = ctx.filename
-            if name is None or not glob_matches(self.filename, name):
+            if name is None or not glob_matches(name, self.filename):
                 out.append(f"filename: expected {self.filename!r}, got {name!r}")
         if self.transcript is not None:
             heard = ctx.heard.text if ctx.kind == "text" else None

@@ -7,7 +7,7 @@ derived from its name. A rule may serve its own voices instead (`voices` in the 
 listing and lookup then run over those.
 
 Page tokens are opaque to clients: `vpt_` + the offset and a digest of the filters, so
-a token used with other filters, or made up, is a 400 naming it.
+a token used with other filters, or made up, is a 404 naming it (an empty one is none).
 """
 
 from __future__ import annotations
@@ -169,7 +169,7 @@ def page(query: VoicesQuery, voices: list[dict[str, Any]]) -> dict[str, Any]:
             (lambda v: str(v.get("name") or "").casefold()) if query.sort == "name" else _created
         )
         chosen.sort(key=key, reverse=query.sort_direction == "desc")
-    start = 0 if query.next_page_token is None else _offset(query.next_page_token, query)
+    start = _offset(query.next_page_token, query) if query.next_page_token else 0
     end = start + query.page_size
     more = end < len(chosen)
     return {
@@ -199,8 +199,8 @@ def _offset(token: str, query: VoicesQuery) -> int:
         raw = b""
     if not token.startswith("vpt_") or len(raw) != 8 or raw[4:] != _filters(query):
         raise MeshError(
-            400,
-            "invalid_request",
+            404,
+            "not_found",
             f"next_page_token {token!r} is not one this listing gave (it must come from the "
             "previous page of the same search).",
             details=[
