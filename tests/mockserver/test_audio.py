@@ -12,6 +12,7 @@ import asyncio
 import io
 import wave
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -496,3 +497,50 @@ def test_speech_round_trips_through_transcription(
 
     assert heard.status_code == 200, heard.text
     assert heard.json()["text"] == text
+
+
+# --- one rule shape: files and the admin API; the README's example -------------------------
+
+
+def test_audio_rules_from_the_admin_api_and_a_scenario_file(
+    server: MockServer, http: httpx.Client, tmp_path: Path
+) -> None:
+    added = http.post(
+        "/_mock/rules",
+        json={
+            "endpoint": "audio",
+            "match": {"kind": "text", "filename": "*.wav"},
+            "reply": {"text": "from the admin API"},
+        },
+    )
+    refused = http.post(
+        "/_mock/rules", json={"endpoint": "audio", "reply": {"tone": 440, "text": "x"}}
+    )
+    scenario = tmp_path / "audio.yaml"
+    scenario.write_text(
+        "rules:\n"
+        "  - endpoint: audio\n"
+        "    match: {operation: speech, input: beep}\n"
+        "    reply: {tone: 880, duration: 0.5, response_format: pcm}\n",
+        encoding="utf-8",
+    )
+    server.load(scenario)
+
+    heard = upload(http, b"abc", filename="a.wav").json()["text"]
+    beep = http.post("/v1/audio/speech", json={"input": "beep beep"})
+
+    assert added.status_code == 201 and heard == "from the admin API"
+    assert refused.status_code == 422 and "tone" in error_of(refused)["message"] + str(
+        error_of(refused).get("details")
+    )
+    assert (beep.headers["content-type"], len(beep.content)) == ("audio/pcm", 24000)
+
+
+def test_the_readme_example_runs(server: MockServer) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    block = readme[readme.index("**Audio.**") :]
+    code = block[block.index("```python\n") + 10 : block.index("```\n", 10)]
+
+    exec(code, {"server": server})
+
+    assert len(server.rules) == 6
