@@ -10,13 +10,15 @@ case a field is spelt differently in forms.
 
 from __future__ import annotations
 
+import ast
 import base64
+import re
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, BeforeValidator, ValidationError, ValidationInfo
 
 from .errors import MeshError
 from .validation import validation_details
@@ -73,6 +75,40 @@ def parse_form(raw: bytes, content_type: str) -> dict[str, Any]:
         else:
             fields[name] = [value] if listed else value
     return fields
+
+
+_DISPOSITION = re.compile(
+    rb'\r?\ncontent-disposition:[^\r\n]*?\bname="([^"]*)"[^\r\n]*?\bfilename="([^"]*)"',
+    re.IGNORECASE,
+)
+
+
+def file_names(raw: bytes) -> dict[str, str]:
+    """Each file part's `filename`, by part name (the first of a name wins): a scan of
+    the part headers, cheaper than parsing a large upload a second time."""
+    names: dict[str, str] = {}
+    for found in _DISPOSITION.finditer(raw):
+        names.setdefault(
+            found.group(1).decode("utf-8", "replace"), found.group(2).decode("utf-8", "replace")
+        )
+    return names
+
+
+def _python_list(value: Any, info: ValidationInfo) -> Any:
+    """A form's `['a', 'b']`: how the official SDK stringifies a list (contract §14)."""
+    if (info.context or {}).get("form") and isinstance(value, str) and value.startswith("["):
+        try:
+            parsed = ast.literal_eval(value)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            return value
+        if isinstance(parsed, list):
+            return parsed
+    return value
+
+
+PythonList = BeforeValidator(_python_list)
+"""For a list field of a form-taking request model: a text part spelt as a Python list
+literal is that list (a JSON body is left alone)."""
 
 
 def _broken(problem: str) -> MeshError:

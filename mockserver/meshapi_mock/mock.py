@@ -18,6 +18,7 @@ from .scripting.script import Script
 from .state import MockState
 
 if TYPE_CHECKING:
+    from .endpoints.audio.script import AudioScript
     from .endpoints.chat.script import ChatScript
     from .endpoints.compare.script import CompareScript
     from .endpoints.embeddings.script import EmbeddingsScript
@@ -50,6 +51,7 @@ class Mock(RequestAssertions):
         compare: CompareScript
         images: ImagesScript
         files: FilesScript
+        audio: AudioScript
 
     def __init__(self, state: MockState) -> None:
         self.state = state

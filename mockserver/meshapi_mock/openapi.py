@@ -127,6 +127,7 @@ def _success(response: Response) -> dict[str, Any]:
         if response.array:
             schema = {"type": "array", "items": schema}
         content: dict[str, Any] = {response.media_type: {"schema": schema}}
+        content.update({kind: {"schema": dict(other)} for kind, other in response.also.items()})
         if response.stream_schema is not None:
             content["text/event-stream"] = {"itemSchema": sse_event(response.stream_schema)}
         doc["content"] = content

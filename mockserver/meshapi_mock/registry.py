@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from .endpoints import (
+    audio,
     chat,
     compare,
     embeddings,
@@ -47,6 +48,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     compare.ENDPOINT,
     images.ENDPOINT,
     files.ENDPOINT,
+    audio.ENDPOINT,
 )
 
 BY_NAME: dict[str, Endpoint] = {endpoint.name: endpoint for endpoint in ENDPOINTS}

@@ -35,6 +35,8 @@ REQUESTS: dict[str, tuple[str, Any]] = {
     "responses": ("/v1/responses", lambda m: {"model": m, "input": "Hi"}),
     "embeddings": ("/v1/embeddings", lambda m: {"model": m, "input": "Hi"}),
     "images": ("/v1/images/generations", lambda m: {"model": m, "prompt": "a cat"}),
+    "audio speech": ("/v1/audio/speech", lambda m: {"model": m, "input": "Hi"}),
+    "audio transcribe": ("/v1/audio/transcriptions", lambda m: {"model": m, "file": "aGk="}),
     "compare models": (
         "/v1/chat/compare",
         lambda m: {"models": ["openai/gpt-4o", m], "messages": ASK},

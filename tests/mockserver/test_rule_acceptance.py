@@ -7,9 +7,12 @@ or cut a reply short. Each case here was accepted once and then broke the reques
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import re
+import urllib.parse
+import wave
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -18,6 +21,7 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from meshapi.types.audio import TranscriptionResponse, Voice, VoicesResponse
 from meshapi.types.chat import ChatCompletionChunk, ChatCompletionResponse
 from meshapi.types.compare import CompareResponse, CompareStreamEvent
 from meshapi.types.embeddings import EmbeddingsResponse
@@ -748,6 +752,32 @@ search_hits = st.lists(
     max_size=4,
 )
 files_replies = reply_or_error({"upload": file_steps, "embedding": file_steps, "hits": search_hits})
+scripted_voice = st.fixed_dictionaries(
+    {"voice_id": st.one_of(some_text(), st.just("alloy")), "name": some_text()},
+    optional={
+        "category": some_text(),
+        "description": some_text(),
+        "preview_url": some_text(),
+        "labels": st.dictionaries(some_text(6), json_any, max_size=3),
+    },
+)
+audio_replies = reply_or_error(
+    {
+        "text": some_text(40),
+        "duration": number(0, 3),
+        "tone": number(0, 5000),
+        "response_format": st.sampled_from(["wav", "pcm", "mp3", ""]),
+        "sample_rate": st.sampled_from([8000, 16000, 24000, 44100, 11025, 0]),
+        "audio_base64": st.sampled_from(["SUQz", "UklGRg==", "not base64!", ""]),
+        "content_type": st.sampled_from(["audio/mpeg", "audio/wav", "text", "a/b c", ""]),
+        "language_code": some_text(),
+        "extra": st.dictionaries(
+            st.one_of(some_text(6), st.sampled_from(["id", "text", "words"])), json_any, max_size=3
+        ),
+        "voices": st.lists(scripted_voice, max_size=3),
+    },
+    main="text",
+)
 
 REPLIES: dict[str, st.SearchStrategy[Any]] = {
     "chat": chat_replies,
@@ -761,6 +791,7 @@ REPLIES: dict[str, st.SearchStrategy[Any]] = {
     "templates": templates_replies,
     "images": images_replies,
     "files": files_replies,
+    "audio": audio_replies,
 }
 
 
@@ -805,6 +836,18 @@ def request_for(endpoint: str, draw: Any, reply: dict[str, Any]) -> tuple[str, s
                 {"query": "refunds", "top_k": draw(st.integers(1, 9))},
             )
         return "POST", "/v1/files", {"file_name": "a.txt", "mime_type": "text/plain"}
+    if endpoint == "audio":
+        which = draw(st.sampled_from(["speech", "transcribe", "translate", "voices", "voice"]))
+        if which == "speech":
+            return "POST", "/v1/audio/speech", {"input": "Hi", "voice": "alloy"}
+        if which in ("transcribe", "translate"):
+            path = "/v1/audio/transcriptions" + ("/translate" if which == "translate" else "")
+            return "POST", path, {"file": "aGk=", "model": "openai/whisper-1"}
+        if which == "voices":
+            return "GET", "/v1/audio/voices", None
+        ids = [v["voice_id"] for v in reply.get("voices") or () if isinstance(v, dict)]
+        voice_id = draw(st.sampled_from([i for i in ids if i and "/" not in i] or ["alloy"]))
+        return "GET", "/v1/audio/voices/" + urllib.parse.quote(voice_id, safe=""), None
     operation = draw(st.sampled_from(["", "/free", "/paid", "/search", "/get"]))
     if operation == "/get":
         ids = [m.get("id") for m in reply.get("models") or () if isinstance(m.get("id"), str)]
@@ -869,6 +912,8 @@ def check_answer(endpoint: str, path: str, body: Any, response: httpx.Response) 
         parsed = response.json()
         for item in parsed if isinstance(parsed, list) else [parsed]:
             TemplateSummary.model_validate(item)
+    elif endpoint == "audio":
+        check_audio_answer(path, response)
     elif endpoint == "models":
         parsed = response.json()
         if path.endswith("/search"):
@@ -882,6 +927,24 @@ def check_answer(endpoint: str, path: str, body: Any, response: httpx.Response) 
         SUCCESS_SHAPES[endpoint].model_validate(response.json())
         if endpoint == "responses":
             ResponseObject.model_validate(response.json())
+
+
+def check_audio_answer(path: str, response: httpx.Response) -> None:
+    if path == "/v1/audio/speech":
+        kind = response.headers["content-type"]
+        if kind == "audio/wav":  # a WAV the standard library reads
+            with wave.open(io.BytesIO(response.content)) as reader:
+                assert (reader.getnchannels(), reader.getsampwidth()) == (1, 2)
+        elif kind == "audio/pcm":
+            assert len(response.content) % 2 == 0
+        else:  # scripted bytes, sent as scripted
+            assert response.content
+    elif path.startswith("/v1/audio/transcriptions"):
+        TranscriptionResponse.model_validate(response.json())
+    elif path == "/v1/audio/voices":
+        VoicesResponse.model_validate(response.json())
+    else:
+        Voice.model_validate(response.json())
 
 
 def add_rule(server: MockServer, http: httpx.Client, rule: dict[str, Any], python: bool) -> bool:

@@ -47,6 +47,9 @@ class Response:
     media_type: str = "application/json"
     status: int = 200
     """201 for a create, 204 (and no schema) for a delete."""
+    also: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, hash=False)
+    """Other media types the same success may come as (a request field chooses), each
+    with its JSON Schema: `{"text/plain": {"type": "string"}}`."""
     links: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, hash=False)
     """OpenAPI links from this response to the operations that use what it made (by
     `operationId`), so a stateful fuzzer can follow a create with a get, update and delete."""
