@@ -215,10 +215,12 @@ def api_routes(state: MockState) -> list[BaseRoute]:
     return [*sockets_, *(_by_method(path, handlers) for path, handlers in by_path.items())]
 
 
-async def _no_socket(scope: Scope, receive: Receive, send: Send) -> None:
+class _NoSocket:
     """A WebSocket handshake on a path without one: 404 in the envelope, not a bare 403."""
-    error = MeshError(404, "not_found", f"No WebSocket at {scope['path']}.")
-    await sockets.deny(scope, receive, send, error)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        error = MeshError(404, "not_found", f"No WebSocket at {scope['path']}.")
+        await sockets.deny(scope, receive, send, error)
 
 
 def routes(state: MockState) -> list[BaseRoute]:
@@ -244,7 +246,7 @@ def routes(state: MockState) -> list[BaseRoute]:
             f"{prefix}/chaos",
             {"GET": admin.get_chaos, "PUT": admin.put_chaos, "DELETE": admin.delete_chaos},
         ),
-        WebSocketRoute("/{path:path}", _no_socket),
+        WebSocketRoute("/{path:path}", _NoSocket()),
     ]
 
 

@@ -233,8 +233,9 @@ class JournalEntry:
         log = self.session
         if log is None:
             log = self.session = SessionLog()
-        record = {"from": side, "event": event}
-        size = len(dumps(record))
+        encoded = dumps({"from": side, "event": event})
+        record = loads(encoded)  # a copy: the session may change what it sent later
+        size = len(encoded)
         if self._journal is not None:
             self._journal._keep_event(self, log, record, size)
         elif log.held + size <= DEFAULT_BODY_BYTES:

@@ -178,6 +178,18 @@ class SocketSession:
         self.record("server", event if shown is None else shown)
         return True
 
+    async def send_text(self, text: str) -> bool:
+        """Send a text frame that is no JSON event (a scripted fault's); journaled as such."""
+        if self.closed:
+            return False
+        try:
+            await self._send({"type": "websocket.send", "text": text})
+        except OSError:
+            self._closed("client", 1006, "")
+            return False
+        self.record("server", {"text": text[:200]})
+        return True
+
     async def close(self, code: int = 1000, reason: str = "") -> None:
         if self.closed:
             return
