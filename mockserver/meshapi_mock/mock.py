@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .endpoints.images.script import ImagesScript
     from .endpoints.models import ModelsScript
     from .endpoints.moderations import ModerationsScript
+    from .endpoints.realtime.script import RealtimeScript
     from .endpoints.responses.script import ResponsesScript
     from .endpoints.router import RouterScript
     from .endpoints.templates.script import TemplatesScript
@@ -48,6 +49,7 @@ class Mock(RequestAssertions):
         templates: TemplatesScript
         compare: CompareScript
         images: ImagesScript
+        realtime: RealtimeScript
 
     def __init__(self, state: MockState) -> None:
         self.state = state

@@ -26,6 +26,7 @@ from .endpoints import (
     images,
     models,
     moderations,
+    realtime,
     responses,
     router,
     templates,
@@ -45,6 +46,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     templates.ENDPOINT,
     compare.ENDPOINT,
     images.ENDPOINT,
+    realtime.ENDPOINT,
 )
 
 BY_NAME: dict[str, Endpoint] = {endpoint.name: endpoint for endpoint in ENDPOINTS}
