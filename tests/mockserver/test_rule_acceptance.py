@@ -31,6 +31,7 @@ from meshapi.types.web_search import WebSearchResponse
 from meshapi_mock import MockServer, ScenarioError
 from meshapi_mock.endpoints.responses.wire import ResponseObject
 from pydantic import ValidationError
+from support.realtime import check_turn
 from support.wire import chat, check_stream_shape, error_of, response_events, sse_payloads
 
 CHAT = "/v1/chat/completions"
@@ -728,6 +729,25 @@ images_replies = reply_or_error(
     }
 )
 
+realtime_error_events = st.fixed_dictionaries(
+    {"code": some_text()},
+    optional={"message": some_text(), "param": some_text(), "type": some_text()},
+)
+realtime_replies = st.one_of(
+    reply_or_error(
+        {
+            "text": some_text(40),
+            "audio": st.one_of(st.booleans(), st.none(), st.just("yes")),
+            "close": st.sampled_from([None, True, False, 1000, 1005, 1011, 2999, 4000, 5000]),
+        },
+        main="text",
+    ),
+    st.fixed_dictionaries(
+        {"error_event": realtime_error_events},
+        optional={"close": st.sampled_from([1008, 1015]), "text": some_text()},
+    ),
+)
+
 REPLIES: dict[str, st.SearchStrategy[Any]] = {
     "chat": chat_replies,
     "embeddings": embeddings_replies,
@@ -739,11 +759,14 @@ REPLIES: dict[str, st.SearchStrategy[Any]] = {
     "compare": compare_replies,
     "templates": templates_replies,
     "images": images_replies,
+    "realtime": realtime_replies,
 }
 
 
 def request_for(endpoint: str, draw: Any, reply: dict[str, Any]) -> tuple[str, str, Any]:
     """A request any rule of `endpoint` with an empty match answers: (method, path, body)."""
+    if endpoint == "realtime":  # a session's turn, run by `check_turn`
+        return "GET", "/v1/realtime", None
     if endpoint == "chat":
         body = {"model": "openai/gpt-4o-mini", "messages": [{"role": "user", "content": "Hi"}]}
         return "POST", CHAT, {**body, "stream": draw(st.booleans())}
@@ -892,6 +915,11 @@ def test_any_accepted_rule_renders_a_complete_answer(
             assert session_server.rules == [], "a refused rule is not added"
             return
         outcomes["accepted"] += 1
+        if endpoint == "realtime":  # a WebSocket turn: a whole response or an error event
+            if check_turn(session_server, reply) == "error":
+                outcomes["scripted error"] += 1
+            assert session_server.rules[0].call_count == 1, "the rule answered"
+            return
         response = session_http.request(method, path, json=body)
         check_answer(endpoint, path, body, response)
         if "error" in reply and response.status_code >= 400:
