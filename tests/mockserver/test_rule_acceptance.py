@@ -759,14 +759,11 @@ REPLIES: dict[str, st.SearchStrategy[Any]] = {
     "compare": compare_replies,
     "templates": templates_replies,
     "images": images_replies,
-    "realtime": realtime_replies,
 }
 
 
 def request_for(endpoint: str, draw: Any, reply: dict[str, Any]) -> tuple[str, str, Any]:
     """A request any rule of `endpoint` with an empty match answers: (method, path, body)."""
-    if endpoint == "realtime":  # a session's turn, run by `check_turn`
-        return "GET", "/v1/realtime", None
     if endpoint == "chat":
         body = {"model": "openai/gpt-4o-mini", "messages": [{"role": "user", "content": "Hi"}]}
         return "POST", CHAT, {**body, "stream": draw(st.booleans())}
@@ -915,11 +912,6 @@ def test_any_accepted_rule_renders_a_complete_answer(
             assert session_server.rules == [], "a refused rule is not added"
             return
         outcomes["accepted"] += 1
-        if endpoint == "realtime":  # a WebSocket turn: a whole response or an error event
-            if check_turn(session_server, reply) == "error":
-                outcomes["scripted error"] += 1
-            assert session_server.rules[0].call_count == 1, "the rule answered"
-            return
         response = session_http.request(method, path, json=body)
         check_answer(endpoint, path, body, response)
         if "error" in reply and response.status_code >= 400:
@@ -937,3 +929,35 @@ def test_any_accepted_rule_renders_a_complete_answer(
     # Both sides of the validator were exercised, or the property proves nothing.
     assert outcomes["accepted"] >= 10 and outcomes["refused"] >= 5, outcomes
     assert outcomes["scripted error"] >= 3, outcomes
+
+
+def test_any_accepted_realtime_rule_renders_a_complete_turn(
+    session_server: MockServer, session_http: httpx.Client
+) -> None:
+    """The same property for realtime, whose answer is a WebSocket turn: a whole response
+    (`response.done`, deltas joining to the scripted text, even-length PCM16) or an error
+    event, never a broken session. Its own test: the HTTP one's draws stay as they were."""
+    outcomes: Counter[str] = Counter()
+
+    @settings(
+        max_examples=60,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(reply=realtime_replies, python=st.booleans())
+    def check(reply: dict[str, Any], python: bool) -> None:
+        session_server.reset()
+        rule = {"endpoint": "realtime", "reply": reply}
+        if not add_rule(session_server, session_http, rule, python):
+            outcomes["refused"] += 1
+            assert session_server.rules == [], "a refused rule is not added"
+            return
+        outcomes["accepted"] += 1
+        outcomes[check_turn(session_server, reply)] += 1
+        assert session_server.rules[0].call_count == 1, "the rule answered"
+
+    check()
+
+    assert outcomes["accepted"] >= 10 and outcomes["refused"] >= 5, outcomes
+    assert outcomes["error"] >= 3 and outcomes["response"] >= 5, outcomes
