@@ -2,7 +2,8 @@
 
 Outside in, every request passes: the request log (when on) → `RequestEnvelope` (request
 id, journal entry, the body's deadline, last-resort 500) → `EdgeGuard` (Host; origin, key
-and JSON for `/_mock/`) → the route.
+and JSON for `/_mock/`) → the route. A WebSocket handshake passes the same layers (its
+session runs in `sockets.py`).
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import admin, index, request_scope
+from . import admin, index, request_scope, sockets
 from .config import ServerConfig
 from .errors import MeshError
 from .guard import EdgeGuard, take_absolute_form
@@ -52,6 +53,9 @@ class RequestEnvelope:
         self.state = state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self.websocket(scope, receive, send)
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -104,6 +108,42 @@ class RequestEnvelope:
             error = MeshError(500, "mock_internal_error", f"meshapi-mock failed: {exc!r}")
             request_scope.record_error(scope, error)
             await error.response(request_id)(scope, receive, send_with_id)
+
+    async def websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A WebSocket handshake and session: the same id and journal entry; the handshake's
+        answer (101, or a refusal) carries `x-request-id`, and the entry its status."""
+        request_id = header(scope["headers"], b"x-request-id") or self.state.ids.request_id()
+        path: str = scope["path"]
+        entry = None
+        if not admin.is_admin_path(path):
+            query = scope.get("query_string", b"").decode("latin-1")
+            entry = self.state.journal.open("GET", path, query, scope["headers"], request_id)
+        request_scope.start(scope, request_id, entry)
+        rid = request_id.encode("latin-1", "replace")
+        answered = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal answered
+            kind = message["type"]
+            if not answered and kind in ("websocket.accept", "websocket.http.response.start"):
+                answered = True
+                message["headers"] = [*message.get("headers", ()), (b"x-request-id", rid)]
+                if entry is not None:
+                    entry.status = message.get("status", 101)
+            elif not answered and kind == "websocket.close":  # refused before the handshake
+                answered = True
+                if entry is not None:
+                    entry.status = 403
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            log.exception("meshapi-mock failed while answering WebSocket %s", path)
+            if answered:
+                raise
+            error = MeshError(500, "mock_internal_error", f"meshapi-mock failed: {exc!r}")
+            await sockets.deny(scope, receive, send_with_id, error)
 
 
 async def _mesh_error(request: Request, exc: Exception) -> Response:
@@ -158,17 +198,32 @@ def _by_method(path: str, handlers: dict[str, Any]) -> Route:
     return Route(path, _MethodDispatch(handlers), methods=list(handlers))
 
 
-def api_routes(state: MockState) -> list[Route]:
-    """Every operation of every registered endpoint, grouped by path."""
+def api_routes(state: MockState) -> list[BaseRoute]:
+    """Every operation of every registered endpoint, grouped by path; a WebSocket
+    operation's path answers a plain GET with 426 `upgrade_required`."""
     by_path: dict[str, dict[str, Any]] = {}
+    sockets_: list[BaseRoute] = []
     for endpoint in ENDPOINTS:
         for operation in endpoint.operations:
-            app = OperationApp(state, endpoint, operation)
-            by_path.setdefault(operation.path, {})[operation.method] = app
-    return [_by_method(path, handlers) for path, handlers in by_path.items()]
+            if operation.websocket is not None:
+                app = sockets.SocketApp(state, endpoint, operation)
+                sockets_.append(WebSocketRoute(operation.path, app))
+                handler: Any = sockets.upgrade_required(operation)
+            else:
+                handler = OperationApp(state, endpoint, operation)
+            by_path.setdefault(operation.path, {})[operation.method] = handler
+    return [*sockets_, *(_by_method(path, handlers) for path, handlers in by_path.items())]
 
 
-def routes(state: MockState) -> list[Route]:
+class _NoSocket:
+    """A WebSocket handshake on a path without one: 404 in the envelope, not a bare 403."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        error = MeshError(404, "not_found", f"No WebSocket at {scope['path']}.")
+        await sockets.deny(scope, receive, send, error)
+
+
+def routes(state: MockState) -> list[BaseRoute]:
     prefix = admin.PREFIX
     return [
         *api_routes(state),
@@ -191,6 +246,7 @@ def routes(state: MockState) -> list[Route]:
             f"{prefix}/chaos",
             {"GET": admin.get_chaos, "PUT": admin.put_chaos, "DELETE": admin.delete_chaos},
         ),
+        WebSocketRoute("/{path:path}", _NoSocket()),
     ]
 
 

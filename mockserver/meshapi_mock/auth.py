@@ -28,6 +28,11 @@ def require_token(header: str | None, accepted: frozenset[str]) -> str:
     token = bearer_token(header)
     if token is None:
         raise MeshError(401, "unauthorized", "Authorization header must be 'Bearer <key>'.")
+    return check_key(token, accepted)
+
+
+def check_key(token: str, accepted: frozenset[str]) -> str:
+    """A key as `require_token` checks it, however it came (realtime's `api_key` query)."""
     if accepted:
         if token not in accepted:
             raise MeshError(401, "unauthorized", "API key is invalid or has been revoked.")

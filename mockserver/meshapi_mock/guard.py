@@ -13,6 +13,11 @@ A page can post a form to it, and a DNS-rebinding page (its own name, re-pointed
 - `/_mock/*` refuses other origins (403), wants a key whenever keys are configured (401)
   and takes bodies only as `application/json` (415), which no page can send to another
   origin without a CORS preflight the fake never grants.
+- A WebSocket handshake (`/v1/realtime`) gets the same `Host` check, and refuses other
+  origins (403) on every path: the same-origin policy does not cover WebSockets, so any
+  page could otherwise open a session and read it (cross-site WebSocket hijacking). The
+  refusal is the error's envelope where the server can send one (the ASGI denial
+  extension, as uvicorn's has), else a close before the handshake.
 """
 
 from __future__ import annotations
@@ -32,8 +37,12 @@ from .auth import admin_keys, require_admin_key
 from .config import ServerConfig
 from .errors import MeshError
 from .headers import RawHeaders, header
+from .sockets import deny
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
+WEB_SCHEMES = {"ws": "http", "wss": "https"}
+ADMIN_REFUSAL = "The admin API refuses requests"
+SOCKET_REFUSAL = "The fake opens no WebSocket for requests"
 BODY_METHODS = frozenset({"POST", "PATCH"})
 
 
@@ -52,10 +61,14 @@ class EdgeGuard:
         self._known_hosts: set[tuple[str, str | None]] = set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
+        kind = scope["type"]
+        if kind in ("http", "websocket"):
             try:
                 self.check(scope)
             except MeshError as error:
+                if kind == "websocket":
+                    await deny(scope, receive, send, error)
+                    return
                 request_scope.record_error(scope, error)
                 response = error.response(request_scope.request_id(scope))
                 await response(scope, receive, send)
@@ -63,12 +76,15 @@ class EdgeGuard:
         await self.app(scope, receive, send)
 
     def check(self, scope: Scope) -> None:
+        """Raise the `MeshError` a request (or WebSocket handshake) is refused with."""
         headers: RawHeaders = scope["headers"]
         host = header(headers, b"host")
         # No Host at all is HTTP/1.0: browsers always send one, so no page is behind it.
         if host:
             server = scope.get("server")
             self.check_host(host, server[0] if server else None)
+        if scope["type"] == "websocket":
+            check_same_origin(scope, host, SOCKET_REFUSAL)
         if is_admin_path(scope["path"]):
             check_same_origin(scope, host)
             if self.admin_keys:
@@ -196,24 +212,28 @@ def misdirected(host: str) -> MeshError:
     )
 
 
-def check_same_origin(scope: Scope, host: str | None) -> None:
+def check_same_origin(scope: Scope, host: str | None, refusal: str = ADMIN_REFUSAL) -> None:
     """403 for a browser request from another origin (`Origin` or `Sec-Fetch-Site` says so)."""
     headers: RawHeaders = scope["headers"]
     origin = header(headers, b"origin")
     if origin is not None and origin_of(origin) != own_origin(scope, host):
-        raise MeshError(
-            403,
-            "forbidden",
-            f"The admin API refuses requests from another origin (Origin: {origin[:200]}): "
+        advice = (
             "a web page must not script the fake. Call /_mock/ from your tests or tools, "
-            "which send no Origin header.",
+            "which send no Origin header."
+            if refusal == ADMIN_REFUSAL
+            else "a web page must not open a session on the fake (cross-site WebSocket "
+            "hijacking). Connect from your tests, tools or app server, which send no Origin "
+            "header."
+        )
+        raise MeshError(
+            403, "forbidden", f"{refusal} from another origin (Origin: {origin[:200]}): {advice}"
         )
     if header(headers, b"sec-fetch-site") == "cross-site":
         raise MeshError(
             403,
             "forbidden",
-            "The admin API refuses requests a browser made for another site "
-            "(Sec-Fetch-Site: cross-site) and so from another origin.",
+            f"{refusal} a browser made for another site (Sec-Fetch-Site: cross-site) and so "
+            "from another origin.",
         )
 
 
@@ -233,8 +253,10 @@ def origin_of(value: str) -> Origin | None:
 
 
 def own_origin(scope: Scope, host: str | None) -> Origin | None:
-    """The origin a browser gives this fake: the request's scheme and `Host`."""
+    """The origin a browser gives this fake: the request's scheme and `Host` (a WebSocket's
+    `ws`/`wss` is the `http`/`https` of the page that may open it)."""
     scheme: str = scope.get("scheme", "http")
+    scheme = WEB_SCHEMES.get(scheme, scheme)
     if host:
         name, port = split_host(host)
     elif scope.get("server"):

@@ -27,11 +27,11 @@ from typing import Any
 
 from .delivery.plan import DeliveryRecord
 from .headers import RawHeaders, header_map
-from .jsonbody import InvalidJson, loads
+from .jsonbody import InvalidJson, dumps, loads
 from .redaction import redact_header, redact_query, scrub, secret_values
 from .validation import NOT_JSON
 
-__all__ = ["Journal", "JournalEntry", "TruncatedBody", "redact_query"]
+__all__ = ["Journal", "JournalEntry", "SessionLog", "TruncatedBody", "redact_query"]
 
 DEFAULT_LIMIT = 1000
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
@@ -109,6 +109,28 @@ class TruncatedBody(dict[str, Any]):
         return f"<request body of {self.size} bytes, truncated by {self.limit}>"
 
 
+@dataclass(eq=False)
+class SessionLog:
+    """A WebSocket session's frames, client's and server's, in the order they went.
+
+    Each event is `{"from": "client" | "server", "event": {...}}`, as the endpoint chose to
+    show it (realtime shows audio by its size, not its bytes). Bounded like a body: a
+    session keeps at most `journal_body_bytes` of events and the journal's total counts
+    them; past that they are counted in `dropped`, not kept.
+    """
+
+    events: list[dict[str, Any]] = field(default_factory=list)
+    dropped: int = 0
+    """Events not kept (over the session's bytes, or dropped for the journal's total)."""
+    closed: dict[str, Any] | None = None
+    """How the socket ended: `{"by": "client" | "server", "code": 1000, "reason": ""}`."""
+    held: int = 0
+    """Bytes of the events kept, as the journal counts them."""
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"events": self.events, "events_dropped": self.dropped, "closed": self.closed}
+
+
 @dataclass(eq=False, repr=False)
 class JournalEntry:
     """One request. `body` is the parsed JSON (None when there was none or it did not parse).
@@ -151,6 +173,8 @@ class JournalEntry:
     rendered: dict[str, Any] | None = None
     """The request as rules matched it and the model would see it, when the fake filled in
     a stored prompt template (its system prompt, messages, model and params); else None."""
+    session: SessionLog | None = None
+    """A WebSocket session's events (`record_event`); None for a plain HTTP request."""
     head_bytes: int = 0
     """Characters of path, query and headers the request came with."""
     head_truncated_by: str | None = None
@@ -204,6 +228,22 @@ class JournalEntry:
         else:
             self._hold(raw, None)
 
+    def record_event(self, side: str, event: dict[str, Any]) -> None:
+        """Add a WebSocket frame (`side` "client" or "server") to this entry's session."""
+        log = self.session
+        if log is None:
+            log = self.session = SessionLog()
+        encoded = dumps({"from": side, "event": event})
+        record = loads(encoded)  # a copy: the session may change what it sent later
+        size = len(encoded)
+        if self._journal is not None:
+            self._journal._keep_event(self, log, record, size)
+        elif log.held + size <= DEFAULT_BODY_BYTES:
+            log.events.append(record)
+            log.held += size
+        else:
+            log.dropped += 1
+
     @property
     def body_truncated(self) -> bool:
         """The journal does not hold this request's whole body (see `body_truncated_by`)."""
@@ -252,7 +292,7 @@ class JournalEntry:
     def to_wire(self) -> dict[str, Any]:
         """The entry as `GET /_mock/requests` shows it: standard JSON, no credentials."""
         truncated = self.body_truncated_by is not None
-        return {
+        wire: dict[str, Any] = {
             "seq": self.seq,
             "time": self.time,
             "request_id": self.request_id,
@@ -278,6 +318,9 @@ class JournalEntry:
             "error_message": self.error_message,
             "delivery": None if self.delivery is None else self.delivery.to_wire(),
         }
+        if self.session is not None:  # only WebSocket entries have the key
+            wire["session"] = self.session.to_wire()
+        return wire
 
     def _prefix_text(self) -> str | None:
         """What the journal holds of a truncated body, as text (None once dropped)."""
@@ -350,6 +393,13 @@ class JournalEntry:
             self.path = self.path[:_PATH_KEPT] + "…"
         self.__dict__.pop("headers", None)  # the cached, redacted views go with them
         self.__dict__.pop("query", None)
+
+    def _drop_events(self) -> None:
+        """Let go of a session's events, for the same reason (they stay counted)."""
+        log = self.session
+        if log is not None:
+            log.dropped += len(log.events)
+            log.events, log.held = [], 0
 
 
 def _parse(raw: bytes) -> Any:
@@ -484,6 +534,20 @@ class Journal:
             books.held += held
             self._settle()
 
+    def _keep_event(
+        self, entry: JournalEntry, log: SessionLog, record: dict[str, Any], size: int
+    ) -> None:
+        """Hold one more event of `entry`'s session within its bytes and the total."""
+        books = entry._books
+        if entry.head_truncated_by is not None or log.held + size > self.body_bytes:
+            log.dropped += 1
+            return
+        log.events.append(record)
+        log.held += size
+        if books is not None:
+            books.held += size
+            self._settle()
+
     def _settle(self) -> None:
         """Drop what is no longer in the journal, then the oldest heads and bodies, until
         the total is within `max_bytes`."""
@@ -493,11 +557,13 @@ class Journal:
         while holding and (holding[0].seq < oldest or books.held > self.max_bytes):
             gone = holding.popleft()
             gone._books = None
-            books.held -= gone._head_held + len(gone._kept or b"")
+            held_events = gone.session.held if gone.session is not None else 0
+            books.held -= gone._head_held + len(gone._kept or b"") + held_events
             if gone.seq >= oldest:  # still in the journal: it loses its head and body
                 gone._drop_head()
                 if gone._kept:
                     gone._drop()
+                gone._drop_events()
 
     def _oldest_seq(self) -> int:
         """The `seq` of the oldest entry in the journal (of the next one when empty)."""

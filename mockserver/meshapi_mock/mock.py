@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .endpoints.images.script import ImagesScript
     from .endpoints.models import ModelsScript
     from .endpoints.moderations import ModerationsScript
+    from .endpoints.realtime.script import RealtimeScript
     from .endpoints.responses.script import ResponsesScript
     from .endpoints.router import RouterScript
     from .endpoints.templates.script import TemplatesScript
@@ -52,6 +53,7 @@ class Mock(RequestAssertions):
         images: ImagesScript
         files: FilesScript
         audio: AudioScript
+        realtime: RealtimeScript
 
     def __init__(self, state: MockState) -> None:
         self.state = state

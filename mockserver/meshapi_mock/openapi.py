@@ -6,6 +6,7 @@ from the pipeline's steps each operation goes through (a bearer key → 401, a J
 → 400/413/422, a query → 422, a made-up answer → 404 in strict mode), so what the fake
 can answer and what the document says it answers are derived from one declaration.
 A Schemathesis run (`tests/mockserver/test_schemathesis.py`) holds the two together.
+WebSocket operations are listed under `x-websockets`, outside `paths` (see `_websocket`).
 """
 
 from __future__ import annotations
@@ -224,6 +225,17 @@ def _operation(operation: Operation) -> dict[str, Any]:
     return doc
 
 
+def _websocket(operation: Operation) -> dict[str, Any]:
+    """A WebSocket operation, under `x-websockets`: OpenAPI describes requests and their
+    responses, not a socket's events, and a plain GET of the path only gets 426 (so it is
+    no operation for a fuzzer to call). Its handshake's query parameters and key are here."""
+    doc: dict[str, Any] = {"operationId": operation.operation_id, "summary": operation.summary}
+    doc["parameters"] = _parameters(operation)
+    if operation.key_query is not None:
+        doc["key"] = f"query parameter `{operation.key_query}` (or a bearer header)"
+    return doc
+
+
 def _schema_models() -> list[tuple[type[BaseModel], str]]:
     models: dict[type[BaseModel], str] = {}
     for endpoint in ENDPOINTS:
@@ -256,9 +268,13 @@ _HEADERS: dict[str, Any] = {
 def openapi_document() -> dict[str, Any]:
     _, schemas = models_json_schema(_schema_models(), ref_template=_REF)  # type: ignore[arg-type]
     paths: dict[str, Any] = {}
+    websockets: dict[str, Any] = {}
     for endpoint in ENDPOINTS:
         for operation in endpoint.operations:
             if operation.public and operation.path.startswith("/openapi"):
+                continue
+            if operation.websocket is not None:
+                websockets[operation.openapi_path] = _websocket(operation)
                 continue
             item = paths.setdefault(operation.openapi_path, {})
             item[operation.method.lower()] = _operation(operation)
@@ -266,6 +282,7 @@ def openapi_document() -> dict[str, Any]:
         "openapi": OPENAPI_VERSION,
         "info": {"title": "MeshAPI (meshapi-mock)", "version": __version__},
         "paths": paths,
+        "x-websockets": websockets,
         "components": {
             "schemas": schemas["$defs"],
             "headers": _HEADERS,

@@ -107,14 +107,29 @@ class OperationApp:
 
     async def reply(self, ctx: CallContext, entry: JournalEntry) -> tuple[BaseReply, Rule | None]:
         """The answer and the rule that gave it (None: default mode)."""
-        state = self.state
-        strict = state.config.strict and self.operation.synthetic
-        rule = await select_rule(state, ctx, strict, f"{entry.method} {entry.path}")
+        return await answer_of(self.state, self.endpoint, self.operation, ctx, entry)
+
+
+async def answer_of(
+    state: MockState,
+    endpoint: Endpoint,
+    operation: Operation,
+    ctx: CallContext,
+    entry: JournalEntry | None,
+    request_line: str | None = None,
+) -> tuple[BaseReply, Rule | None]:
+    """Steps 5 and 6: the rule for `ctx` (noted in `entry`) and its reply, else the default
+    answer. A WebSocket session (`sockets.py`) asks once per turn."""
+    strict = state.config.strict and operation.synthetic
+    if request_line is None:
+        request_line = f"{entry.method} {entry.path}" if entry is not None else operation.path
+    rule = await select_rule(state, ctx, strict, request_line)
+    if entry is not None:
         entry.matched = "default" if rule is None else rule.id
-        scripted = None if rule is None else await reply_of(rule, ctx, self.endpoint.reply)
-        if scripted is None:  # no rule, or one that only times or breaks the answer
-            return self.operation.answer(ctx, state), rule
-        return scripted, rule
+    scripted = None if rule is None else await reply_of(rule, ctx, endpoint.reply)
+    if scripted is None:  # no rule, or one that only times or breaks the answer
+        return operation.answer(ctx, state), rule
+    return scripted, rule
 
 
 async def select_rule(

@@ -28,6 +28,7 @@ from .endpoints import (
     images,
     models,
     moderations,
+    realtime,
     responses,
     router,
     templates,
@@ -49,6 +50,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     images.ENDPOINT,
     files.ENDPOINT,
     audio.ENDPOINT,
+    realtime.ENDPOINT,
 )
 
 BY_NAME: dict[str, Endpoint] = {endpoint.name: endpoint for endpoint in ENDPOINTS}

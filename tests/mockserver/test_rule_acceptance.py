@@ -36,6 +36,7 @@ from meshapi.types.web_search import WebSearchResponse
 from meshapi_mock import MockServer, ScenarioError
 from meshapi_mock.endpoints.responses.wire import ResponseObject
 from pydantic import ValidationError
+from support.realtime import check_turn
 from support.wire import chat, check_stream_shape, error_of, response_events, sse_payloads
 
 CHAT = "/v1/chat/completions"
@@ -778,6 +779,24 @@ audio_replies = reply_or_error(
     },
     main="text",
 )
+realtime_error_events = st.fixed_dictionaries(
+    {"code": some_text()},
+    optional={"message": some_text(), "param": some_text(), "type": some_text()},
+)
+realtime_replies = st.one_of(
+    reply_or_error(
+        {
+            "text": some_text(40),
+            "audio": st.one_of(st.booleans(), st.none(), st.just("yes")),
+            "close": st.sampled_from([None, True, False, 1000, 1005, 1011, 2999, 4000, 5000]),
+        },
+        main="text",
+    ),
+    st.fixed_dictionaries(
+        {"error_event": realtime_error_events},
+        optional={"close": st.sampled_from([1008, 1015]), "text": some_text()},
+    ),
+)
 
 REPLIES: dict[str, st.SearchStrategy[Any]] = {
     "chat": chat_replies,
@@ -1005,3 +1024,35 @@ def test_any_accepted_rule_renders_a_complete_answer(
     # Both sides of the validator were exercised, or the property proves nothing.
     assert outcomes["accepted"] >= 10 and outcomes["refused"] >= 5, outcomes
     assert outcomes["scripted error"] >= 3, outcomes
+
+
+def test_any_accepted_realtime_rule_renders_a_complete_turn(
+    session_server: MockServer, session_http: httpx.Client
+) -> None:
+    """The same property for realtime, whose answer is a WebSocket turn: a whole response
+    (`response.done`, deltas joining to the scripted text, even-length PCM16) or an error
+    event, never a broken session. Its own test: the HTTP one's draws stay as they were."""
+    outcomes: Counter[str] = Counter()
+
+    @settings(
+        max_examples=60,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(reply=realtime_replies, python=st.booleans())
+    def check(reply: dict[str, Any], python: bool) -> None:
+        session_server.reset()
+        rule = {"endpoint": "realtime", "reply": reply}
+        if not add_rule(session_server, session_http, rule, python):
+            outcomes["refused"] += 1
+            assert session_server.rules == [], "a refused rule is not added"
+            return
+        outcomes["accepted"] += 1
+        outcomes[check_turn(session_server, reply)] += 1
+        assert session_server.rules[0].call_count == 1, "the rule answered"
+
+    check()
+
+    assert outcomes["accepted"] >= 10 and outcomes["refused"] >= 5, outcomes
+    assert outcomes["error"] >= 3 and outcomes["response"] >= 5, outcomes

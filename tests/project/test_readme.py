@@ -61,3 +61,18 @@ def test_the_slow_and_broken_examples_script_what_they_say(server: MockServer) -
     ]
     chaos_now = server.state.delivery.chaos
     assert chaos_now is not None and chaos_now.seed == 7
+
+
+def test_the_realtime_examples_script_what_they_say(server: MockServer) -> None:
+    exec(block_after("**Realtime.**"), {"server": server})
+
+    wire = [rule.to_wire() for rule in server.rules]
+    assert {r["endpoint"] for r in wire} == {"realtime"}
+    assert [r["reply"] for r in wire] == [
+        {"text": "Hello! How can I help?"},
+        {"text": "Sunny.", "audio": False},
+        {"text": "Arr!"},
+        {"error_event": {"code": "insufficient_quota", "message": "No credit left."}},
+        {"error_event": {"code": "idle_timeout", "message": "Bye."}, "close": 1011},
+        {"text": "paced word by word"},
+    ]

@@ -22,12 +22,16 @@ from typing import Any
 import pytest
 
 VERSION = "0.1.11"
-OFFICIAL = f"meshapi=={VERSION}"
+EXTRAS = "realtime"
+OFFICIAL = f"meshapi[{EXTRAS}]=={VERSION}"
+"""With its `realtime` extra (`websockets`), so `client.realtime.connect` works. The cache key
+(`cache_dir`) and the venv's `complete` marker both name the extra: a cache built for plain
+`meshapi==0.1.11` is never taken for this one (and is left alone for checkouts that use it)."""
 
 
 def cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "meshapi-mock" / f"official-meshapi-{VERSION}"
+    return Path(base) / "meshapi-mock" / f"official-meshapi-{VERSION}-{EXTRAS}"
 
 
 def clean_env() -> dict[str, str]:

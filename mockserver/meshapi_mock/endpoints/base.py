@@ -22,6 +22,7 @@ from ..scripting.spec import BaseMatch, BaseReply
 
 if TYPE_CHECKING:
     from ..scripting.script import Script
+    from ..sockets import SocketSession
     from ..state import MockState
 
 DefaultAnswer = Callable[[Any, "MockState"], BaseReply]
@@ -34,6 +35,9 @@ matched: returns the context rules match and the answer reads (the same one when
 changed; a new one is journaled as the entry's `rendered` view)."""
 BodyKind = Literal["json", "raw"]
 """How an operation's body is read: `json` (its `request` model, or a form) or `raw` bytes."""
+SessionHandler = Callable[["SocketSession"], Awaitable[None]]
+"""A WebSocket operation's session, from the endpoint module: the protocol spoken on the
+socket once it is open (`sockets.SocketSession` runs the shared steps)."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,14 @@ class Operation:
     model_fields: tuple[str, ...] = ()
     """Where the request names models (`model`, `models`, `model_overrides.model`): the
     pipeline checks them against the catalogue (`model_check.py`) before matching."""
+    websocket: SessionHandler | None = None
+    """A WebSocket operation (`method` GET, the upgrade): its route is a `WebSocketRoute`
+    and this handler runs the session; the shared steps (key, query, model check, journal,
+    rule selection per turn) are `sockets.SocketSession`'s. A plain GET of the path gets
+    426 `upgrade_required`. Not in `/openapi.json`, which cannot describe a socket."""
+    key_query: str | None = None
+    """The query parameter that carries the key instead of `Authorization` (realtime's
+    `api_key`), checked like a bearer token; a bearer header is taken when it is absent."""
     upstream_timeout: str | None = None
     """The request field that sets the gateway's upstream timeout (`timeout`, seconds;
     `delivery.UPSTREAM_TIMEOUT` when absent): a scripted answer slower than it ends in a
