@@ -47,7 +47,8 @@ class APIRequest:
     content: bytes | None = None
     headers: Mapping[str, str] | None = None
     retry: bool = True
-    """False: sent once, whatever the answer (the signed-URL upload, as contract 1.8 says)."""
+    """False: sent once, whatever the answer (signed-URL and multipart uploads, as contract
+    1.8 says)."""
 
 
 def build_request(
@@ -248,7 +249,8 @@ def multipart(
     files: Mapping[str, FileTuple],
     parse: Callable[[httpx.Response], T],
 ) -> Call[T]:
-    return Call(APIRequest("POST", path, form=fields, files=files), parse)
+    """A multipart upload: never retried (contract 1.8), the upload may be large."""
+    return Call(APIRequest("POST", path, form=fields, files=files, retry=False), parse)
 
 
 def sse(

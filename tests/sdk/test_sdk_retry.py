@@ -231,6 +231,19 @@ def test_a_stream_is_not_retried_at_its_open(
     assert sleeps == []
 
 
+def test_a_multipart_upload_is_not_retried(
+    sync_client: Callable[..., MeshAPI], sleeps: list[float]
+) -> None:
+    """Contract §1.8: multipart uploads (transcriptions, translations) go once, even on 503."""
+    script = Script(status(503, **{"Retry-After": "1"}), httpx.Response(200, json={"text": "hi"}))
+
+    with pytest.raises(ServerError):
+        sync_client(script).audio.transcribe(b"RIFF", {"model": "openai/whisper-1"})
+
+    assert len(script.requests) == 1
+    assert sleeps == []
+
+
 def test_a_stream_is_not_retried_after_a_failed_connect(
     sync_client: Callable[..., MeshAPI], sleeps: list[float]
 ) -> None:
