@@ -16,7 +16,7 @@ import pytest
 from meshapi_mock import MockServer, ScenarioError
 from meshapi_mock.app import create_app
 from meshapi_mock.registry import ENDPOINTS
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 CHAT = "/v1/chat/completions"
 
@@ -37,7 +37,11 @@ def starlette_path(path: str) -> str:
 def test_routes_and_openapi_come_from_the_same_registry(http: httpx.Client) -> None:
     document = http.get("/openapi.json").json()
     served: dict[str, set[str]] = {}
+    sockets: set[str] = set()
     for route in create_app().routes:
+        if isinstance(route, WebSocketRoute):
+            sockets.add(route.path)
+            continue
         assert isinstance(route, Route)
         if route.path.startswith("/_mock") or route.path in ("/", "/openapi.json"):
             continue
@@ -45,10 +49,11 @@ def test_routes_and_openapi_come_from_the_same_registry(http: httpx.Client) -> N
     documented = {path: set(item) for path, item in document["paths"].items()}
 
     assert served == documented
+    assert sockets == set(document["x-websockets"])
     declared = {
         starlette_path(op.path): op.method.lower() for ep in ENDPOINTS for op in ep.operations
     }
-    assert set(declared) == set(served)
+    assert set(declared) == set(served) | sockets
 
 
 def test_every_documented_operation_is_served_with_the_envelope(
