@@ -40,7 +40,8 @@ def test_routes_and_openapi_come_from_the_same_registry(http: httpx.Client) -> N
     sockets: set[str] = set()
     for route in create_app().routes:
         if isinstance(route, WebSocketRoute):
-            sockets.add(route.path)
+            if route.path != "/{path:path}":  # the catch-all: an unknown socket's 404
+                sockets.add(route.path)
             continue
         assert isinstance(route, Route)
         if route.path.startswith("/_mock") or route.path in ("/", "/openapi.json"):
