@@ -18,6 +18,7 @@ from .scripting.script import Script
 from .state import MockState
 
 if TYPE_CHECKING:
+    from .endpoints.batches.script import BatchesScript
     from .endpoints.chat.script import ChatScript
     from .endpoints.compare.script import CompareScript
     from .endpoints.embeddings.script import EmbeddingsScript
@@ -48,6 +49,7 @@ class Mock(RequestAssertions):
         templates: TemplatesScript
         compare: CompareScript
         images: ImagesScript
+        batches: BatchesScript
 
     def __init__(self, state: MockState) -> None:
         self.state = state

@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from .endpoints import (
+    batches,
     chat,
     compare,
     embeddings,
@@ -45,6 +46,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     templates.ENDPOINT,
     compare.ENDPOINT,
     images.ENDPOINT,
+    batches.ENDPOINT,
 )
 
 BY_NAME: dict[str, Endpoint] = {endpoint.name: endpoint for endpoint in ENDPOINTS}
