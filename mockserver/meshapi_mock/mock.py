@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .endpoints.responses.script import ResponsesScript
     from .endpoints.router import RouterScript
     from .endpoints.templates.script import TemplatesScript
+    from .endpoints.videos.script import VideosScript
     from .endpoints.web_search import WebSearchScript
 
 
@@ -50,6 +51,7 @@ class Mock(RequestAssertions):
         compare: CompareScript
         images: ImagesScript
         batches: BatchesScript
+        videos: VideosScript
 
     def __init__(self, state: MockState) -> None:
         self.state = state

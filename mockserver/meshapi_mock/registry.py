@@ -30,6 +30,7 @@ from .endpoints import (
     responses,
     router,
     templates,
+    videos,
     web_search,
 )
 from .endpoints.base import Endpoint
@@ -47,6 +48,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     compare.ENDPOINT,
     images.ENDPOINT,
     batches.ENDPOINT,
+    videos.ENDPOINT,
 )
 
 BY_NAME: dict[str, Endpoint] = {endpoint.name: endpoint for endpoint in ENDPOINTS}
