@@ -62,6 +62,7 @@ async def _create(ctx: BatchesContext, reply: BatchesReply, state: MockState) ->
     new_id = reply.id or batch_id(state.ids, number)
     now = state.clock.now()
     answers = []
+    seen: set[str] = set()
     if reply.failure is None:  # a batch that fails validation answers nothing
         for index, item in enumerate(request.requests):
             key = b"%s\x00%d" % (new_id.encode(), index)
@@ -72,8 +73,10 @@ async def _create(ctx: BatchesContext, reply: BatchesReply, state: MockState) ->
                     ctx.raw_headers,
                     request_id="req_" + state.ids.digest(b"batch-request", key)[:24],
                     result_id="batch_req_" + state.ids.digest(b"batch-result", key)[:24],
+                    repeated=item.custom_id in seen,
                 )
             )
+            seen.add(item.custom_id)
     durations = reply.durations or BatchDurations()
     batch = StoredBatch(
         id=new_id,

@@ -60,8 +60,13 @@ async def answer(
     raw_headers: RawHeaders,
     request_id: str,
     result_id: str,
+    repeated: bool = False,
 ) -> ItemAnswer:
+    """`item`'s answer; a `repeated` custom_id (an earlier request has it) fails alone."""
     try:
+        if repeated:
+            message = f"custom_id {item.custom_id!r} is used by an earlier request of the batch."
+            raise MeshError(400, "invalid_request", message)
         status, raw = await _answer(state, item, raw_headers, request_id)
     except MeshError as error:
         status, raw = error.status, dumps(error.body(request_id))

@@ -164,7 +164,9 @@ class BatchesReply(BaseReply):
     expire: Expiry | None = Field(
         default=None, description="The batch expires (`true`, or `{finished: n}`)."
     )
-    id: Annotated[str, Field(min_length=1, max_length=256)] | None = None
+    id: Annotated[str, Field(min_length=1, max_length=256, pattern=r"^[^/?#\s]+$")] | None = Field(
+        default=None, description="The batch's id (no `/`, `?`, `#` or spaces)."
+    )
 
     @field_validator("failure", mode="before")
     @classmethod

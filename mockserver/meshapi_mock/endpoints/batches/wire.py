@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from ...contract import WireModel
 
@@ -32,7 +32,8 @@ Status = Literal[
 
 class BatchRequestItem(WireModel):
     custom_id: Annotated[str, Field(min_length=1, max_length=MAX_CUSTOM_ID)] = Field(
-        description="The caller's id for this request; unique within the batch."
+        description="The caller's id for this request; unique within the batch (a request "
+        "that repeats an earlier one's fails alone)."
     )
     method: Annotated[str, Field(min_length=1, max_length=16)] = "POST"
     url: Annotated[str, Field(min_length=1, max_length=2048)] = Field(
@@ -45,20 +46,32 @@ class BatchRequestItem(WireModel):
 class BatchCreateRequest(WireModel):
     """`POST /v1/batches`."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "requests": [
+                        {
+                            "custom_id": "q1",
+                            "method": "POST",
+                            "url": "/v1/chat/completions",
+                            "body": {
+                                "model": "openai/gpt-4o-mini",
+                                "messages": [{"role": "user", "content": "Hi"}],
+                            },
+                        }
+                    ],
+                    "metadata": {"job": "nightly"},
+                }
+            ]
+        }
+    )
+
     requests: Annotated[list[BatchRequestItem], Field(min_length=1, max_length=MAX_REQUESTS)]
     completion_window: Annotated[str, Field(pattern=r"^[1-9][0-9]{0,3}h$")] | None = Field(
         default=None, description="How long the batch may run: hours, as `24h` (the default)."
     )
     metadata: dict[str, Any] | None = None
-
-    @model_validator(mode="after")
-    def _unique_ids(self) -> BatchCreateRequest:
-        seen: set[str] = set()
-        for item in self.requests:
-            if item.custom_id in seen:
-                raise ValueError(f"custom_id {item.custom_id!r} is used twice; each is unique")
-            seen.add(item.custom_id)
-        return self
 
 
 class BatchListQuery(BaseModel):

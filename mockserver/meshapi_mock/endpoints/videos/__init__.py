@@ -233,7 +233,7 @@ CONTENT = _op(
     _content,
     public=True,
     response=Response("The video", _BINARY, media_type="video/mp4"),
-    errors=(404,),
+    errors=(401, 404),
 )
 LAST_FRAME = _op(
     "last_frame",
@@ -243,7 +243,7 @@ LAST_FRAME = _op(
     _last_frame,
     public=True,
     response=Response("The last frame", _BINARY, media_type="image/png"),
-    errors=(404,),
+    errors=(401, 404),
 )
 _BY_ID = {"task_id": "$response.body#/id"}
 CREATE = _op(

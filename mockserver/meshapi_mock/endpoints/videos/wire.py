@@ -9,12 +9,13 @@ prompt, reference images or video, a draft task), the video's shape (`resolution
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+import re
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from ...contract import WireModel
+from ...contract import Integral, WireInt, WireModel, required_when, with_conditions
 from ...scripting.wire_values import MAX_UNIX_TIME
 
 Resolution = Literal["480p", "720p", "1080p"]
@@ -28,13 +29,24 @@ MAX_FRAMES = 1440
 MAX_SEED = 2**32 - 1
 DEFAULT_FPS = 24
 
-Duration = Annotated[int, Field(ge=1, le=MAX_DURATION)]
-Frames = Annotated[int, Field(ge=1, le=MAX_FRAMES)]
-Seed = Annotated[int, Field(ge=-1, le=MAX_SEED)]
+Duration = Annotated[int, Field(ge=1, le=MAX_DURATION), Integral]
+Frames = Annotated[int, Field(ge=1, le=MAX_FRAMES), Integral]
+Seed = Annotated[int, Field(ge=-1, le=MAX_SEED), Integral]
 
 
 class VideoContentItem(WireModel):
     """One input: a `text` prompt, or a media item by URL (`image_url: {url}`, …)."""
+
+    model_config = ConfigDict(
+        json_schema_extra=with_conditions(
+            *(
+                required_when(
+                    "type", kind, (kind, {"type": "string" if kind == "text" else "object"})
+                )
+                for kind in ("text", "image_url", "video_url", "audio_url", "draft_task")
+            )
+        )
+    )
 
     type: ContentType
     text: str | None = None
@@ -54,12 +66,25 @@ class VideoContentItem(WireModel):
 class VideoGenerationRequest(WireModel):
     """`POST /v1/video/generations`."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "model": "openai/sora-2",
+                    "content": [{"type": "text", "text": "A fox in the snow"}],
+                    "return_last_frame": True,
+                    "duration": 2,
+                }
+            ]
+        }
+    )
+
     model: Annotated[str, Field(min_length=1)]
     content: Annotated[list[VideoContentItem], Field(min_length=1, max_length=16)]
     callback_url: str | None = None
     return_last_frame: bool | None = None
     service_tier: str | None = None
-    execution_expires_after: Annotated[int, Field(ge=1, le=MAX_UNIX_TIME)] | None = Field(
+    execution_expires_after: Annotated[int, Field(ge=1, le=MAX_UNIX_TIME), Integral] | None = Field(
         default=None, description="Seconds a task may take before it is `expired`."
     )
     generate_audio: bool | None = None
@@ -72,21 +97,41 @@ class VideoGenerationRequest(WireModel):
     camera_fixed: bool | None = None
     watermark: bool | None = None
     safety_identifier: str | None = None
-    priority: int | None = None
+    priority: WireInt | None = None
+
+
+_UNIX = re.compile(r"-?[0-9]+")
+_RFC3339 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
 
 
 def unix_seconds(value: str) -> int:
-    """A query time: Unix seconds, or an ISO-8601 date-time (UTC when it names no zone)."""
-    text = value.strip()
-    if text.lstrip("-").isdigit():
-        return int(text)
+    """A query time: Unix seconds, or an RFC 3339 date-time (`2026-01-01T00:00:00Z`)."""
+    if _UNIX.fullmatch(value):
+        return int(value)
+    problem = f"{value!r} is neither Unix seconds nor an RFC 3339 date-time"
+    if not _RFC3339.fullmatch(value):
+        raise ValueError(problem)
+    text = value.upper().replace("Z", "+00:00")
+    whole, _, rest = text.partition(".")
+    if rest:  # a fraction of any length (Python 3.10 reads only 3 or 6 digits): dropped
+        digits = len(rest) - len(rest.lstrip("0123456789"))
+        text = whole + rest[digits:]
     try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        when = datetime.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"{value!r} is neither Unix seconds nor an ISO-8601 date-time") from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        raise ValueError(problem) from None
     return math.floor(when.timestamp())
+
+
+def _query_time(schema: dict[str, Any]) -> None:
+    """Unix seconds or a date-time; empty means no bound."""
+    schema["anyOf"] = [
+        {"type": "string", "pattern": r"^(-?[0-9]+)?$"},
+        {"type": "string", "format": "date-time"},
+        {"type": "null"},
+    ]
 
 
 class VideoListQuery(BaseModel):
@@ -97,10 +142,14 @@ class VideoListQuery(BaseModel):
     status: Status | None = None
     model: str | None = None
     created_after: str | None = Field(
-        default=None, description="Unix seconds or ISO-8601; tasks created at or after it."
+        default=None,
+        description="Unix seconds or an RFC 3339 date-time; tasks created at or after it.",
+        json_schema_extra=_query_time,
     )
     created_before: str | None = Field(
-        default=None, description="Unix seconds or ISO-8601; tasks created at or before it."
+        default=None,
+        description="Unix seconds or an RFC 3339 date-time; tasks created at or before it.",
+        json_schema_extra=_query_time,
     )
     limit: Annotated[int, Field(ge=1, le=100)] = 20
     offset: Annotated[int, Field(ge=0, le=MAX_UNIX_TIME)] = 0
@@ -108,8 +157,9 @@ class VideoListQuery(BaseModel):
     @field_validator("created_after", "created_before")
     @classmethod
     def _a_time(cls, value: str | None) -> str | None:
-        if value is not None:
-            unix_seconds(value)
+        if not value:
+            return None  # `created_after=` with no value: no bound
+        unix_seconds(value)
         return value
 
 
