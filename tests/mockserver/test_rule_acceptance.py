@@ -18,8 +18,8 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from meshapi.types.chat import ChatCompletionChunk, ChatCompletionResponse
 from meshapi.types.batches import BatchObject
+from meshapi.types.chat import ChatCompletionChunk, ChatCompletionResponse
 from meshapi.types.compare import CompareResponse, CompareStreamEvent
 from meshapi.types.embeddings import EmbeddingsResponse
 from meshapi.types.images import ImageGenerationChunk, ImageGenerationResponse
