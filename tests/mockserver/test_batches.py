@@ -401,6 +401,7 @@ def test_rules_from_files_and_the_admin_api(server: MockServer, http: Any) -> No
     assert batch["id"] == "batch_custom"
     server.clock.advance(10)
     assert get(http, "batch_custom")["status"] == "expired"
+    bad: dict[str, Any]
     for bad in (
         {"failure": []},
         {"failure": {"code": ""}},
