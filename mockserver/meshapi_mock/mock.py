@@ -19,6 +19,7 @@ from .state import MockState
 
 if TYPE_CHECKING:
     from .endpoints.audio.script import AudioScript
+    from .endpoints.batches.script import BatchesScript
     from .endpoints.chat.script import ChatScript
     from .endpoints.compare.script import CompareScript
     from .endpoints.embeddings.script import EmbeddingsScript
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from .endpoints.responses.script import ResponsesScript
     from .endpoints.router import RouterScript
     from .endpoints.templates.script import TemplatesScript
+    from .endpoints.videos.script import VideosScript
     from .endpoints.web_search import WebSearchScript
 
 
@@ -54,6 +56,8 @@ class Mock(RequestAssertions):
         files: FilesScript
         audio: AudioScript
         realtime: RealtimeScript
+        batches: BatchesScript
+        videos: VideosScript
 
     def __init__(self, state: MockState) -> None:
         self.state = state

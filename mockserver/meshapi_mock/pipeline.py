@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .auth import require_token
 from .delivery.plan import DeliveryPlan
@@ -164,6 +164,33 @@ async def reply_of(rule: Rule, ctx: CallContext, model: type[BaseReply]) -> Base
     if rule.reply is None or isinstance(rule.reply, BaseReply):
         return rule.reply
     return await call_reply_function(rule, ctx, model)
+
+
+async def render_in_memory(
+    operation: Operation, ctx: CallContext, reply: BaseReply, state: MockState, request_id: str
+) -> tuple[int, bytes]:
+    """The status and body `operation` renders for `reply`, with no client: an answer given
+    inside another (a batch's requests) goes into that one's body, not on the wire."""
+    response = operation.render(ctx, reply, state)
+    if inspect.isawaitable(response):
+        response = await response
+    status, parts = 500, list[bytes]()
+    hang: asyncio.Future[Message] = asyncio.get_running_loop().create_future()  # no client
+
+    async def receive() -> Message:
+        return await asyncio.shield(hang)
+
+    async def send(message: Message) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body":
+            parts.append(message.get("body", b""))
+
+    scope: Scope = {"type": "http", "method": "POST", "headers": [], "state": {}}
+    scope["state"]["request_id"] = request_id
+    await response(scope, receive, send)
+    return status, b"".join(parts)
 
 
 DELIVERY = "meshapi_mock.delivery"

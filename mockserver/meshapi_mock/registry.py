@@ -21,6 +21,7 @@ from pydantic import (
 
 from .endpoints import (
     audio,
+    batches,
     chat,
     compare,
     embeddings,
@@ -32,6 +33,7 @@ from .endpoints import (
     responses,
     router,
     templates,
+    videos,
     web_search,
 )
 from .endpoints.base import Endpoint
@@ -51,6 +53,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     files.ENDPOINT,
     audio.ENDPOINT,
     realtime.ENDPOINT,
+    batches.ENDPOINT,
+    videos.ENDPOINT,
 )
 
 BY_NAME: dict[str, Endpoint] = {endpoint.name: endpoint for endpoint in ENDPOINTS}

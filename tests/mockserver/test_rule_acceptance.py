@@ -22,6 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from meshapi.types.audio import TranscriptionResponse, Voice, VoicesResponse
+from meshapi.types.batches import BatchObject
 from meshapi.types.chat import ChatCompletionChunk, ChatCompletionResponse
 from meshapi.types.compare import CompareResponse, CompareStreamEvent
 from meshapi.types.embeddings import EmbeddingsResponse
@@ -32,6 +33,7 @@ from meshapi.types.rag import InitUploadResponse, SearchResponse
 from meshapi.types.responses import ResponsesResponse, ResponsesStreamEvent
 from meshapi.types.router_select import RouterSelectResponse
 from meshapi.types.templates import TemplateSummary
+from meshapi.types.videos import CreateVideoGenerationResponse, VideoTaskResponse
 from meshapi.types.web_search import WebSearchResponse
 from meshapi_mock import MockServer, ScenarioError
 from meshapi_mock.endpoints.responses.wire import ResponseObject
@@ -797,6 +799,50 @@ realtime_replies = st.one_of(
         optional={"close": st.sampled_from([1008, 1015]), "text": some_text()},
     ),
 )
+batch_error = st.fixed_dictionaries(
+    {},
+    optional={"code": some_text(), "message": some_text(), "line": count(5), "param": some_text()},
+)
+batches_replies = reply_or_error(
+    {
+        "durations": st.fixed_dictionaries(
+            {},
+            optional={
+                k: number(0, 5) for k in ("validating", "in_progress", "finalizing", "cancelling")
+            },
+        ),
+        "failure": st.one_of(batch_error, st.lists(batch_error, max_size=3)),
+        "expire": st.one_of(
+            st.booleans(), st.fixed_dictionaries({}, optional={"finished": count(5)})
+        ),
+        "id": some_text(),
+    }
+)
+videos_replies = reply_or_error(
+    {
+        "durations": st.fixed_dictionaries(
+            {}, optional={"queued": number(0, 5), "running": number(0, 5)}
+        ),
+        "status": st.sampled_from(["succeeded", "failed", "expired", "queued", ""]),
+        "failure": st.fixed_dictionaries(
+            {}, optional={"code": some_text(), "message": some_text()}
+        ),
+        "usage": st.fixed_dictionaries(
+            {}, optional={"completion_tokens": count(), "total_tokens": count()}
+        ),
+        "id": some_text(),
+        "model": some_text(),
+        "created_at": count(2**32),
+        "seed": st.one_of(count(2**32), st.just(-2)),
+        "resolution": st.sampled_from(["480p", "720p", "1080p", "4k"]),
+        "ratio": st.sampled_from(["16:9", "9:16", "21:9", "adaptive", "2:1"]),
+        "duration": count(70),
+        "frames": count(2000),
+        "framespersecond": count(70),
+        "video_url": some_text(),
+        "last_frame_url": some_text(),
+    }
+)
 
 REPLIES: dict[str, st.SearchStrategy[Any]] = {
     "chat": chat_replies,
@@ -811,6 +857,8 @@ REPLIES: dict[str, st.SearchStrategy[Any]] = {
     "images": images_replies,
     "files": files_replies,
     "audio": audio_replies,
+    "batches": batches_replies,
+    "videos": videos_replies,
 }
 
 
@@ -843,6 +891,14 @@ def request_for(endpoint: str, draw: Any, reply: dict[str, Any]) -> tuple[str, s
         if draw(st.booleans()):
             return "GET", "/v1/templates", None
         return "POST", "/v1/templates", {"name": "t", "system": "Hi {{who}}"}
+    if endpoint == "batches":
+        message = {"role": "user", "content": "Hi"}
+        item = {"custom_id": "a", "body": {"model": "openai/gpt-4o-mini", "messages": [message]}}
+        items = [item, {**item, "custom_id": "b"}][: draw(st.integers(1, 2))]
+        return "POST", "/v1/batches", {"requests": items, "metadata": {"k": "v"}}
+    if endpoint == "videos":
+        body = {"model": "openai/sora-2", "content": [{"type": "text", "text": "a fox"}]}
+        return "POST", "/v1/video/generations", {**body, "return_last_frame": draw(st.booleans())}
     if endpoint == "images":
         body = {"prompt": "a fox", "size": "8x8", "stream": draw(st.booleans())}
         body["partial_images"] = draw(st.integers(0, 2))
@@ -891,6 +947,8 @@ SUCCESS_SHAPES: dict[str, Any] = {
     "responses": ResponsesResponse,
     "compare": CompareResponse,
     "images": ImageGenerationResponse,
+    "batches": BatchObject,
+    "videos": CreateVideoGenerationResponse,
 }
 STREAM_CHUNKS: dict[str, Any] = {"chat": ChatCompletionChunk, "images": ImageGenerationChunk}
 
@@ -946,6 +1004,32 @@ def check_answer(endpoint: str, path: str, body: Any, response: httpx.Response) 
         SUCCESS_SHAPES[endpoint].model_validate(response.json())
         if endpoint == "responses":
             ResponseObject.model_validate(response.json())
+        if endpoint in ("batches", "videos"):
+            check_job(endpoint, response)
+
+
+def check_job(endpoint: str, created: httpx.Response) -> None:
+    """A job renders completely in every state: now, and once the clock has moved on."""
+    url = created.url
+    base = f"{url.scheme}://{url.netloc.decode()}"
+    headers = {"authorization": created.request.headers["authorization"]}
+    job = f"{url.path}/{created.json()['id']}"
+    for _ in range(2):
+        got = httpx.get(base + job, headers=headers)
+        assert got.status_code == 200, got.text
+        body = got.json()
+        if endpoint == "batches":
+            BatchObject.model_validate(body)
+            for result in body["results"] or ():
+                assert result["response"]["status_code"] == 200, result
+        else:
+            VideoTaskResponse.model_validate(body)
+            content = body["content"] or {}
+            if body["status"] == "succeeded" and content["video_url"].startswith(base):
+                video = httpx.get(content["video_url"])
+                assert video.status_code == 200 and video.content[4:8] == b"ftyp"
+        advanced = httpx.post(base + "/_mock/clock/advance", json={"seconds": 500_000})
+        assert advanced.status_code == 200, advanced.text
 
 
 def check_audio_answer(path: str, response: httpx.Response) -> None:
