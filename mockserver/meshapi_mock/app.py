@@ -198,9 +198,12 @@ def _by_method(path: str, handlers: dict[str, Any]) -> Route:
     return Route(path, _MethodDispatch(handlers), methods=list(handlers))
 
 
-def api_routes(state: MockState) -> list[BaseRoute]:
+def api_routes(
+    state: MockState, static: dict[tuple[str, str], ASGIApp] | None = None
+) -> list[BaseRoute]:
     """Every operation of every registered endpoint, grouped by path; a WebSocket
-    operation's path answers a plain GET with 426 `upgrade_required`."""
+    operation's path answers a plain GET with 426 `upgrade_required`. Operations on a path
+    without parameters also go into `static`, by (method, path), for `StaticRoutes`."""
     by_path: dict[str, dict[str, Any]] = {}
     sockets_: list[BaseRoute] = []
     for endpoint in ENDPOINTS:
@@ -211,8 +214,29 @@ def api_routes(state: MockState) -> list[BaseRoute]:
                 handler: Any = sockets.upgrade_required(operation)
             else:
                 handler = OperationApp(state, endpoint, operation)
+                if static is not None and "{" not in operation.path:
+                    static[(operation.method, operation.path)] = handler
             by_path.setdefault(operation.path, {})[operation.method] = handler
     return [*sockets_, *(_by_method(path, handlers) for path, handlers in by_path.items())]
+
+
+class StaticRoutes:
+    """The API operations on fixed paths, found by one dict lookup: most requests a fake
+    serves (chat, embeddings, …) skip Starlette's route scan and exception wrapping, which
+    they do not need — an operation answers its own errors in the envelope, and anything
+    else reaches `RequestEnvelope`. Everything else goes on to Starlette's router."""
+
+    def __init__(self, app: ASGIApp, table: dict[tuple[str, str], ASGIApp]) -> None:
+        self.app = app
+        self.table = table
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            handler = self.table.get((scope["method"], scope["path"]))
+            if handler is not None:
+                await handler(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 class _NoSocket:
@@ -223,10 +247,12 @@ class _NoSocket:
         await sockets.deny(scope, receive, send, error)
 
 
-def routes(state: MockState) -> list[BaseRoute]:
+def routes(
+    state: MockState, static: dict[tuple[str, str], ASGIApp] | None = None
+) -> list[BaseRoute]:
     prefix = admin.PREFIX
     return [
-        *api_routes(state),
+        *api_routes(state, static),
         Route("/", index.index, methods=["GET"]),
         Route("/openapi.json", _openapi, methods=["GET"]),
         Route(f"{prefix}/health", admin.health, methods=["GET"]),
@@ -256,11 +282,14 @@ def create_app(state: MockState | ServerConfig | None = None) -> Starlette:
         state = MockState(state)
     config = state.config
     handlers: dict[Any, Any] = {MeshError: _mesh_error, HTTPException: _http_error}
+    static: dict[tuple[str, str], ASGIApp] = {}
+    all_routes = routes(state, static)
     middleware = [
         *([Middleware(RequestLog)] if config.log_requests else []),
         Middleware(RequestEnvelope, state=state),
         Middleware(EdgeGuard, config=config),
+        Middleware(StaticRoutes, table=static),
     ]
-    app = Starlette(routes=routes(state), middleware=middleware, exception_handlers=handlers)
+    app = Starlette(routes=all_routes, middleware=middleware, exception_handlers=handlers)
     app.state.mock = state
     return app

@@ -82,8 +82,17 @@ class Model:
 
     def cost(self, prompt_tokens: int, completion_tokens: int) -> str:
         prompt_price, completion_price = self._prices_per_token
-        total = prompt_tokens * prompt_price + completion_tokens * completion_price
-        return format_decimal(total.quantize(_COST_QUANTUM, rounding=ROUND_HALF_UP))
+        return _cost(prompt_price, completion_price, prompt_tokens, completion_tokens)
+
+
+@lru_cache(maxsize=4096)
+def _cost(
+    prompt_price: Decimal, completion_price: Decimal, prompt_tokens: int, completion_tokens: int
+) -> str:
+    """Decimal arithmetic is the dearest step of pricing an answer; the same counts at the
+    same prices (a test asking again, a suite of similar prompts) cost it once."""
+    total = prompt_tokens * prompt_price + completion_tokens * completion_price
+    return format_decimal(total.quantize(_COST_QUANTUM, rounding=ROUND_HALF_UP))
 
 
 def format_decimal(value: Decimal) -> str:

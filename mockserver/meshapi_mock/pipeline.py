@@ -101,7 +101,7 @@ class OperationApp:
             raise MeshError.from_spec(reply.error)
         # 7. render
         response = operation.render(ctx, reply, state)
-        if inspect.isawaitable(response):
+        if hasattr(response, "__await__"):  # an async renderer (one that reads a store)
             response = await response
         return response
 

@@ -63,7 +63,9 @@ class ConversationCriteria(Protocol):
 
 def conversation_differences(match: ConversationCriteria, ctx: ConversationContext) -> list[str]:
     """Why the conversation misses the match's `last_user`, `any_message` and `system`."""
-    out = text_difference("last_user", match.last_user, ctx.last_user, "no user message")
+    out: list[str] = []
+    if match.last_user is not None:
+        out = text_difference("last_user", match.last_user, ctx.last_user, "no user message")
     if match.any_message is not None:
         texts = [m.text() for m in ctx.request.messages]
         out.extend(any_text_difference("any_message", match.any_message, texts))

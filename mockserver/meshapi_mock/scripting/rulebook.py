@@ -55,6 +55,12 @@ class Rule:
     seen: int = 0
 
     @cached_property
+    def matches_any_request(self) -> bool:
+        """No criterion is set (`nth` aside, which selection counts apart): a catch-all,
+        which selection need not ask about each request."""
+        return all(value is None for name, value in self.match.__dict__.items() if name != "nth")
+
+    @cached_property
     def uses_regex(self) -> bool:
         """Whether matching runs a regex (and so may take up to the regex budget)."""
         return self.match.uses_regex()
@@ -115,6 +121,8 @@ class Rule:
         """
         if self.endpoint != ctx.endpoint:
             return [f"endpoint: expected {self.endpoint!r}, got {ctx.endpoint!r}"]
+        if self.matches_any_request:
+            return self._predicate_differences(ctx)
         if every:
             with regex_budget(ctx.regex_timeout), timeouts_reported():
                 return self.match.differences(ctx) or self._predicate_differences(ctx)

@@ -69,16 +69,19 @@ class MatchSpec(BaseMatch):
         out = super().differences(ctx)
         out.extend(stream_difference(self.stream, ctx))
         out.extend(conversation_differences(self, ctx))
-        out.extend(tools_differences(self.tools, ctx.tool_names))
-        out.extend(
-            tool_result_differences(
-                self.tool_result,
-                ctx.pending_tool_results,
-                id_field="tool_call_id",
-                subject="the request",
-                item="tool result",
+        # The context reads the conversation lazily: only for criteria that are set.
+        if self.tools is not None:
+            out.extend(tools_differences(self.tools, ctx.tool_names))
+        if self.tool_result is not None:
+            out.extend(
+                tool_result_differences(
+                    self.tool_result,
+                    ctx.pending_tool_results,
+                    id_field="tool_call_id",
+                    subject="the request",
+                    item="tool result",
+                )
             )
-        )
         return out
 
 

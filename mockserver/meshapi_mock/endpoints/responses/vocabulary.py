@@ -89,20 +89,27 @@ class ResponsesMatch(BaseMatch):
         out.extend(stream_difference(self.stream, ctx))
         if self.background is not None and self.background != ctx.background:
             out.append(f"background: expected {self.background}, got {ctx.background}")
-        out.extend(text_difference("last_user", self.last_user, ctx.last_user, "no user message"))
-        out.extend(any_text_difference("any_message", self.any_message, ctx.message_texts))
+        # The context reads the input lazily: only for criteria that are set.
+        if self.last_user is not None:
+            out.extend(
+                text_difference("last_user", self.last_user, ctx.last_user, "no user message")
+            )
+        if self.any_message is not None:
+            out.extend(any_text_difference("any_message", self.any_message, ctx.message_texts))
         if self.instructions is not None:
             out.extend(text_difference("instructions", self.instructions, ctx.instructions))
-        out.extend(tools_differences(self.tools, ctx.tool_names, noun="function tools"))
-        out.extend(
-            tool_result_differences(
-                self.tool_result,
-                ctx.pending_tool_results,
-                id_field="call_id",
-                subject="the input",
-                item="function_call_output",
+        if self.tools is not None:
+            out.extend(tools_differences(self.tools, ctx.tool_names, noun="function tools"))
+        if self.tool_result is not None:
+            out.extend(
+                tool_result_differences(
+                    self.tool_result,
+                    ctx.pending_tool_results,
+                    id_field="call_id",
+                    subject="the input",
+                    item="function_call_output",
+                )
             )
-        )
         if self.text_format is not None:
             asked = ctx.text_format["type"] if ctx.text_format else "text"
             if asked != self.text_format:
