@@ -56,6 +56,10 @@ class SSEStream:
         self.frames = frames
 
     def bursts(self) -> Iterator[bytes]:
+        frames = self.frames
+        if sum(map(len, frames)) <= self.BURST_BYTES:  # nearly every answer: one write
+            yield b"".join(frames)
+            return
         burst: list[bytes] = []
         size = 0
         for frame in self.frames:

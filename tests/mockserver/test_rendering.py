@@ -15,6 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from meshapi_mock import MockServer
+from meshapi_mock.endpoints.chat.render import _encode_each
+from meshapi_mock.jsonbody import dumps
 from support.wire import chat, check_stream_shape, sse_payloads, streamed_text, streamed_tool_calls
 
 
@@ -456,3 +458,10 @@ def test_requested_model_is_echoed(http: httpx.Client) -> None:
         response = chat(http, stream=stream, model="anthropic/claude-sonnet-4")
         payload = sse_payloads(response.content)[0] if stream else response.json()
         assert payload["model"] == "anthropic/claude-sonnet-4"
+
+
+@given(st.lists(st.text(), max_size=30))
+def test_pieces_encoded_together_equal_each_encoded_alone(pieces: list[str]) -> None:
+    """The stream encodes its chunks' texts in one call and splits at `","`, which only
+    stands between items since every quote inside a JSON string is escaped."""
+    assert _encode_each(pieces) == [dumps(piece) for piece in pieces]

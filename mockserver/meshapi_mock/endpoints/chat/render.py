@@ -171,13 +171,22 @@ def _encoded_deltas(
     # splits and encodes to the same deltas; only the envelope around them changes.
     how = list(chunks) if isinstance(chunks, tuple) else chunks
     key = b'"' + field.encode() + b'":'
-    members = [key + dumps(piece) for piece in split_text(text, how)]
+    members = [key + encoded for encoded in _encode_each(split_text(text, how))]
     fragments = _tool_fragments(tool_calls, argument_chunks, interleave)
     members.extend(b'"tool_calls":[' + dumps(f) + b"]" for f in fragments)
     if not members:
         members.append(key + b'""')
     members[0] = b'"role":"assistant",' + members[0]
     return tuple(b"{" + member + b"}" for member in members)
+
+
+def _encode_each(pieces: list[str]) -> list[bytes]:
+    """Each piece as a JSON string, from one encoding of the list: inside an encoded string
+    every quote is escaped, so `","` only ever stands between two items."""
+    if not pieces:
+        return []
+    inner = dumps(pieces)[2:-2]  # strip the '["' and '"]' around the items
+    return [b'"' + item + b'"' for item in inner.split(b'","')]
 
 
 def stream_frames(c: Completion) -> list[bytes]:
