@@ -17,8 +17,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from meshapi_mock import MockServer
+from meshapi_mock.endpoints.embeddings.vectors import text_vector
 from meshapi_mock.scripting.scenarios import ScenarioError
 from pydantic import ValidationError
+from pydantic_core import to_json
 
 EMBEDDINGS = "/v1/embeddings"
 DEFAULT_MODEL = "openai/text-embedding-3-small"
@@ -904,3 +906,13 @@ def test_openai_sdk_sees_scripted_errors(server: MockServer, client: openai.Open
     stranger = openai.OpenAI(base_url=server.url + "/v1", api_key="sk-not-meshapi", max_retries=0)
     with pytest.raises(openai.AuthenticationError):
         stranger.embeddings.create(model=DEFAULT_MODEL, input="x")
+
+
+@given(text=st.text(max_size=80), dimensions=st.integers(1, 3072))
+def test_a_vector_s_json_is_its_float32_values_encoded(text: str, dimensions: int) -> None:
+    """Vectors join precomputed texts of the dense direction's values rather than format
+    every float: the bytes must be those of encoding the values themselves."""
+    vector = text_vector(text, dimensions)
+
+    assert vector.json(False) == to_json(vector.values.tolist())
+    assert len(vector.values) == dimensions
