@@ -8,11 +8,12 @@ fake/baseline: both apps run under the same uvicorn settings (`bind_socket` and
 answers with the fake's own response bytes, so the ratio prices the fake's request path
 and nothing else. Rounds alternate between the two servers and the median is kept.
 
-The load generator is a separate process speaking raw HTTP/1.1 from asyncio protocol
-callbacks on keep-alive connections: an HTTP client library would cost more CPU than the
-server and measure itself. It reports its own CPU share so a saturated generator shows,
-and the server's CPU time per request, which neither a slow generator nor a busy machine
-distorts much: the second ratio in the table.
+The load generator (`loadgen.py`, shared with `bench_peers.py`) is a separate process
+speaking raw HTTP/1.1 from asyncio protocol callbacks on keep-alive connections: an HTTP
+client library would cost more CPU than the server and measure itself. It reports its
+own CPU share so a saturated generator shows, and the server's CPU time per request,
+which neither a slow generator nor a busy machine distorts much: the second ratio in the
+table.
 
 Latency is measured at concurrency 1 in shorter runs (a quarter of --seconds, at least
 0.3 s): a mean near 40 ms there means Nagle's algorithm is back (see runner.bind_socket).
@@ -25,33 +26,29 @@ server fails to start or answers with anything but the expected 200 bodies.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import http.client
 import json
 import math
 import multiprocessing
-import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from loadgen import BASELINE_PATH as BASELINE_PATH
+from loadgen import HOST as HOST
+from loadgen import TOKEN as TOKEN
+from loadgen import BenchError as BenchError
+from loadgen import LoadResult, LoadSpec, encode_request, run_load, serve
 from processes import stop
 
-if TYPE_CHECKING:
-    from starlette.applications import Starlette
-
-HOST = "127.0.0.1"
 CHAT_PATH = "/v1/chat/completions"
-BASELINE_PATH = "/bench"
-TOKEN = "rsk_bench"
 PROMPT: dict[str, Any] = {
     "model": "openai/gpt-4o-mini",
     "messages": [{"role": "user", "content": "What is the capital of France?"}],
@@ -69,10 +66,6 @@ EMBEDDINGS_RULE: dict[str, Any] = {
 }
 TARGET = 0.85
 START_TIMEOUT = 20.0
-
-
-class BenchError(Exception):
-    """Something other than slowness went wrong: the figures would be meaningless."""
 
 
 @dataclass(frozen=True)
@@ -113,303 +106,6 @@ SCENARIOS = (
         rule=EMBEDDINGS_RULE,
     ),
 )
-
-
-# --- the two servers (run in their own processes) -------------------------------------
-
-
-def baseline_app(bodies: dict[str, tuple[bytes, bool]]) -> Starlette:
-    """One route answering with fixed bytes: the floor any Starlette app pays."""
-    from starlette.applications import Starlette
-    from starlette.requests import Request
-    from starlette.responses import Response
-    from starlette.routing import Route
-
-    class ChunkedResponse(Response):
-        """No Content-Length, so uvicorn sends it chunked like the fake's `SSEStream`."""
-
-        def init_headers(self, headers: Any = None) -> None:
-            super().init_headers(headers)
-            self.raw_headers = [h for h in self.raw_headers if h[0] != b"content-length"]
-
-    async def fixed(request: Request) -> Response:
-        await request.body()  # the fake reads the body too; not reading it is not a baseline
-        body, chunked = bodies[request.path_params["variant"]]
-        if chunked:
-            return ChunkedResponse(body, media_type="text/event-stream")
-        return Response(body, media_type="application/json")
-
-    return Starlette(routes=[Route(f"{BASELINE_PATH}/{{variant}}", fixed, methods=["POST"])])
-
-
-def serve(kind: str, bodies_path: str | None) -> int:
-    """Entry point of a server process: print the port and protocol, then serve forever."""
-    import uvicorn
-    from meshapi_mock.runner import bind_socket, uvicorn_config
-
-    if kind == "fake":
-        from meshapi_mock.app import create_app
-
-        app: Any = create_app()
-    else:
-        assert bodies_path is not None
-        raw = json.loads(Path(bodies_path).read_text(encoding="utf-8"))
-        app = baseline_app({k: (v["body"].encode(), v["chunked"]) for k, v in raw.items()})
-    sock = bind_socket(HOST, 0)
-    config = uvicorn_config(app)
-    config.load()
-    info = {
-        "port": sock.getsockname()[1],
-        "http": config.http_protocol_class.__name__,
-        "loop": _loop_name(config),
-    }
-    print(json.dumps(info), flush=True)
-    uvicorn.Server(config).run(sockets=[sock])
-    return 0
-
-
-def _loop_name(config: Any) -> str:
-    """Which event loop uvicorn will pick ("asyncio" or "uvloop"), for the report header."""
-    factory = config.get_loop_factory()
-    loop = factory() if factory is not None else asyncio.new_event_loop()
-    try:
-        return type(loop).__module__.split(".")[0]
-    finally:
-        loop.close()
-
-
-# --- the load generator (runs in its own process) --------------------------------------
-
-
-@dataclass(frozen=True)
-class LoadSpec:
-    port: int
-    server_pid: int
-    request: bytes
-    expected_size: int
-    connections: int
-    seconds: float
-    warmup: float
-
-
-@dataclass
-class LoadResult:
-    requests: int = 0
-    errors: int = 0
-    seconds: float = 0.0
-    latencies: list[float] = field(default_factory=list)
-    server_cpu: float = 0.0
-    """CPU seconds the server process used inside the measured window."""
-    generator_cpu: float = 0.0
-    first_error: str | None = None
-
-    @property
-    def rate(self) -> float:
-        return self.requests / self.seconds if self.seconds else 0.0
-
-    @property
-    def cpu_per_request(self) -> float:
-        return self.server_cpu / self.requests if self.requests else math.nan
-
-    def fail(self, reason: str) -> None:
-        self.errors += 1
-        self.first_error = self.first_error or reason
-
-
-def encode_request(port: int, path: str, body: bytes) -> bytes:
-    head = (
-        f"POST {path} HTTP/1.1\r\n"
-        f"Host: {HOST}:{port}\r\n"
-        f"Authorization: Bearer {TOKEN}\r\n"
-        "Content-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\n\r\n"
-    )
-    return head.encode("ascii") + body
-
-
-_HEAD, _BODY, _CHUNK_SIZE, _CHUNK_DATA, _TRAILER = range(5)
-
-
-class ResponseParser:
-    """Incremental HTTP/1.1 response framing: status line, Content-Length or chunked.
-
-    Headers are not parsed beyond what framing needs; bodies are only counted.
-    """
-
-    def __init__(self) -> None:
-        self._buf = bytearray()
-        self._pos = 0
-        self._state = _HEAD
-        self._need = 0
-        self._status = 0
-        self._size = 0
-
-    def feed(self, data: bytes) -> list[tuple[int, int]]:
-        """Add bytes; return (status, body size) for every response now complete."""
-        self._buf += data
-        done: list[tuple[int, int]] = []
-        while self._advance(done):
-            pass
-        del self._buf[: self._pos]
-        self._pos = 0
-        return done
-
-    def _advance(self, done: list[tuple[int, int]]) -> bool:
-        buf, pos = self._buf, self._pos
-        if self._state == _BODY or self._state == _CHUNK_DATA:
-            extra = 2 if self._state == _CHUNK_DATA else 0  # CRLF after each chunk
-            if len(buf) - pos < self._need + extra:
-                return False
-            self._pos += self._need + extra
-            self._size += self._need
-            if self._state == _BODY:
-                self._finish(done)
-            else:
-                self._state = _CHUNK_SIZE
-            return True
-        end = buf.find(b"\r\n\r\n" if self._state == _HEAD else b"\r\n", pos)
-        if end < 0:
-            return False
-        line = bytes(buf[pos:end])
-        self._pos = end + (4 if self._state == _HEAD else 2)
-        if self._state == _HEAD:
-            self._start(line.lower() + b"\r\n")
-        elif self._state == _CHUNK_SIZE:
-            self._need = int(line.split(b";", 1)[0], 16)
-            self._state = _CHUNK_DATA if self._need else _TRAILER
-        elif not line:  # the empty line ending the (normally empty) trailer
-            self._finish(done)
-        return True
-
-    def _start(self, head: bytes) -> None:
-        self._status, self._size = int(head[9:12]), 0
-        marker = head.find(b"\r\ncontent-length:")
-        if marker >= 0:
-            self._need = int(head[marker + 17 : head.index(b"\r\n", marker + 2)])
-            self._state = _BODY
-        elif b"\r\ntransfer-encoding: chunked\r\n" in head:
-            self._state = _CHUNK_SIZE
-        else:
-            raise ValueError("response has neither Content-Length nor chunked framing")
-
-    def _finish(self, done: list[tuple[int, int]]) -> None:
-        done.append((self._status, self._size))
-        self._state = _HEAD
-
-
-class _Client(asyncio.Protocol):
-    """One keep-alive connection; the next request leaves from `data_received`.
-
-    Callbacks instead of stream coroutines keep the generator's cost per request low
-    enough to saturate a server on the other core.
-    """
-
-    def __init__(self, spec: LoadSpec, window: tuple[float, float], out: LoadResult) -> None:
-        self.spec, self.window, self.out = spec, window, out
-        self.loop = asyncio.get_running_loop()
-        self.closed: asyncio.Future[None] = self.loop.create_future()
-        self.parser = ResponseParser()
-        self.transport: asyncio.Transport | None = None
-        self.sent = 0.0
-        self.gave_up = False
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
-        self._send()
-
-    def _send(self) -> None:
-        assert self.transport is not None
-        self.sent = self.loop.time()
-        self.transport.write(self.spec.request)
-
-    def data_received(self, data: bytes) -> None:
-        assert self.transport is not None
-        try:
-            responses = self.parser.feed(data)
-        except ValueError as exc:
-            self.out.fail(f"bad response: {exc}")
-            self.gave_up = True
-            self.transport.abort()
-            return
-        start, end = self.window
-        for status, size in responses:
-            done = self.loop.time()
-            want = self.spec.expected_size
-            if status != 200 or size != want:
-                self.out.fail(f"status {status}, body {size} bytes (want {want})")
-            elif start <= done <= end:
-                self.out.requests += 1
-                self.out.latencies.append(done - self.sent)
-            if done < end:
-                self._send()
-            else:
-                self.transport.close()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if self.loop.time() < self.window[1] and not self.gave_up:
-            self.out.fail(f"connection lost: {exc!r}")
-        if not self.closed.done():
-            self.closed.set_result(None)
-
-
-async def _connect(spec: LoadSpec, window: tuple[float, float], out: LoadResult) -> _Client:
-    client = _Client(spec, window, out)
-    await asyncio.get_running_loop().create_connection(lambda: client, HOST, spec.port)
-    return client
-
-
-async def _connection(spec: LoadSpec, window: tuple[float, float], out: LoadResult) -> None:
-    """Keep one connection busy until the window closes, reconnecting after failures."""
-    loop = asyncio.get_running_loop()
-    while loop.time() < window[1]:
-        try:
-            client = await _connect(spec, window, out)
-        except OSError as exc:
-            out.fail(f"connect: {exc!r}")
-            await asyncio.sleep(0.01)
-            continue
-        await client.closed
-        if loop.time() < window[1]:
-            await asyncio.sleep(0.01)
-
-
-async def _server_cpu(pid: int, window: tuple[float, float], out: LoadResult) -> None:
-    """The server's CPU time over the window: requests per CPU-second survive contention."""
-    loop = asyncio.get_running_loop()
-    await asyncio.sleep(window[0] - loop.time())
-    before = process_cpu_seconds(pid)
-    await asyncio.sleep(window[1] - loop.time())
-    out.server_cpu = process_cpu_seconds(pid) - before
-
-
-async def _load(spec: LoadSpec) -> LoadResult:
-    loop = asyncio.get_running_loop()
-    start = loop.time() + spec.warmup
-    window = (start, start + spec.seconds)
-    out = LoadResult(seconds=spec.seconds)
-    cpu = time.process_time()
-    began = loop.time()
-    await asyncio.gather(
-        _server_cpu(spec.server_pid, window, out),
-        *(_connection(spec, window, out) for _ in range(spec.connections)),
-    )
-    out.generator_cpu = (time.process_time() - cpu) / (loop.time() - began)
-    return out
-
-
-def process_cpu_seconds(pid: int) -> float:
-    """utime + stime from /proc (clock-tick resolution, 10 ms: fine over a 1 s window)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError as exc:
-        raise BenchError(f"server process {pid} is gone: {exc}") from exc
-    return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def run_load(spec: LoadSpec) -> LoadResult:
-    """Runs in the generator process; picklable in, picklable out."""
-    return asyncio.run(_load(spec))
 
 
 # --- orchestration ----------------------------------------------------------------------
