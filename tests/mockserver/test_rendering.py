@@ -15,8 +15,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from meshapi_mock import MockServer
-from meshapi_mock.endpoints.chat.render import _encode_each
-from meshapi_mock.jsonbody import dumps
 from support.wire import chat, check_stream_shape, sse_payloads, streamed_text, streamed_tool_calls
 
 
@@ -460,8 +458,21 @@ def test_requested_model_is_echoed(http: httpx.Client) -> None:
         assert payload["model"] == "anthropic/claude-sonnet-4"
 
 
-@given(st.lists(st.text(), max_size=30))
-def test_pieces_encoded_together_equal_each_encoded_alone(pieces: list[str]) -> None:
-    """The stream encodes its chunks' texts in one call and splits at `","`, which only
-    stands between items since every quote inside a JSON string is escaped."""
-    assert _encode_each(pieces) == [dumps(piece) for piece in pieces]
+@pytest.mark.parametrize(
+    "text",
+    [
+        'He said "stop", then "go".',
+        '{"city": "Paris", "days": [{"weekday": 1}], "unit": "C"}',
+        'a\\", "b\\\\", "\\u0000 x',
+    ],
+    ids=["quoted-words", "json", "escapes"],
+)
+def test_quotes_commas_and_escapes_stream_back_exactly(
+    server: MockServer, http: httpx.Client, text: str
+) -> None:
+    """Chunk texts ending in `",` once broke a shortcut that encoded them together."""
+    server.chat.reply(text)
+
+    payloads = sse_payloads(chat(http, stream=True))
+
+    assert streamed_text(payloads) == text

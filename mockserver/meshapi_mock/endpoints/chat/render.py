@@ -171,29 +171,22 @@ def _encoded_deltas(
     # splits and encodes to the same deltas; only the envelope around them changes.
     how = list(chunks) if isinstance(chunks, tuple) else chunks
     key = b'"' + field.encode() + b'":'
-    members = [key + encoded for encoded in _encode_each(split_text(text, how))]
+    members = [key + dumps(piece) for piece in split_text(text, how)]
     fragments = _tool_fragments(tool_calls, argument_chunks, interleave)
     members.extend(b'"tool_calls":[' + dumps(f) + b"]" for f in fragments)
     if not members:
         members.append(key + b'""')
-    members[0] = b'"role":"assistant",' + members[0]
-    return tuple(b"{" + member + b"}" for member in members)
-
-
-def _encode_each(pieces: list[str]) -> list[bytes]:
-    """Each piece as a JSON string, from one encoding of the list: inside an encoded string
-    every quote is escaped, so `","` only ever stands between two items."""
-    if not pieces:
-        return []
-    inner = dumps(pieces)[2:-2]  # strip the '["' and '"]' around the items
-    return [b'"' + item + b'"' for item in inner.split(b'","')]
+    first = b'{"role":"assistant",' + members[0] + b"}"
+    return (first, *(b"{" + member + b"}" for member in members[1:]))
 
 
 def stream_frames(c: Completion) -> list[bytes]:
-    """The SSE frames: content chunks, the finish chunk, the usage tail, `[DONE]`.
+    """The SSE body in parts: the content chunks (joined in one part), the finish chunk,
+    the usage tail, `[DONE]`.
 
     Every chunk repeats the same envelope, so it is encoded once and spliced around the
-    deltas; the bytes equal encoding each chunk object on its own.
+    deltas, which are joined with one frame's end and the next one's start between them;
+    the bytes equal encoding each chunk object on its own.
     """
     envelope = dumps(
         {"id": c.id, "object": "chat.completion.chunk", "created": c.created, "model": c.model}
@@ -201,11 +194,13 @@ def stream_frames(c: Completion) -> list[bytes]:
     head = b"data: " + envelope[:-1] + b',"choices":'
     open_delta, close_delta = head + b'[{"index":0,"delta":', b',"finish_reason":null}]}\n\n'
     tail = dumps({"usage": c.usage, "cost": c.cost})
-    frames = [open_delta + delta + close_delta for delta in stream_deltas(c)]
-    frames.append(head + _finish_choices(c.finish_reason) + b"}\n\n")
-    frames.append(head + b"[]," + tail[1:] + b"\n\n")
-    frames.append(sse.DONE)
-    return frames
+    content = open_delta + (close_delta + open_delta).join(stream_deltas(c)) + close_delta
+    return [
+        content,
+        head + _finish_choices(c.finish_reason) + b"}\n\n",
+        head + b"[]," + tail[1:] + b"\n\n",
+        sse.DONE,
+    ]
 
 
 @lru_cache(maxsize=64)
