@@ -473,6 +473,6 @@ def test_quotes_commas_and_escapes_stream_back_exactly(
     """Chunk texts ending in `",` once broke a shortcut that encoded them together."""
     server.chat.reply(text)
 
-    payloads = sse_payloads(chat(http, stream=True))
+    payloads = sse_payloads(chat(http, stream=True).content)
 
     assert streamed_text(payloads) == text
