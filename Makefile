@@ -53,6 +53,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python bench/bench_server.py
 	$(BIN)/python bench/bench_peers.py
+	$(BIN)/python bench/bench_request_path.py
 	$(BIN)/python bench/bench_instructions.py
 	$(BIN)/python bench/bench_plugin.py
 	$(BIN)/python bench/bench_memory.py
