@@ -42,6 +42,9 @@ class FakeSocket:
         self.sent: list[str] = []
         self.closed = False
 
+    def __enter__(self) -> FakeSocket:  # a websockets connection is its own context
+        return self
+
     def send(self, text: str) -> None:
         self.sent.append(text)
 

@@ -233,7 +233,9 @@ class RealtimeResource:
         """Open the socket now; use the session in a ``with`` block to close it."""
         connect = _websockets_connect("websockets.sync.client")
         url, options = _connect_options(self._cfg, model)
-        return RealtimeSession(connect(url, **options))
+        # Entered at once: the session owns the connection and closes it. websockets 17.1
+        # deprecates a connection used without its `with` block (any version takes one).
+        return RealtimeSession(connect(url, **options).__enter__())
 
 
 class _AsyncConnectionManager:
