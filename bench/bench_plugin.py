@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 from pathlib import Path
 
 TARGET = 1.5  # meshapi-mock per-test cost may be at most 1.5x respx
@@ -131,7 +132,31 @@ def main() -> int:
     print(f"  meshapi-mock (real HTTP fixture)   {mock_ms:7.3f} ms")
     verdict = "ok" if ratio <= TARGET else f"ABOVE TARGET {TARGET}x"
     print(f"  ratio meshapi-mock / respx         {ratio:7.2f}x  ({verdict})")
+    start_ms, reset_us = session_costs()
+    print("the session's fake (what the plugin's fixtures do around the tests)")
+    print(f"  start + stop of the server, median of 20  {start_ms:7.2f} ms")
+    print(f"  reset between tests, median of 1000       {reset_us:7.1f} µs")
     return 0
+
+
+def session_costs() -> tuple[float, float]:
+    """Median ms to start and stop a `MockServer`, median µs of one `reset()`."""
+    from meshapi_mock import MockServer
+
+    starts: list[float] = []
+    for _ in range(20):
+        started = time.perf_counter()
+        server = MockServer().start()
+        server.stop()
+        starts.append(time.perf_counter() - started)
+    resets: list[float] = []
+    with MockServer() as server:
+        for _ in range(1000):
+            server.chat.reply("Paris")
+            started = time.perf_counter()
+            server.reset()
+            resets.append(time.perf_counter() - started)
+    return statistics.median(starts) * 1000, statistics.median(resets) * 1e6
 
 
 if __name__ == "__main__":
