@@ -129,7 +129,7 @@ class FakeServer(uvicorn.Server):
         should_exit = await self.on_tick(counter)
         while not should_exit:
             counter = (counter + 1) % 864_000
-            with contextlib.suppress(TimeoutError):
+            with contextlib.suppress(asyncio.TimeoutError):  # not TimeoutError before 3.11
                 await asyncio.wait_for(self._wake.wait(), 0.1)
             should_exit = await self.on_tick(counter)
 
