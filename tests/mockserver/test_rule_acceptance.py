@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 from meshapi.types.audio import TranscriptionResponse, Voice, VoicesResponse
 from meshapi.types.batches import BatchObject
@@ -1013,7 +1013,7 @@ def check_job(endpoint: str, created: httpx.Response) -> None:
     url = created.url
     base = f"{url.scheme}://{url.netloc.decode()}"
     headers = {"authorization": created.request.headers["authorization"]}
-    job = f"{url.path}/{created.json()['id']}"
+    job = f"{url.path}/{urllib.parse.quote(created.json()['id'], safe='')}"
     for _ in range(2):
         got = httpx.get(base + job, headers=headers)
         assert got.status_code == 200, got.text
@@ -1073,12 +1073,14 @@ def test_any_accepted_rule_renders_a_complete_answer(
 ) -> None:
     outcomes: Counter[str] = Counter()
 
-    # Derandomized: the counts below are about the strategies' mix, which random draws
-    # can miss now and then (a rare run with fewer than 5 refusals failed CI for nothing).
+    # Seeded runs, as many as it takes (at most 4) for the counts below: they are about
+    # the strategies' mix, which one run can miss (a rare random run failed CI for nothing,
+    # and a derandomized run's examples change with the Hypothesis version: 5 accepted
+    # chat rules under the version Python 3.10 gets).
     @settings(
         max_examples=70,
         deadline=None,
-        derandomize=True,
+        database=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )
     @given(reply=REPLIES[endpoint], python=st.booleans(), data=st.data())
@@ -1103,11 +1105,20 @@ def test_any_accepted_rule_renders_a_complete_answer(
                 assert told == [str(error_of(response)["retry_after_seconds"])], told
         assert session_server.rules[0].call_count == 1, "the rule answered"
 
-    check()
+    def enough() -> bool:
+        return (
+            outcomes["accepted"] >= 10
+            and outcomes["refused"] >= 5
+            and outcomes["scripted error"] >= 3
+        )
+
+    for run in range(4):
+        seed(run)(check)()
+        if enough():
+            break
 
     # Both sides of the validator were exercised, or the property proves nothing.
-    assert outcomes["accepted"] >= 10 and outcomes["refused"] >= 5, outcomes
-    assert outcomes["scripted error"] >= 3, outcomes
+    assert enough(), outcomes
 
 
 def test_any_accepted_realtime_rule_renders_a_complete_turn(
