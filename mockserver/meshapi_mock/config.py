@@ -166,14 +166,16 @@ def one_of(*choices: str) -> Callable[[object], str]:
 
 
 MAX_TIME_SCALE = 1000.0
+MIN_TIME_SCALE = 1e-4
+"""Below this the fake's clock would run past dates a timestamp can hold within hours."""
 
 
 def time_scale(value: object) -> float:
     """A factor for every scripted wait: positive and finite, at most `MAX_TIME_SCALE`."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise TypeError(f"expected a number, not {type(value).__name__}")
-    if not math.isfinite(value) or not 0 < value <= MAX_TIME_SCALE:
-        raise ValueError(f"{value!r} must be above 0 and at most {MAX_TIME_SCALE:g}")
+    if not math.isfinite(value) or not MIN_TIME_SCALE <= value <= MAX_TIME_SCALE:
+        raise ValueError(f"{value!r} must be from {MIN_TIME_SCALE:g} to {MAX_TIME_SCALE:g}")
     return float(value)
 
 

@@ -89,7 +89,7 @@ class EdgeGuard:
             check_same_origin(scope, host)
             if self.admin_keys:
                 require_admin_key(header(headers, b"authorization"), self.admin_keys)
-            if scope["method"] in BODY_METHODS:
+            if scope.get("method") in BODY_METHODS:  # a WebSocket handshake has none
                 check_json_body(headers)
 
     def check_host(self, host: str, server_address: str | None) -> None:

@@ -88,15 +88,19 @@ class OperationApp:
         # 4. journal
         entry.path_params = path_params
         entry.stream = ctx.stream
-        # 5. select rule, 6. build reply (and how it will be delivered)
+        # 5. select rule, 6. build reply (and how it will be delivered); chaos draws first
+        drawn = state.delivery.draw(endpoint.name)
+        if isinstance(drawn, MeshError):  # an error instead of any rule: none is spent
+            plan = state.delivery.plan(None, drawn)
+            assert plan is not None
+            scope["state"][DELIVERY], entry.delivery = plan, plan.record
+            raise drawn
         reply, rule = await self.reply(ctx, entry)
-        plan = state.delivery.plan(endpoint.name, rule)
+        plan = state.delivery.plan(rule, drawn)
         if plan is not None:
             if operation.upstream_timeout is not None:
                 plan.limit_upstream(getattr(ctx.request, operation.upstream_timeout, None))
             scope["state"][DELIVERY], entry.delivery = plan, plan.record
-            if plan.error is not None:  # chaos drew an error status
-                raise plan.error
         if reply.error is not None:
             raise MeshError.from_spec(reply.error)
         # 7. render

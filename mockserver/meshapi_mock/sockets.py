@@ -214,7 +214,8 @@ class SocketSession:
 
     def plan(self, rule: Rule | None) -> DeliveryPlan | None:
         """The turn's delivery: the rule's timing and fault, or chaos's draw (None: at once)."""
-        plan = self.state.delivery.plan(self.endpoint.name, rule)
+        delivery = self.state.delivery
+        plan = delivery.plan(rule, delivery.draw(self.endpoint.name))
         if plan is not None and self.entry is not None:
             self.entry.delivery = plan.record
         return plan

@@ -308,9 +308,25 @@ def _also(base: type[E], transport: type[httpx.TransportError]) -> type[E]:
     pair."""
     both = _COMBINED.get((base, transport))
     if both is None:
-        both = type(base.__name__, (base, transport), {"__module__": base.__module__})
+        namespace = {"__module__": base.__module__, "__reduce__": _reduce_combined}
+        both = type(base.__name__, (base, transport), namespace)
         _COMBINED[(base, transport)] = both
     return cast("type[E]", both)
+
+
+def _reduce_combined(error: APIConnectionError) -> tuple[Any, ...]:
+    """Pickle a made-up class by its two bases (its own name is its base's), so an error
+    crosses a process pool or a task queue as it did before it was also httpx's."""
+    base, transport = type(error).__bases__
+    return _rebuild_combined, (base, transport, error.message, error.error_code, error.__dict__)
+
+
+def _rebuild_combined(
+    base: type[E], transport: type[httpx.TransportError], message: str, code: str, state: Any
+) -> E:
+    error = _also(base, transport)(message, error_code=code)
+    error.__dict__.update(state)
+    return error
 
 
 def as_transport_error(base: type[E], exc: httpx.TransportError, message: str, code: str) -> E:

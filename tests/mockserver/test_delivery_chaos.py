@@ -115,8 +115,8 @@ def test_a_rule_s_own_fault_wins_over_chaos(server: MockServer, http: httpx.Clie
 
     assert exchange.status == 200 and not exchange.body.endswith(b"data: [DONE]\n\n")
     assert delivery_of(http)["fault"] == {"kind": "no_done", "source": "rule"}
-    assert http.get("/_mock/chaos").json()["draws"] == 0  # not drawn for at all
-    assert http.post(CHAT, json=chat_body()).status_code == 502  # the next one is
+    assert http.get("/_mock/chaos").json()["draws"] == 1  # drawn (one draw a request), unused
+    assert http.post(CHAT, json=chat_body()).status_code == 502  # the next one gets it
 
 
 def test_chaos_with_nothing_probable_is_no_chaos(server: MockServer, http: httpx.Client) -> None:

@@ -18,7 +18,7 @@ from pydantic import Field, field_validator, model_validator
 from ..errors import MeshError
 from ..scripting.base import Spec
 from ..scripting.wire_values import RetryAfter
-from .spec import FAULTS, FaultKind, FaultSpec
+from .spec import FAULTS, WHOLE_RESPONSE, FaultKind, FaultSpec
 
 Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 RETRYING_STATUSES = frozenset({429, 503})
@@ -105,11 +105,15 @@ class Chaos:
         self._random = random.Random(self.seed)
         self._lock = threading.Lock()
         self.draws = 0
-        where = spec.after_chunks
         self._outcomes: list[tuple[float, FaultSpec | int]] = [
-            *((p, FaultSpec(kind=kind, after_chunks=where)) for kind, p in _sorted(spec.faults)),
+            *((p, self._fault(kind)) for kind, p in _sorted(spec.faults)),
             *((p, status) for status, p in _sorted(spec.statuses)),
         ]
+
+    def _fault(self, kind: FaultKind) -> FaultSpec:
+        """`after_chunks` places stream faults; a whole-response fault has no chunks."""
+        where = None if kind in WHOLE_RESPONSE else self.spec.after_chunks
+        return FaultSpec(kind=kind, after_chunks=where)
 
     def draw(self, endpoint: str) -> FaultSpec | MeshError | None:
         """What goes wrong with this request: a fault, an error, or nothing."""

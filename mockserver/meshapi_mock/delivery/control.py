@@ -11,6 +11,7 @@ from ..errors import MeshError
 from .chaos import Chaos, ChaosSpec
 from .connection import Pauses
 from .plan import DeliveryPlan
+from .spec import FaultSpec
 
 if TYPE_CHECKING:
     from ..scripting.rulebook import Rule
@@ -41,19 +42,26 @@ class DeliveryControl:
         self.chaos = Chaos(spec, self.seed) if spec is not None and spec.active else None
         return self.chaos
 
-    def plan(self, endpoint: str, rule: Rule | None) -> DeliveryPlan | None:
+    def draw(self, endpoint: str) -> FaultSpec | MeshError | None:
+        """Chaos's one draw for a request, made before its rule is chosen: a drawn error
+        answers instead of any rule (no rule's use is spent, no reply function runs, as
+        when a gateway throttles before the model sees the request); a drawn fault goes
+        to `plan`, which applies it unless the rule brings its own."""
+        chaos = self.chaos
+        return None if chaos is None else chaos.draw(endpoint)
+
+    def plan(
+        self, rule: Rule | None, drawn: FaultSpec | MeshError | None = None
+    ) -> DeliveryPlan | None:
         """How the answer of `rule` (None: default mode) goes out; None for the fast path
-        (no timing, no fault, no chaos). A plan may carry an error chaos drew instead."""
+        (no timing, no fault, nothing drawn). A plan may carry the error chaos drew."""
         timing = None if rule is None else rule.timing
         fault = None if rule is None else rule.fault
         source, error = "rule", None
-        chaos = self.chaos
-        if fault is None and chaos is not None:
-            drawn = chaos.draw(endpoint)
-            if isinstance(drawn, MeshError):
-                error, source = drawn, "chaos"
-            elif drawn is not None:
-                fault, source = drawn, "chaos"
+        if isinstance(drawn, MeshError):
+            error, source, fault = drawn, "chaos", None
+        elif drawn is not None and fault is None:
+            fault, source = drawn, "chaos"
         if timing is None and fault is None and error is None:
             return None
         with self._lock:

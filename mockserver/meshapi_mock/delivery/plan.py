@@ -78,7 +78,9 @@ class DeliveryPlan:
         if error is not None and not self.shapes_the_wire:
             self.record.outcome = "fault"
         keep_alive = self.timing.keep_alive
-        self.keep_alive = None if keep_alive is None else keep_alive * time_scale
+        self.keep_alive = None if keep_alive is None else max(keep_alive * time_scale, 0.01)
+        """Seconds between keep-alive frames: scaled, but never under 10 ms, so a stall (not
+        scaled) at a small time scale does not flood the client with them."""
         self.upstream_limit: float | None = None
         """Scripted seconds the gateway waits for the model (None: no limit applies)."""
         self.scripted = 0.0

@@ -22,9 +22,11 @@ from ..jsonbody import dumps
 from ..render.sse import DONE
 from .connection import Connection, Pauses, Released
 from .plan import DeliveryPlan
-from .spec import AT_THE_END, FaultSpec
+from .spec import AT_THE_END, CONNECTION, FaultSpec
 
 KEEP_ALIVE = b": keep-alive\n\n"
+BODYLESS = frozenset({204, 304})
+"""Statuses whose answer has no body: faults that rewrite a body leave them alone."""
 GATEWAY_TIMEOUT = {"code": "gateway_timeout", "message": "Upstream timed out."}
 PROXY_PAGE = (
     b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
@@ -230,8 +232,11 @@ class _Run:
         if fault.retry_after is not None:
             headers.append((b"retry-after", str(whole_seconds(fault.retry_after)).encode()))
         self.struck = True
+        first_chunk = self.plan.first_chunk_wait()
+        if self.plan.overdue() is not None:  # the gateway's 504 comes before any header
+            await self.wait(first_chunk)
         await self.send_start({"type": "http.response.start", "status": status, "headers": headers})
-        await self.wait(self.plan.first_chunk_wait())
+        await self.wait(first_chunk)
         await self.send_chunk(body, more=False)
 
     async def strike_connection(self, fault: FaultSpec, *, keep_alive: bool) -> bool:
@@ -245,6 +250,8 @@ class _Run:
 
     async def body(self, captured: Captured, fault: FaultSpec | None) -> None:
         """A JSON (or other) body: one chunk; a fault strikes at it."""
+        if captured.status in BODYLESS:  # a 204 has no body for a fault to change
+            fault = fault if fault is not None and fault.kind in CONNECTION else None
         kind = None if fault is None else fault.kind
         first_chunk = self.plan.first_chunk_wait()
         if self.plan.overdue() is not None:  # a JSON answer waits for the whole model
@@ -253,7 +260,8 @@ class _Run:
         replaced = body is not None
         if body is None:
             body = bytes(captured.body)
-        await self.send_start(captured.start(len(body)))
+        bodyless = captured.status in BODYLESS
+        await self.send_start(captured.start(None if bodyless else len(body)))
         if (
             fault is not None
             and kind in ("disconnect", "reset", "stall")
