@@ -51,9 +51,13 @@ def test_the_ini_value_scales_every_scripted_wait(pytester: pytest.Pytester) -> 
 @pytest.mark.parametrize(
     ("args", "ini", "message"),
     [
-        (["--meshapi-time-scale", "0"], "", "--meshapi-time-scale: 0.0 must be above 0"),
+        (
+            ["--meshapi-time-scale", "0"],
+            "",
+            "--meshapi-time-scale: 0.0 must be from 0.0001 to 1000",
+        ),
         (["--meshapi-time-scale", "slow"], "", "--meshapi-time-scale: 'slow' is not a number"),
-        ([], "meshapi_time_scale = -2", "meshapi_time_scale: -2.0 must be above 0"),
+        ([], "meshapi_time_scale = -2", "meshapi_time_scale: -2.0 must be from 0.0001 to 1000"),
         (["--meshapi-chaos", "explode=0.1"], "", "--meshapi-chaos: 'explode' is neither a fault"),
         ([], "meshapi_chaos = reset=lots", "meshapi_chaos: 'reset=lots': 'lots' is not a probab"),
     ],
