@@ -267,7 +267,11 @@ def test_a_stream_the_client_abandons_is_journaled_as_not_completed(server: Mock
     server.chat.reply(words)
     body = json.dumps(ask("long", stream=True)).encode()
     host, port = server.url.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port))) as sock:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # A small receive window before connecting: loopback buffers grow to megabytes,
+        # and a fast server (uvloop) could hand the whole answer to the kernel first.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect((host, int(port)))
         sock.sendall(
             b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             b"Authorization: Bearer rsk_test\r\nContent-Type: application/json\r\n"
