@@ -263,7 +263,8 @@ def test_plugin_style_assertions_work_per_endpoint(server: MockServer, http: htt
 
 def test_a_stream_the_client_abandons_is_journaled_as_not_completed(server: MockServer) -> None:
     """Headers and a first frame, then the client hangs up: no `stream_completed`."""
-    words = " ".join(f"word{i}" for i in range(20_000))  # far more than the socket buffers
+    # About 12 MB of frames: far more than loopback's buffers (a send buffer grows to 4 MB).
+    words = " ".join(f"word{i}" for i in range(60_000))
     server.chat.reply(words)
     body = json.dumps(ask("long", stream=True)).encode()
     host, port = server.url.removeprefix("http://").split(":")
