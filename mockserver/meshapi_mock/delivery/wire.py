@@ -22,7 +22,7 @@ from ..jsonbody import dumps
 from ..render.sse import DONE
 from .connection import Connection, Pauses, Released
 from .plan import DeliveryPlan
-from .spec import AT_THE_END, CONNECTION, FaultSpec
+from .spec import AT_THE_END, CONNECTION, WHOLE_RESPONSE, FaultSpec
 
 KEEP_ALIVE = b": keep-alive\n\n"
 BODYLESS = frozenset({204, 304})
@@ -205,7 +205,7 @@ class _Run:
     async def deliver(self, inner: ASGIApp, scope: Scope) -> None:
         plan, fault = self.plan, self.plan.fault
         await self.wait(plan.headers_wait())
-        if fault is not None and fault.kind in ("non_json_error", "html_502"):
+        if fault is not None and fault.kind in WHOLE_RESPONSE:
             await self.replace(fault)
             return
         if fault is not None and fault.before_headers:
@@ -264,7 +264,7 @@ class _Run:
         await self.send_start(captured.start(None if bodyless else len(body)))
         if (
             fault is not None
-            and kind in ("disconnect", "reset", "stall")
+            and kind in CONNECTION
             and await self.strike_connection(fault, keep_alive=False)
         ):
             return
@@ -307,7 +307,7 @@ class _Run:
         """The fault, before `frame` (None: after the last): True when the answer ends,
         `SKIP` when the fault took the frame's place."""
         kind = fault.kind
-        if kind in ("disconnect", "reset", "stall"):
+        if kind in CONNECTION:
             return await self.strike_connection(fault, keep_alive=True)
         self.struck = True
         if kind == "error_frame":

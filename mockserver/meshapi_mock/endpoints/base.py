@@ -142,3 +142,29 @@ class Endpoint:
 
     def operation(self, name: str) -> Operation | None:
         return next((op for op in self.operations if op.name == name), None)
+
+
+def held_data_operations(
+    answer: DefaultAnswer, param: str, example: str
+) -> Callable[..., Operation]:
+    """A maker of the operations of an area that serves what the fake holds (stored
+    templates, uploaded files, jobs): their answers are not made up, so strict mode serves
+    them, and a path naming `param` gets `example`, an id that exists, for `/openapi.json`."""
+
+    def operation(
+        name: str, method: str, path: str, summary: str, render: Renderer, **extra: Any
+    ) -> Operation:
+        examples = {param: example} if "{" + param + "}" in path else {}
+        return Operation(
+            name,
+            method,
+            path,
+            summary,
+            answer,
+            render,
+            synthetic=False,
+            path_examples=examples,
+            **extra,
+        )
+
+    return operation

@@ -12,7 +12,7 @@ finished batch cannot be cancelled (409 `conflict`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp
 
@@ -20,7 +20,7 @@ from ...ids import IdFactory
 from ...jsonbody import dumps
 from ...responses import JSONBytes
 from ...scripting.context import CallContext
-from ..base import Endpoint, Operation, Response
+from ..base import Endpoint, Response, held_data_operations
 from . import inline
 from .script import BatchesScript
 from .store import BatchStore, StoredBatch
@@ -115,19 +115,7 @@ def _cancel(ctx: CallContext, reply: BatchesReply, state: MockState) -> ASGIApp:
     return JSONBytes(dumps(store_of(state).cancel(ctx.path_params["batch_id"], now).view(now)))
 
 
-def _op(name: str, method: str, path: str, summary: str, render: Any, **extra: Any) -> Operation:
-    examples = {"batch_id": FIRST_ID} if path.startswith(ITEM) else {}
-    return Operation(
-        name,
-        method,
-        path,
-        summary,
-        _answer,
-        render,
-        synthetic=False,
-        path_examples=examples,
-        **extra,
-    )
+_op = held_data_operations(_answer, "batch_id", FIRST_ID)
 
 
 GET = _op(

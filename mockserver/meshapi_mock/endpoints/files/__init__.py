@@ -23,7 +23,7 @@ from starlette.types import ASGIApp
 from ...headers import header
 from ...jsonbody import dumps
 from ...responses import JSONBytes
-from ..base import Endpoint, Operation, Response
+from ..base import Endpoint, Response, held_data_operations
 from . import search
 from .script import FilesScript
 from .store import EMBEDDING, UPLOAD, StoredFile, files_of, iso_time
@@ -182,11 +182,7 @@ def render_search(ctx: FilesContext, reply: FilesReply, state: MockState) -> ASG
     return JSONBytes(dumps({"results": hits}))
 
 
-def _op(name: str, method: str, path: str, summary: str, **extra: Any) -> Operation:
-    examples = {"file_id": FIRST_ID} if "{file_id}" in path else {}
-    return Operation(
-        name, method, path, summary, answer, synthetic=False, path_examples=examples, **extra
-    )
+_op = held_data_operations(answer, "file_id", FIRST_ID)
 
 
 GET = _op(

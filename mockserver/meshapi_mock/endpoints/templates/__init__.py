@@ -9,7 +9,7 @@ read-only (403). Requests use a template by `template` + `variables`: see
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from starlette.responses import Response as StarletteResponse
 from starlette.types import ASGIApp
@@ -17,7 +17,7 @@ from starlette.types import ASGIApp
 from ...jsonbody import dumps
 from ...responses import JSONBytes
 from ...scripting.context import CallContext
-from ..base import Endpoint, Operation, Response
+from ..base import Endpoint, Response, held_data_operations
 from .script import TemplatesMatch, TemplatesReply, TemplatesScript, stored_fields
 from .store import MAX_TEMPLATES, StoredTemplate, templates_of
 from .wire import CreateTemplateRequest, TemplateSummary, UpdateTemplateRequest
@@ -63,19 +63,7 @@ def _delete(ctx: CallContext, reply: TemplatesReply, state: MockState) -> ASGIAp
     return StarletteResponse(status_code=204)
 
 
-def _op(name: str, method: str, path: str, summary: str, render: Any, **extra: Any) -> Operation:
-    examples = {"template_id": FIRST_ID} if path == ITEM else {}
-    return Operation(
-        name,
-        method,
-        path,
-        summary,
-        _answer,
-        render,
-        synthetic=False,
-        path_examples=examples,
-        **extra,
-    )
+_op = held_data_operations(_answer, "template_id", FIRST_ID)
 
 
 GET = _op(

@@ -21,7 +21,7 @@ from ...ids import IdFactory
 from ...jsonbody import dumps
 from ...responses import JSONBytes, RawBytes
 from ...scripting.context import CallContext
-from ..base import Endpoint, Operation, Response
+from ..base import Endpoint, Response, held_data_operations
 from .media import Video, last_frame, mp4, size
 from .script import VideosScript
 from .store import StoredTask, TaskStore
@@ -200,19 +200,7 @@ async def _last_frame(ctx: CallContext, reply: VideosReply, state: MockState) ->
     return RawBytes(body, content_type=b"image/png")
 
 
-def _op(name: str, method: str, path: str, summary: str, render: Any, **extra: Any) -> Operation:
-    examples = {"task_id": FIRST_ID} if path.startswith(ITEM) else {}
-    return Operation(
-        name,
-        method,
-        path,
-        summary,
-        _answer,
-        render,
-        synthetic=False,
-        path_examples=examples,
-        **extra,
-    )
+_op = held_data_operations(_answer, "task_id", FIRST_ID)
 
 
 GET = _op(
