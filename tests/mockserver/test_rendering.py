@@ -7,6 +7,8 @@ lists, and the same request renders the same bytes.
 
 from __future__ import annotations
 
+import json
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -476,3 +478,49 @@ def test_quotes_commas_and_escapes_stream_back_exactly(
     payloads = sse_payloads(chat(http, stream=True).content)
 
     assert streamed_text(payloads) == text
+
+
+_WORD_OR_TRAILING_SPACE = re.compile(r"\s*\S+|\s+\Z")
+# Words of any characters but surrogates, some holding whitespace, quotes or escapes, so
+# both the one-encoding path (words one space apart) and the general one are drawn.
+_words = st.lists(
+    st.text(st.characters(codec="utf-8"), min_size=1, max_size=6)
+    | st.sampled_from(["Paris", "“quoted”", "a\tb", "\u00a0", '"', "\\", "é…", "\x00"]),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    words=_words,
+    separator=st.sampled_from([" ", "  ", "\n", " \u2003"]),
+    ends=st.sampled_from([("", ""), (" ", ""), ("", " "), ("\t", "\n")]),
+)
+def test_word_chunks_are_each_encoded_exactly(
+    session_server: MockServer,
+    session_http: httpx.Client,
+    words: list[str],
+    separator: str,
+    ends: tuple[str, str],
+) -> None:
+    """Each `data:` frame holds its chunk exactly as encoding that chunk alone gives it,
+    and the chunks are the text's words each after its spacing — however the text is
+    spaced, whatever it quotes or escapes."""
+    text = ends[0] + separator.join(words) + ends[1]
+    session_server.reset()
+    session_server.chat.reply(text)
+
+    body = chat(session_http, stream=True).content
+
+    frames = body.decode().split("\n\n")[:-2]
+    chunks = [json.loads(frame.removeprefix("data: ")) for frame in frames]
+    for frame, chunk in zip(frames, chunks, strict=True):
+        compact = json.dumps(chunk, ensure_ascii=False, separators=(",", ":"))
+        assert frame == "data: " + compact
+    pieces = [chunk["choices"][0]["delta"]["content"] for chunk in chunks[:-2]]
+    assert pieces == _WORD_OR_TRAILING_SPACE.findall(text)
+    assert chunks[0]["choices"][0]["delta"]["role"] == "assistant"
+    assert all("role" not in chunk["choices"][0]["delta"] for chunk in chunks[1:-1])

@@ -144,9 +144,9 @@ def _encoded_choices(
     )
 
 
-def stream_deltas(c: Completion) -> tuple[bytes, ...]:
-    """Each content chunk's encoded `delta`: role first, then text (or the refusal), then
-    tool calls."""
+def stream_deltas(c: Completion) -> bytes:
+    """Each content chunk's encoded `delta`, joined by `CUT`: role first, then text (or the
+    refusal), then tool calls."""
     chunks = c.stream.chunks
     return _encoded_deltas(
         "refusal" if c.refusal is not None else "content",
@@ -158,6 +158,18 @@ def stream_deltas(c: Completion) -> tuple[bytes, ...]:
     )
 
 
+CUT = b"\x00"
+"""Between two encoded deltas: no JSON the encoder writes holds a NUL byte (it escapes
+control characters, and UTF-8 has no zero byte inside a character)."""
+
+
+def _one_space_apart(text: str) -> bool:
+    """Words one space apart, none before the first, and no quote: `split_words` then cuts
+    exactly at each space. (A printable text has no whitespace but the space: every other
+    whitespace character is a Unicode separator or control character.)"""
+    return text[:1] != " " and "  " not in text and '"' not in text and text.isprintable()
+
+
 @lru_cache(maxsize=512)
 def _encoded_deltas(
     field: Literal["content", "refusal"],
@@ -166,18 +178,25 @@ def _encoded_deltas(
     tool_calls: tuple[RenderedToolCall, ...],
     argument_chunks: int,
     interleave: bool,
-) -> tuple[bytes, ...]:
+) -> bytes:
     # Cached: a reply served again (an unlimited rule, a repeated prompt in default mode)
     # splits and encodes to the same deltas; only the envelope around them changes.
-    how = list(chunks) if isinstance(chunks, tuple) else chunks
     key = b'"' + field.encode() + b'":'
-    members = [key + dumps(piece) for piece in split_text(text, how)]
-    fragments = _tool_fragments(tool_calls, argument_chunks, interleave)
-    members.extend(b'"tool_calls":[' + dumps(f) + b"]" for f in fragments)
+    if chunks == "words" and text and _one_space_apart(text):
+        # Default mode's answers: words one space apart are cut at each space, so the
+        # text is encoded once and each space becomes the start of the next chunk.
+        between = b'"}' + CUT + b"{" + key + b'" '
+        members = [b"{" + key + dumps(text).replace(b" ", between) + b"}"]
+    else:
+        how = list(chunks) if isinstance(chunks, tuple) else chunks
+        members = [b"{" + key + dumps(piece) + b"}" for piece in split_text(text, how)]
+    if tool_calls:
+        fragments = _tool_fragments(tool_calls, argument_chunks, interleave)
+        members.extend(b'{"tool_calls":[' + dumps(f) + b"]}" for f in fragments)
     if not members:
-        members.append(key + b'""')
-    first = b'{"role":"assistant",' + members[0] + b"}"
-    return (first, *(b"{" + member + b"}" for member in members[1:]))
+        members.append(b"{" + key + b'""}')
+    members[0] = b'{"role":"assistant",' + members[0][1:]
+    return CUT.join(members)
 
 
 def stream_frames(c: Completion) -> list[bytes]:
@@ -185,8 +204,8 @@ def stream_frames(c: Completion) -> list[bytes]:
     the usage tail, `[DONE]`.
 
     Every chunk repeats the same envelope, so it is encoded once and spliced around the
-    deltas, which are joined with one frame's end and the next one's start between them;
-    the bytes equal encoding each chunk object on its own.
+    deltas, whose cuts become one frame's end and the next one's start; the bytes equal
+    encoding each chunk object on its own.
     """
     envelope = dumps(
         {"id": c.id, "object": "chat.completion.chunk", "created": c.created, "model": c.model}
@@ -194,7 +213,8 @@ def stream_frames(c: Completion) -> list[bytes]:
     head = b"data: " + envelope[:-1] + b',"choices":'
     open_delta, close_delta = head + b'[{"index":0,"delta":', b',"finish_reason":null}]}\n\n'
     tail = dumps({"usage": c.usage, "cost": c.cost})
-    content = open_delta + (close_delta + open_delta).join(stream_deltas(c)) + close_delta
+    deltas = stream_deltas(c).replace(CUT, close_delta + open_delta)
+    content = open_delta + deltas + close_delta
     return [
         content,
         head + _finish_choices(c.finish_reason) + b"}\n\n",
