@@ -9,6 +9,7 @@ as well as in entries.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from functools import lru_cache, wraps
 from typing import Any, TypeVar, cast
@@ -32,6 +33,20 @@ def small_key_cache(maxsize: int, max_key_length: int = MAX_KEY_LENGTH) -> Calla
                     return function(*args)
             return cached(*args)
 
-        return cast(F, call)
+        @wraps(function)
+        def call_one(arg: Any) -> Any:
+            # Most memoised functions take one text: no loop, no tuple of arguments.
+            if isinstance(arg, str | bytes | tuple) and len(arg) > max_key_length:
+                return function(arg)
+            return cached(arg)
+
+        one_argument = _takes_one_positional(function)
+        return cast(F, call_one if one_argument else call)
 
     return decorate
+
+
+def _takes_one_positional(function: Callable[..., Any]) -> bool:
+    parameters = list(inspect.signature(function).parameters.values())
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return len(parameters) == 1 and parameters[0].kind in positional

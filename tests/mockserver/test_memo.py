@@ -44,3 +44,20 @@ def test_a_long_key_is_computed_every_time() -> None:
 def test_cached_or_not_the_answer_is_the_same(text: str, limit: int) -> None:
     _, cached = counting(max_key_length=limit)
     assert cached(text) == cached(text) == f"{text!r}:1"
+
+
+def test_a_one_argument_function_caches_the_same_way() -> None:
+    """One-text functions take a shorter path through the cache; it keeps the same rules."""
+    calls: list[str] = []
+
+    @small_key_cache(maxsize=8)
+    def shout(text: str) -> str:
+        calls.append(text)
+        return text.upper()
+
+    long = "x" * (MAX_KEY_LENGTH + 1)
+    for _ in range(3):
+        assert shout("hi") == "HI"
+        assert shout(long) == long.upper()
+    assert calls == ["hi", long, long, long]
+    assert shout.__name__ == "shout"
