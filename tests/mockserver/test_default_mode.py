@@ -7,7 +7,10 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from meshapi_mock import MockServer, ServerConfig
+from meshapi_mock.endpoints.chat.vocabulary import ReplySpec
 from support.wire import (
     chat,
     check_stream_shape,
@@ -463,3 +466,20 @@ def test_free_models_cost_zero(http: httpx.Client) -> None:
         chat(http, stream=True, model="meta-llama/llama-3.3-70b-instruct:free").content
     )
     assert payloads[-1]["cost"] == "0"
+
+
+@given(text=st.text(), finish_reason=st.sampled_from([None, "stop", "length"]))
+def test_the_unchecked_copy_default_mode_makes_equals_pydantics_copy(
+    text: str, finish_reason: str | None
+) -> None:
+    """Default mode copies its blank reply without pydantic's machinery (a hot path); the
+    copy must be the one `model_copy` would make, fields set included."""
+    blank = ReplySpec(text="")
+    values: dict[str, Any] = {"text": text}
+    if finish_reason is not None:
+        values["finish_reason"] = finish_reason
+    fast, slow = blank.with_values(**values), blank.model_copy(update=values)
+    assert fast == slow
+    assert fast.model_fields_set == slow.model_fields_set
+    assert fast.model_dump(exclude_unset=True) == slow.model_dump(exclude_unset=True)
+    assert blank.text == "", "the blank itself is untouched"

@@ -64,9 +64,10 @@ class ChatContext(ConversationContext):
     @property
     def token_limit(self) -> int | None:
         """`max_tokens` or `max_completion_tokens` (OpenAI's newer name): the smaller."""
-        limits = [self.request.max_tokens, self.request.max_completion_tokens]
-        given = [limit for limit in limits if limit is not None]
-        return min(given) if given else None
+        tokens, completion_tokens = self.request.max_tokens, self.request.max_completion_tokens
+        if tokens is None or completion_tokens is None:
+            return completion_tokens if tokens is None else tokens
+        return min(tokens, completion_tokens)
 
     @cached_property
     def called_tools(self) -> list[str]:

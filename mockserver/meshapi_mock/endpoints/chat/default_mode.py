@@ -50,14 +50,8 @@ def synthesize(ctx: ChatContext) -> ReplySpec:
         text = _structured(ctx, ctx.output_format, text)
     limit = ctx.token_limit
     if limit is not None and len(text) > limit * 4:
-        return _BLANK.model_copy(update={"text": text[: limit * 4], "finish_reason": "length"})
-    return _text_reply(text)
-
-
-@small_key_cache(maxsize=1024)
-def _text_reply(text: str) -> ReplySpec:
-    """Shared per text: replies are never mutated, and building one costs a hot path."""
-    return _BLANK.model_copy(update={"text": text})
+        return _BLANK.with_values(text=text[: limit * 4], finish_reason="length")
+    return _BLANK.with_values(text=text)
 
 
 def _pick(options: tuple[str, ...], seed: str) -> str:
