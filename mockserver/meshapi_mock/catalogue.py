@@ -368,10 +368,19 @@ def _unknown_cost(prompt_tokens: int, completion_tokens: int) -> str:
     return _UNKNOWN.cost(prompt_tokens, completion_tokens)
 
 
+def well_formed(model_id: str) -> bool:
+    """`provider/name`, both parts present, and no whitespace anywhere: the gateway does
+    not trim `"openai/gpt-4o-mini "` into a model it knows."""
+    provider, slash, name = model_id.partition("/")
+    return bool(provider and slash and name) and not any(c.isspace() for c in model_id)
+
+
 def _check_id(model_id: str) -> None:
     provider, slash, name = model_id.partition("/")
     if not (provider and slash and name):
         raise CatalogueError(f"model id {model_id!r} is not `provider/name`")
+    if not well_formed(model_id):
+        raise CatalogueError(f"model id {model_id!r} holds whitespace")
 
 
 _FIELDS = {f.name for f in fields(Model)}

@@ -1,10 +1,10 @@
 """Model ids a request names, checked against the fake's catalogue as the gateway would.
 
 The real gateway answers 404 `model_not_found` for a model it does not know. The fake
-catches what is certainly wrong (no `provider/` prefix, a provider no catalogue model has)
-without failing an app that names a real model the catalogue lacks: that one is answered
-and marked `model_status="unknown"` in the journal. `ServerConfig.models` tightens this
-(`strict`: only catalogue ids) or turns it off (`any`).
+catches what is certainly wrong (no `provider/` prefix, whitespace in the id, a provider no
+catalogue model has) without failing an app that names a real model the catalogue lacks:
+that one is answered and marked `model_status="unknown"` in the journal.
+`ServerConfig.models` tightens this (`strict`: only catalogue ids) or turns it off (`any`).
 
 An operation declares where its request holds model ids (`Operation.model_fields`); the
 pipeline calls `check_models` for every operation the same way.
@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Literal
 
-from .catalogue import Catalogue
+from .catalogue import Catalogue, well_formed
 from .errors import MeshError
 
 ModelStatus = Literal["catalogue", "unknown", "rejected"]
@@ -59,20 +59,22 @@ def check_models(
 
 
 def _known_provider(catalogue: Catalogue, model_id: str) -> bool:
-    provider, slash, name = model_id.partition("/")
-    return bool(slash and name) and catalogue.knows_provider(provider)
+    provider = model_id.partition("/")[0]
+    return well_formed(model_id) and catalogue.knows_provider(provider)
 
 
 def not_found(catalogue: Catalogue, field: str, model_id: str) -> MeshError:
-    closest = catalogue.closest(model_id)
+    closest = catalogue.closest("".join(model_id.split()))
     provider, slash, name = model_id.partition("/")
     if not (slash and provider and name):
         why = "model ids are `provider/name`"
+    elif not well_formed(model_id):
+        why = "model ids hold no whitespace"
     elif not catalogue.knows_provider(provider):
         why = f"no catalogue model is served by provider '{provider}'"
     else:
         why = "it is not in the catalogue (the fake runs with `--models strict`)"
-    message = f"Model '{model_id}' not found: {why}. Closest models: {', '.join(closest)}."
+    message = f"Model {model_id!r} not found: {why}. Closest models: {', '.join(closest)}."
     return MeshError(
         404,
         "model_not_found",

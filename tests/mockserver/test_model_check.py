@@ -89,6 +89,24 @@ def test_an_unknown_provider_is_404(http: httpx.Client, operation: str) -> None:
 
 
 @pytest.mark.parametrize("operation", REQUESTS)
+@pytest.mark.parametrize(
+    "model", ["openai/gpt-4o-mini ", " openai/gpt-4o-mini", "openai/gpt-4o-mini\n"]
+)
+def test_an_id_with_whitespace_is_404_naming_the_id_without_it(
+    http: httpx.Client, server: MockServer, operation: str, model: str
+) -> None:
+    """Not a well-formed id, though its provider is known: the gateway does not trim it."""
+    response = send(http, operation, model)
+
+    assert response.status_code == 404, response.text
+    error = error_of(response)
+    assert error["code"] == "model_not_found"
+    assert f"Model {model!r} not found: model ids hold no whitespace." in error["message"]
+    assert "Closest models: openai/gpt-4o-mini, " in error["message"]
+    assert server.requests[-1].model_status == "rejected"
+
+
+@pytest.mark.parametrize("operation", REQUESTS)
 def test_a_known_providers_unlisted_model_is_answered_and_marked(
     http: httpx.Client, server: MockServer, operation: str
 ) -> None:
@@ -187,6 +205,8 @@ def test_python_adds_models_until_reset(http: httpx.Client, server: MockServer) 
 def test_python_refuses_a_bad_entry_and_adds_nothing(server: MockServer) -> None:
     with pytest.raises(CatalogueError, match="not `provider/name`"):
         server.models.add("acme/fine", "no-prefix")
+    with pytest.raises(CatalogueError, match="holds whitespace"):
+        server.models.add("acme/fine", "acme/padded ")
     with pytest.raises(CatalogueError, match="unknown fields"):
         server.models.add({"id": "acme/x", "price": "1"})
     assert server.state.catalogue.find("acme/fine") is None
@@ -345,6 +365,12 @@ def test_every_catalogue_id_passes_in_every_mode(model: Any, mode: str) -> None:
             st.sampled_from(["openai", "anthropic", "acme", ""]),
             st.text(max_size=20),
         ),
+        st.builds(  # a catalogue id, perhaps padded: padded is not well-formed
+            "{}{}{}".format,
+            st.sampled_from(["", " ", "\t"]),
+            st.sampled_from([model.id for model in MODELS]),
+            st.sampled_from(["", " ", "\n"]),
+        ),
     ),
     st.sampled_from(["strict", "known-providers", "any"]),
 )
@@ -358,7 +384,8 @@ def test_the_mode_decides_every_id(model_id: str, mode: str) -> None:
     status, refusal = check_models(Request(), ("model",), CATALOGUE, mode)
     listed = CATALOGUE.find(model_id) is not None
     provider, slash, name = model_id.partition("/")
-    well_formed_known = bool(slash and name) and CATALOGUE.knows_provider(provider)
+    spaced = any(c.isspace() for c in model_id)
+    well_formed_known = bool(slash and name) and not spaced and CATALOGUE.knows_provider(provider)
     refused = not listed and (
         mode == "strict" or (mode == "known-providers" and not well_formed_known)
     )
