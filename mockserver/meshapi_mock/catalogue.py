@@ -306,6 +306,79 @@ MODELS: tuple[Model, ...] = (
         tools=False,
         output_modalities=("video",),
     ),
+    # The official SDK's README names these (batches, realtime, audio, video); prices are
+    # the provider's list prices per 1M tokens where it bills tokens, else the fake's
+    # documented default (`UNKNOWN_MODEL_PRICES`, so a cost from them stands out), which
+    # also keeps a paid model out of `/v1/models/free`.
+    Model(
+        "openai/gpt-5-nano",
+        "GPT-5 nano",
+        "OpenAI",
+        400_000,
+        "0.05",
+        "0.40",
+        input_modalities=_VISION,
+    ),
+    Model(
+        "openai/gpt-realtime-mini",
+        "GPT Realtime mini",
+        "OpenAI",
+        32_000,
+        "0.60",  # text tokens, as `gpt-4o-realtime-preview` above
+        "2.40",
+        model_type="realtime",
+        input_modalities=("text", "audio"),
+        output_modalities=("text", "audio"),
+    ),
+    Model(
+        "openai/whisper-large-v3",
+        "Whisper Large v3",
+        "OpenAI",
+        0,
+        *UNKNOWN_MODEL_PRICES,  # billed per audio minute upstream: the default
+        model_type="audio",
+        tools=False,
+        input_modalities=("audio",),
+        output_modalities=("text",),
+        description="Whisper Large v3 (open weights) served through MeshAPI: transcriptions "
+        "and translations into English.",
+    ),
+    Model(
+        "sarvam/bulbul:v2",
+        "Bulbul v2",
+        "Sarvam AI",
+        2_000,
+        *UNKNOWN_MODEL_PRICES,  # billed per character upstream: the default
+        model_type="audio",
+        tools=False,
+        output_modalities=("audio",),
+        description="Sarvam AI's text-to-speech model for Indian languages, served through "
+        "MeshAPI.",
+    ),
+    Model(
+        "sarvam/saaras:v3",
+        "Saaras v3",
+        "Sarvam AI",
+        0,
+        *UNKNOWN_MODEL_PRICES,  # billed per audio hour upstream: the default
+        model_type="audio",
+        tools=False,
+        input_modalities=("audio",),
+        output_modalities=("text",),
+        description="Sarvam AI's speech-to-text model for Indian languages (language codes "
+        "such as `en-IN`), served through MeshAPI.",
+    ),
+    Model(
+        "byteplus/dreamina-seedance-2-0",
+        "Dreamina Seedance 2.0",
+        "ByteDance",
+        0,
+        *UNKNOWN_MODEL_PRICES,  # its tasks report tokens; their price is the default
+        model_type="video",
+        tools=False,
+        input_modalities=("text", "image", "video", "audio"),
+        output_modalities=("video",),
+    ),
 )
 
 

@@ -3,16 +3,21 @@
 A missing `provider/` prefix or an unknown provider is a 404 `model_not_found` naming the
 closest catalogue ids; a known provider's model the catalogue lacks is answered and marked
 in the journal; `models="strict"` and `models="any"` tighten and loosen that; the catalogue
-grows from Python, from files and from the command line.
+grows from Python, from files and from the command line. Every model id the official SDK
+(README and sources) and the shared MeshAPI docs mention is in the catalogue, of the kind
+its area takes.
 """
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import meshapi
@@ -24,6 +29,7 @@ from meshapi import MeshAPI
 from meshapi_mock import MockServer
 from meshapi_mock.catalogue import MODELS, UNKNOWN_MODEL_PRICES, Catalogue, CatalogueError
 from meshapi_mock.model_check import check_models
+from support.realtime import receive, session, ws_url
 from support.wire import chat, error_of
 
 ASK = [{"role": "user", "content": "Hello"}]
@@ -286,6 +292,140 @@ except meshapi.MeshAPIError as exc:
     status, code, message = seen
     assert (status, code) == (404, "model_not_found")
     assert "openai/gpt-4o-mini" in message
+
+
+# --- the models the documentation names ------------------------------------------------
+
+MENTIONED = re.compile(r"[\"'`]([a-z0-9][a-z0-9.-]*/[a-z][\w.:-]*)[\"'`]")
+"""A quoted or backticked `provider/name`, as code samples and prose write model ids."""
+MEDIA_TYPES = frozenset(
+    {"application", "audio", "font", "image", "message", "model", "multipart", "text", "video"}
+)
+"""Quoted `audio/pcm` or `application/pdf` are media types, not models."""
+SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+SHARED_DOCS = ("meshapi-wire-contract.md", "sdk-docs-chat-completions.txt")
+"""The MeshAPI documentation the project works from (the wire contract and the SDK docs
+page): beside the checkout, in `../shared`, not in it."""
+
+
+def mentioned_ids(text: str) -> set[str]:
+    """The model ids `text` mentions. A bare id (the moderations default,
+    `omni-moderation-latest`) is not one: catalogue ids are `provider/name`."""
+    return {i for i in MENTIONED.findall(text) if i.split("/", 1)[0] not in MEDIA_TYPES}
+
+
+@pytest.fixture(scope="module")
+def official_sdk_texts() -> dict[str, str]:
+    """The official SDK's README (its METADATA) and source files, by name, read by its own
+    python from the cached environment (built if missing, as the other official-SDK tests)."""
+    from support.official_sdk import official_python, run_script
+
+    texts: dict[str, str] = run_script(
+        official_python(),
+        """
+import importlib.metadata, pathlib, meshapi
+package = pathlib.Path(meshapi.__file__).parent
+texts = {"README (METADATA)": importlib.metadata.distribution("meshapi").read_text("METADATA")}
+texts.update((str(p.relative_to(package.parent)), p.read_text()) for p in package.rglob("*.py"))
+emit(texts)
+""",
+    )
+    return texts
+
+
+def served_by_id(ids: set[str]) -> dict[str, int]:
+    """`GET /v1/models/{id}` of each id from a `--models strict` fake: 200 or 404."""
+    with (
+        MockServer(models="strict") as server,
+        httpx.Client(base_url=server.url, headers=KEY) as http,
+    ):
+        return {i: http.get(f"/v1/models/{quote(i, safe='/')}").status_code for i in sorted(ids)}
+
+
+def missing_from_the_catalogue(texts: dict[str, str]) -> dict[str, list[str]]:
+    """Each id the texts mention that the fake does not serve, with where it is mentioned."""
+    where: dict[str, list[str]] = {}
+    for name, text in texts.items():
+        for model_id in mentioned_ids(text):
+            where.setdefault(model_id, []).append(name)
+    served = served_by_id(set(where))
+    return {i: where[i] for i, status in served.items() if status != 200}
+
+
+def test_every_model_the_official_sdk_mentions_is_in_the_catalogue(
+    official_sdk_texts: dict[str, str],
+) -> None:
+    readme = mentioned_ids(official_sdk_texts["README (METADATA)"])
+    assert {"openai/gpt-4o-mini", "sarvam/bulbul:v2", "openai/gpt-realtime-mini"} <= readme, (
+        "the README's model ids are not found any more: check `MENTIONED`"
+    )
+
+    assert missing_from_the_catalogue(official_sdk_texts) == {}
+
+
+def test_every_model_the_shared_docs_mention_is_in_the_catalogue() -> None:
+    paths = [SHARED / name for name in SHARED_DOCS]
+    absent = [str(path) for path in paths if not path.is_file()]
+    if absent:
+        pytest.skip(f"the shared MeshAPI docs are not beside this checkout: {', '.join(absent)}")
+    texts = {path.name: path.read_text(encoding="utf-8") for path in paths}
+    assert mentioned_ids(texts["meshapi-wire-contract.md"]) >= {
+        "openai/gpt-4o-mini",
+        "meta-llama/llama-3.3-70b-instruct:free",
+    }
+
+    assert missing_from_the_catalogue(texts) == {}
+
+
+AUDIO = {"file": ("hello.wav", b"RIFF....WAVE", "audio/wav")}
+
+# The official SDK README's calls with its models: each is the catalogue kind its area takes.
+README_CALLS: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "openai/gpt-5-nano": ("text", "/v1/chat/completions", {"messages": ASK}),
+    "sarvam/bulbul:v2": ("audio", "/v1/audio/speech", {"input": "Hello!"}),
+    "sarvam/saaras:v3": ("audio", "/v1/audio/transcriptions", {"language_code": "en-IN"}),
+    "openai/whisper-large-v3": ("audio", "/v1/audio/translations", {}),
+    "byteplus/dreamina-seedance-2-0": (
+        "video",
+        "/v1/video/generations",
+        {"content": [{"type": "text", "text": "A cat chasing a ball"}]},
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def strict_fake() -> Iterator[MockServer]:
+    with MockServer(models="strict") as fake:
+        yield fake
+
+
+@pytest.mark.parametrize("model", README_CALLS)
+def test_the_readme_s_calls_are_answered_under_strict_models(
+    strict_fake: MockServer, model: str
+) -> None:
+    kind, path, body = README_CALLS[model]
+    with httpx.Client(base_url=strict_fake.url, headers=KEY) as http:
+        if path.startswith("/v1/audio/transcriptions") or path == "/v1/audio/translations":
+            fields = {"model": model, **body}
+            answered = http.post(path, data=fields, files=AUDIO)
+        else:
+            answered = http.post(path, json={"model": model, **body})
+        listed = http.get(f"/v1/models/{quote(model, safe='/')}")
+
+    assert answered.status_code == 200, answered.text
+    assert listed.json()["model_type"] == kind
+
+
+def test_the_readme_s_realtime_model_opens_a_session_under_strict_models(
+    strict_fake: MockServer,
+) -> None:
+    with session(strict_fake, url=ws_url(strict_fake, model="openai/gpt-realtime-mini")) as ws:
+        first = receive(ws)
+
+    assert first["type"] == "session.created", json.dumps(first)
+    with httpx.Client(base_url=strict_fake.url, headers=KEY) as http:
+        listed = http.get("/v1/models/openai/gpt-realtime-mini").json()
+    assert listed["model_type"] == "realtime"
 
 
 # --- the command line -------------------------------------------------------------------------
