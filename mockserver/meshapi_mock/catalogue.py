@@ -9,7 +9,7 @@ mention, plus a few well-known ones per provider. Each fake holds its own `Catal
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cached_property, lru_cache
@@ -411,10 +411,10 @@ class Catalogue:
     def knows_provider(self, provider: str) -> bool:
         return provider in self._providers
 
-    def closest(self, model_id: str, count: int = 3) -> list[str]:
+    def closest(self, model_id: str, count: int = 3, kinds: Collection[str] = ()) -> list[str]:
         """The `count` catalogue ids most like `model_id`, however far: whole ids and the
         names after the provider are both compared, so a missing prefix still finds its
-        model first."""
+        model first. `kinds`: only models of these `model_type`s."""
         name = model_id.rsplit("/", 1)[-1]
 
         def likeness(known: str) -> float:
@@ -422,7 +422,8 @@ class Catalogue:
             bare = difflib.SequenceMatcher(None, name, known.split("/", 1)[1]).ratio()
             return max(whole, bare)
 
-        return sorted(self._by_id, key=lambda known: (-likeness(known), known))[:count]
+        ids = [i for i, m in self._by_id.items() if not kinds or m.model_type in kinds]
+        return sorted(ids, key=lambda known: (-likeness(known), known))[:count]
 
     def cost(self, model_id: str, prompt_tokens: int, completion_tokens: int) -> str:
         """Cost in USD as a decimal string; a model outside the catalogue is priced at

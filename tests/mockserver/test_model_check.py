@@ -34,6 +34,7 @@ from support.wire import chat, error_of
 
 ASK = [{"role": "user", "content": "Hello"}]
 KEY = {"Authorization": "Bearer rsk_test"}
+CATALOGUE_MODEL_TYPES = {model.id: model.model_type for model in MODELS}
 
 # One request per operation that names models, with the model id at `{}`.
 REQUESTS: dict[str, tuple[str, Any]] = {
@@ -123,6 +124,81 @@ def test_a_known_providers_unlisted_model_is_answered_and_marked(
     assert entry.model_status == "unknown"
     (wire,) = http.get("/_mock/requests").json()
     assert wire["model_status"] == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("model", "kind"),
+    [
+        ("openai/text-embedding-3-small", "an embedding"),
+        ("openai/gpt-image-1", "an image"),
+        ("openai/whisper-1", "an audio"),
+        ("openai/gpt-4o-realtime-preview", "a realtime"),
+    ],
+)
+def test_responses_refuse_a_catalogue_model_of_another_kind_with_501(
+    http: httpx.Client, server: MockServer, model: str, kind: str
+) -> None:
+    """Contract §4: the Responses API answers 501 for a model it does not support."""
+    server.responses.reply("never sent")
+
+    response = http.post("/v1/responses", json={"model": model, "input": "Hi"})
+
+    assert response.status_code == 501, response.text
+    error = error_of(response)
+    assert error["code"] == "model_capability_not_supported"
+    assert error["message"].startswith(
+        f"Model {model!r} is not supported here: it is {kind} model and this endpoint serves "
+        "text models. Closest text models: "
+    )
+    closest = error["message"].rsplit(": ", 1)[1].removesuffix(".").split(", ")
+    assert len(closest) == 3 and all(CATALOGUE_MODEL_TYPES[i] == "text" for i in closest)
+    assert error["details"][0]["loc"] == ["body", "model"]
+    (entry,) = server.requests
+    assert (entry.model_status, entry.error_code) == ("rejected", "model_capability_not_supported")
+    assert server.rules[0].call_count == 0
+
+
+def test_the_openapi_document_names_the_501(http: httpx.Client) -> None:
+    responses = http.get("/openapi.json").json()["paths"]["/v1/responses"]["post"]["responses"]
+    assert "`model_capability_not_supported`" in responses["501"]["description"]
+
+
+def test_a_template_s_model_of_another_kind_is_refused_by_responses(
+    http: httpx.Client, server: MockServer
+) -> None:
+    server.templates.add("embedder", system="Be brief.", model="openai/text-embedding-3-small")
+
+    filled = http.post("/v1/responses", json={"template": "embedder", "input": "Hi"})
+    overridden = http.post(
+        "/v1/responses", json={"template": "embedder", "input": "Hi", "model": "openai/gpt-4o"}
+    )
+
+    assert filled.status_code == 501
+    assert error_of(filled)["code"] == "model_capability_not_supported"
+    assert overridden.status_code == 200
+
+
+def test_any_models_answers_a_model_of_another_kind() -> None:
+    with MockServer(models="any") as server, httpx.Client(base_url=server.url, headers=KEY) as http:
+        answered = http.post(
+            "/v1/responses", json={"model": "openai/text-embedding-3-small", "input": "Hi"}
+        )
+    assert answered.status_code == 200, answered.text
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/chat/completions", {"model": "openai/text-embedding-3-small", "messages": ASK}),
+        ("/v1/embeddings", {"model": "openai/gpt-4o-mini", "input": "Hi"}),
+    ],
+)
+def test_where_the_contract_is_silent_any_kind_is_answered(
+    http: httpx.Client, path: str, body: dict[str, Any]
+) -> None:
+    """The contract names no answer for a chat or embeddings call with a model of another
+    kind, so the fake does not invent one."""
+    assert http.post(path, json=body).status_code == 200
 
 
 def test_a_templates_model_is_checked_when_a_request_uses_it(http: httpx.Client) -> None:
@@ -426,6 +502,30 @@ def test_the_readme_s_realtime_model_opens_a_session_under_strict_models(
     with httpx.Client(base_url=strict_fake.url, headers=KEY) as http:
         listed = http.get("/v1/models/openai/gpt-realtime-mini").json()
     assert listed["model_type"] == "realtime"
+
+
+def test_the_official_sdk_raises_on_a_model_responses_do_not_support(server: MockServer) -> None:
+    from support.official_sdk import official_python, run_script
+
+    seen = run_script(
+        official_python(),
+        """
+import meshapi
+from meshapi import MeshAPI, ResponsesParams
+client = MeshAPI(base_url=URL, token="rsk_official", max_retries=1)
+seen = []
+for stream in (False, True):
+    params = ResponsesParams(model="openai/text-embedding-3-small", input="Hi")
+    try:
+        list(client.responses.stream(params)) if stream else client.responses.create(params)
+    except meshapi.MeshAPIError as exc:
+        seen.append([exc.status, exc.error_code])
+emit(seen)
+""",
+        URL=server.url,
+    )
+
+    assert seen == [[501, "model_capability_not_supported"]] * 2
 
 
 # --- the command line -------------------------------------------------------------------------
