@@ -9,7 +9,7 @@ mention, plus a few well-known ones per provider. Each fake holds its own `Catal
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cached_property, lru_cache
@@ -306,6 +306,79 @@ MODELS: tuple[Model, ...] = (
         tools=False,
         output_modalities=("video",),
     ),
+    # The official SDK's README names these (batches, realtime, audio, video); prices are
+    # the provider's list prices per 1M tokens where it bills tokens, else the fake's
+    # documented default (`UNKNOWN_MODEL_PRICES`, so a cost from them stands out), which
+    # also keeps a paid model out of `/v1/models/free`.
+    Model(
+        "openai/gpt-5-nano",
+        "GPT-5 nano",
+        "OpenAI",
+        400_000,
+        "0.05",
+        "0.40",
+        input_modalities=_VISION,
+    ),
+    Model(
+        "openai/gpt-realtime-mini",
+        "GPT Realtime mini",
+        "OpenAI",
+        32_000,
+        "0.60",  # text tokens, as `gpt-4o-realtime-preview` above
+        "2.40",
+        model_type="realtime",
+        input_modalities=("text", "audio"),
+        output_modalities=("text", "audio"),
+    ),
+    Model(
+        "openai/whisper-large-v3",
+        "Whisper Large v3",
+        "OpenAI",
+        0,
+        *UNKNOWN_MODEL_PRICES,  # billed per audio minute upstream: the default
+        model_type="audio",
+        tools=False,
+        input_modalities=("audio",),
+        output_modalities=("text",),
+        description="Whisper Large v3 (open weights) served through MeshAPI: transcriptions "
+        "and translations into English.",
+    ),
+    Model(
+        "sarvam/bulbul:v2",
+        "Bulbul v2",
+        "Sarvam AI",
+        2_000,
+        *UNKNOWN_MODEL_PRICES,  # billed per character upstream: the default
+        model_type="audio",
+        tools=False,
+        output_modalities=("audio",),
+        description="Sarvam AI's text-to-speech model for Indian languages, served through "
+        "MeshAPI.",
+    ),
+    Model(
+        "sarvam/saaras:v3",
+        "Saaras v3",
+        "Sarvam AI",
+        0,
+        *UNKNOWN_MODEL_PRICES,  # billed per audio hour upstream: the default
+        model_type="audio",
+        tools=False,
+        input_modalities=("audio",),
+        output_modalities=("text",),
+        description="Sarvam AI's speech-to-text model for Indian languages (language codes "
+        "such as `en-IN`), served through MeshAPI.",
+    ),
+    Model(
+        "byteplus/dreamina-seedance-2-0",
+        "Dreamina Seedance 2.0",
+        "ByteDance",
+        0,
+        *UNKNOWN_MODEL_PRICES,  # its tasks report tokens; their price is the default
+        model_type="video",
+        tools=False,
+        input_modalities=("text", "image", "video", "audio"),
+        output_modalities=("video",),
+    ),
 )
 
 
@@ -338,10 +411,10 @@ class Catalogue:
     def knows_provider(self, provider: str) -> bool:
         return provider in self._providers
 
-    def closest(self, model_id: str, count: int = 3) -> list[str]:
+    def closest(self, model_id: str, count: int = 3, kinds: Collection[str] = ()) -> list[str]:
         """The `count` catalogue ids most like `model_id`, however far: whole ids and the
         names after the provider are both compared, so a missing prefix still finds its
-        model first."""
+        model first. `kinds`: only models of these `model_type`s."""
         name = model_id.rsplit("/", 1)[-1]
 
         def likeness(known: str) -> float:
@@ -349,7 +422,8 @@ class Catalogue:
             bare = difflib.SequenceMatcher(None, name, known.split("/", 1)[1]).ratio()
             return max(whole, bare)
 
-        return sorted(self._by_id, key=lambda known: (-likeness(known), known))[:count]
+        ids = [i for i, m in self._by_id.items() if not kinds or m.model_type in kinds]
+        return sorted(ids, key=lambda known: (-likeness(known), known))[:count]
 
     def cost(self, model_id: str, prompt_tokens: int, completion_tokens: int) -> str:
         """Cost in USD as a decimal string; a model outside the catalogue is priced at
@@ -368,10 +442,19 @@ def _unknown_cost(prompt_tokens: int, completion_tokens: int) -> str:
     return _UNKNOWN.cost(prompt_tokens, completion_tokens)
 
 
+def well_formed(model_id: str) -> bool:
+    """`provider/name`, both parts present, and no whitespace anywhere: the gateway does
+    not trim `"openai/gpt-4o-mini "` into a model it knows."""
+    provider, slash, name = model_id.partition("/")
+    return bool(provider and slash and name) and not any(c.isspace() for c in model_id)
+
+
 def _check_id(model_id: str) -> None:
     provider, slash, name = model_id.partition("/")
     if not (provider and slash and name):
         raise CatalogueError(f"model id {model_id!r} is not `provider/name`")
+    if not well_formed(model_id):
+        raise CatalogueError(f"model id {model_id!r} holds whitespace")
 
 
 _FIELDS = {f.name for f in fields(Model)}

@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 Role = Literal["system", "user", "assistant", "tool"]
 
@@ -176,6 +176,37 @@ class ToolChoiceObject(_Wire):
     function: ToolChoiceFunction
 
 
+MESSAGES_UNLESS_TEMPLATE: JsonSchema = {
+    "if": {"properties": {"template": {"type": "string"}}, "required": ["template"]},
+    "else": {"properties": {"messages": {"minItems": 1}}},
+}
+"""`messages` may be `[]` only beside a `template`: one that holds the whole conversation
+needs no more (the official SDK always sends `messages`, so `[]` is how it says so). Whether
+the filled-in conversation is empty is the template's to answer (`templating.py`)."""
+MESSAGES_DESCRIPTION = (
+    "At least one, unless a `template` is named: its conversation may be the whole one."
+)
+
+
+def messages_or_template(request: Any) -> Any:
+    """An `after` model validator: `messages: []` without a `template` is the `too_short`
+    at `messages` that `Field(min_length=1)` would give (and `/openapi.json` describes with
+    `MESSAGES_UNLESS_TEMPLATE`)."""
+    if not request.messages and request.template is None:
+        raise ValidationError.from_exception_data(
+            type(request).__name__,
+            [
+                InitErrorDetails(
+                    type="too_short",
+                    loc=("messages",),
+                    input=request.messages,
+                    ctx={"field_type": "List", "min_length": 1, "actual_length": 0},
+                )
+            ],
+        )
+    return request
+
+
 class ImageOptions(_Wire):
     n: Annotated[int, Field(ge=1, le=10), Integral] = 1
     size: str = "1024x1024"
@@ -205,6 +236,7 @@ _WEATHER_TOOL: dict[str, Any] = {
 # Examples document the common shapes and seed Schemathesis's examples phase, so a
 # stream and a tool round trip are checked on every run, not only when drawn.
 _CHAT_EXAMPLES: dict[str, Any] = {
+    "allOf": [MESSAGES_UNLESS_TEMPLATE],
     "examples": [
         {
             "model": "openai/gpt-4o-mini",
@@ -239,7 +271,7 @@ _CHAT_EXAMPLES: dict[str, Any] = {
             ],
             "tools": [_WEATHER_TOOL],
         },
-    ]
+    ],
 }
 
 
@@ -248,7 +280,7 @@ class ChatCompletionRequest(_Wire):
 
     model_config = ConfigDict(json_schema_extra=_CHAT_EXAMPLES)
 
-    messages: Annotated[list[Message], Field(min_length=1)]
+    messages: list[Message] = Field(description=MESSAGES_DESCRIPTION)
     model: str | None = None
     models: list[str] | None = None
     stream: bool = False
@@ -287,6 +319,8 @@ class ChatCompletionRequest(_Wire):
     cache: bool | None = None
     transforms: list[str] | None = None
     reasoning_effort: Literal["high", "medium", "low", "none"] | None = None
+
+    _messages_or_template = model_validator(mode="after")(messages_or_template)
 
 
 # --- responses (rendered as plain dicts for speed; these models document them) ---

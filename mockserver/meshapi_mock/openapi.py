@@ -41,7 +41,10 @@ STATUS_DESCRIPTIONS: dict[str, str] = {
     "422": "The request failed validation; `error.details` lists each problem",
     "429": "Rate limited (scripted); `Retry-After` says when to retry",
     "500": "Upstream error (scripted)",
-    "501": "Not implemented, e.g. the feature is off (scripted)",
+    "501": (
+        "Not implemented: a catalogue model of a kind the operation does not serve "
+        "(`model_capability_not_supported`), or the feature is off (scripted)"
+    ),
     "503": "Upstream unavailable (scripted)",
     "4XX": "Any other client error a rule scripts",
     "5XX": "Any other server error a rule scripts, or the fake's own failure (`mock_*` codes)",
@@ -73,6 +76,8 @@ def error_statuses(operation: Operation) -> list[str]:
         statuses.add(422)
     if operation.synthetic:
         statuses.add(404)
+    if operation.model_kinds:
+        statuses.add(501)
     return [*map(str, sorted(statuses)), "4XX", "5XX"]
 
 

@@ -28,7 +28,7 @@ from .errors import MeshError
 from .forms import is_form, validate_form
 from .headers import header
 from .journal import JournalEntry
-from .model_check import check_models
+from .model_check import check_request_models
 from .scripting.context import CallContext
 from .scripting.rulebook import Rule, RuleError
 from .scripting.spec import BaseReply
@@ -80,9 +80,7 @@ class OperationApp:
             if prepared is not ctx:
                 entry.rendered = prepared.request.model_dump(mode="json", exclude_unset=True)
             ctx = prepared
-        entry.model_status, refusal = check_models(
-            ctx.request, operation.model_fields, state.catalogue, state.config.models
-        )
+        entry.model_status, refusal = check_request_models(ctx.request, operation, state)
         if refusal is not None:
             raise refusal
         # 4. journal

@@ -32,7 +32,7 @@ from .errors import MeshError
 from .headers import header
 from .journal import JournalEntry, SessionLog
 from .jsonbody import dumps
-from .model_check import check_models
+from .model_check import check_request_models
 from .pipeline import answer_of, build_context
 from .scripting.context import CallContext
 from .scripting.rulebook import Rule
@@ -124,9 +124,7 @@ class SocketSession:
                 require_token(header(headers, b"authorization"), state.tokens)
         if self.entry is not None:
             self.entry.authorized = True
-        model_status, refusal = check_models(
-            ctx.request, operation.model_fields, state.catalogue, state.config.models
-        )
+        model_status, refusal = check_request_models(ctx.request, operation, state)
         if self.entry is not None:
             self.entry.model_status = model_status
         if refusal is not None:

@@ -11,7 +11,8 @@ as an operation's `prepare` step, so rules match, default mode answers and the j
 requests that carry `messages` (chat, compare):
 
 - the template's `system` becomes the first message, then the template's messages, then
-  the request's own messages;
+  the request's own messages (`messages: []` is fine when the template holds the whole
+  conversation; an empty result is the template's 422);
 - the template's `model` is used when the request names none;
 - each of the template's `params` (e.g. `temperature`) is used when the request leaves
   that field unset or null; `messages`, `input`, `stream`, `model(s)`, `template` and
@@ -122,8 +123,21 @@ def apply_template(ctx: CallContext, state: MockState, place: Placement) -> Call
 
 
 def before_the_messages(expansion: Expansion, data: dict[str, Any]) -> None:
-    """The template's conversation goes ahead of the request's `messages`."""
+    """The template's conversation goes ahead of the request's `messages` (which may be
+    `[]` when the template holds the whole conversation, but not both)."""
     data["messages"] = [*expansion.conversation(), *data["messages"]]
+    if not data["messages"]:
+        raise _invalid(
+            expansion,
+            [
+                {
+                    "type": "too_short",
+                    "loc": ["template", expansion.template.name, "messages"],
+                    "msg": "the template has no system prompt or messages and the request no "
+                    "messages, so the conversation is empty",
+                }
+            ],
+        )
 
 
 def apply_to_conversation(ctx: CallContext, state: MockState) -> CallContext:
@@ -159,14 +173,20 @@ def _validated(model: type[BaseModel], data: dict[str, Any], expansion: Expansio
             }
             for e in exc.errors()
         ]
-        first = details[0]
-        where = ".".join(str(part) for part in first["loc"][2:])
-        raise MeshError(
-            422,
-            "validation_error",
-            f"Template {name!r} makes the request invalid: {where}: {first['msg']}",
-            details=details,
-        ) from None
+        raise _invalid(expansion, details) from None
+
+
+def _invalid(expansion: Expansion, details: list[dict[str, Any]]) -> MeshError:
+    """The 422 for a request the template makes invalid; `details` locate each fault as
+    `["template", name, *field]`."""
+    first = details[0]
+    where = ".".join(str(part) for part in first["loc"][2:])
+    return MeshError(
+        422,
+        "validation_error",
+        f"Template {expansion.template.name!r} makes the request invalid: {where}: {first['msg']}",
+        details=details,
+    )
 
 
 def _fill(text: str, values: Mapping[str, str]) -> str:

@@ -263,3 +263,43 @@ def test_compare_with_the_official_sdk(official: Path, server: MockServer) -> No
         ["openai/gpt-4o-mini", None],
     ]
     assert seen["summary"] is True and seen["skipped"] == [True, None]
+
+
+def test_a_whole_conversation_template_with_the_official_sdk(
+    official: Path, server: MockServer
+) -> None:
+    """The official SDK always sends `messages`; `[]` beside a template is how it asks for
+    the template's conversation alone, on chat and on compare."""
+    server.templates.add(
+        "faq",
+        system="You answer questions about {{product}}.",
+        messages=[{"role": "user", "content": "How do I install {{product}}?"}],
+        model="openai/gpt-4o",
+    )
+    server.chat.when(last_user="install Widget").reply("Run the installer.", times=None)
+
+    seen = drive(
+        official,
+        server,
+        """
+        chat = client.chat.completions.create(ChatCompletionParams(
+            messages=[], template="faq", variables={"product": "Widget"}))
+        compared = client.compare.create(CompareParams(
+            models=["openai/gpt-4o-mini"], messages=[], skip_comparison=True,
+            template="faq", variables={"product": "Widget"}))
+        try:
+            client.chat.completions.create(ChatCompletionParams(messages=[]))
+            refused = None
+        except MeshAPIError as exc:
+            refused = [exc.status, exc.error_code]
+        emit({
+            "chat": [chat.model, chat.choices[0].message.content],
+            "compared": [r.content for r in compared.results],
+            "refused": refused,
+        })
+        """,
+    )
+
+    assert seen["chat"] == ["openai/gpt-4o", "Run the installer."]
+    assert seen["compared"] == ["Run the installer."]
+    assert seen["refused"] == [422, "validation_error"]

@@ -3,16 +3,21 @@
 A missing `provider/` prefix or an unknown provider is a 404 `model_not_found` naming the
 closest catalogue ids; a known provider's model the catalogue lacks is answered and marked
 in the journal; `models="strict"` and `models="any"` tighten and loosen that; the catalogue
-grows from Python, from files and from the command line.
+grows from Python, from files and from the command line. Every model id the official SDK
+(README and sources) and the shared MeshAPI docs mention is in the catalogue, of the kind
+its area takes.
 """
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import meshapi
@@ -24,10 +29,12 @@ from meshapi import MeshAPI
 from meshapi_mock import MockServer
 from meshapi_mock.catalogue import MODELS, UNKNOWN_MODEL_PRICES, Catalogue, CatalogueError
 from meshapi_mock.model_check import check_models
+from support.realtime import receive, session, ws_url
 from support.wire import chat, error_of
 
 ASK = [{"role": "user", "content": "Hello"}]
 KEY = {"Authorization": "Bearer rsk_test"}
+CATALOGUE_MODEL_TYPES = {model.id: model.model_type for model in MODELS}
 
 # One request per operation that names models, with the model id at `{}`.
 REQUESTS: dict[str, tuple[str, Any]] = {
@@ -89,6 +96,24 @@ def test_an_unknown_provider_is_404(http: httpx.Client, operation: str) -> None:
 
 
 @pytest.mark.parametrize("operation", REQUESTS)
+@pytest.mark.parametrize(
+    "model", ["openai/gpt-4o-mini ", " openai/gpt-4o-mini", "openai/gpt-4o-mini\n"]
+)
+def test_an_id_with_whitespace_is_404_naming_the_id_without_it(
+    http: httpx.Client, server: MockServer, operation: str, model: str
+) -> None:
+    """Not a well-formed id, though its provider is known: the gateway does not trim it."""
+    response = send(http, operation, model)
+
+    assert response.status_code == 404, response.text
+    error = error_of(response)
+    assert error["code"] == "model_not_found"
+    assert f"Model {model!r} not found: model ids hold no whitespace." in error["message"]
+    assert "Closest models: openai/gpt-4o-mini, " in error["message"]
+    assert server.requests[-1].model_status == "rejected"
+
+
+@pytest.mark.parametrize("operation", REQUESTS)
 def test_a_known_providers_unlisted_model_is_answered_and_marked(
     http: httpx.Client, server: MockServer, operation: str
 ) -> None:
@@ -99,6 +124,81 @@ def test_a_known_providers_unlisted_model_is_answered_and_marked(
     assert entry.model_status == "unknown"
     (wire,) = http.get("/_mock/requests").json()
     assert wire["model_status"] == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("model", "kind"),
+    [
+        ("openai/text-embedding-3-small", "an embedding"),
+        ("openai/gpt-image-1", "an image"),
+        ("openai/whisper-1", "an audio"),
+        ("openai/gpt-4o-realtime-preview", "a realtime"),
+    ],
+)
+def test_responses_refuse_a_catalogue_model_of_another_kind_with_501(
+    http: httpx.Client, server: MockServer, model: str, kind: str
+) -> None:
+    """Contract §4: the Responses API answers 501 for a model it does not support."""
+    server.responses.reply("never sent")
+
+    response = http.post("/v1/responses", json={"model": model, "input": "Hi"})
+
+    assert response.status_code == 501, response.text
+    error = error_of(response)
+    assert error["code"] == "model_capability_not_supported"
+    assert error["message"].startswith(
+        f"Model {model!r} is not supported here: it is {kind} model and this endpoint serves "
+        "text models. Closest text models: "
+    )
+    closest = error["message"].rsplit(": ", 1)[1].removesuffix(".").split(", ")
+    assert len(closest) == 3 and all(CATALOGUE_MODEL_TYPES[i] == "text" for i in closest)
+    assert error["details"][0]["loc"] == ["body", "model"]
+    (entry,) = server.requests
+    assert (entry.model_status, entry.error_code) == ("rejected", "model_capability_not_supported")
+    assert server.rules[0].call_count == 0
+
+
+def test_the_openapi_document_names_the_501(http: httpx.Client) -> None:
+    responses = http.get("/openapi.json").json()["paths"]["/v1/responses"]["post"]["responses"]
+    assert "`model_capability_not_supported`" in responses["501"]["description"]
+
+
+def test_a_template_s_model_of_another_kind_is_refused_by_responses(
+    http: httpx.Client, server: MockServer
+) -> None:
+    server.templates.add("embedder", system="Be brief.", model="openai/text-embedding-3-small")
+
+    filled = http.post("/v1/responses", json={"template": "embedder", "input": "Hi"})
+    overridden = http.post(
+        "/v1/responses", json={"template": "embedder", "input": "Hi", "model": "openai/gpt-4o"}
+    )
+
+    assert filled.status_code == 501
+    assert error_of(filled)["code"] == "model_capability_not_supported"
+    assert overridden.status_code == 200
+
+
+def test_any_models_answers_a_model_of_another_kind() -> None:
+    with MockServer(models="any") as server, httpx.Client(base_url=server.url, headers=KEY) as http:
+        answered = http.post(
+            "/v1/responses", json={"model": "openai/text-embedding-3-small", "input": "Hi"}
+        )
+    assert answered.status_code == 200, answered.text
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/chat/completions", {"model": "openai/text-embedding-3-small", "messages": ASK}),
+        ("/v1/embeddings", {"model": "openai/gpt-4o-mini", "input": "Hi"}),
+    ],
+)
+def test_where_the_contract_is_silent_any_kind_is_answered(
+    http: httpx.Client, path: str, body: dict[str, Any]
+) -> None:
+    """The contract names no answer for a chat or embeddings call with a model of another
+    kind, so the fake does not invent one."""
+    assert http.post(path, json=body).status_code == 200
 
 
 def test_a_templates_model_is_checked_when_a_request_uses_it(http: httpx.Client) -> None:
@@ -187,6 +287,8 @@ def test_python_adds_models_until_reset(http: httpx.Client, server: MockServer) 
 def test_python_refuses_a_bad_entry_and_adds_nothing(server: MockServer) -> None:
     with pytest.raises(CatalogueError, match="not `provider/name`"):
         server.models.add("acme/fine", "no-prefix")
+    with pytest.raises(CatalogueError, match="holds whitespace"):
+        server.models.add("acme/fine", "acme/padded ")
     with pytest.raises(CatalogueError, match="unknown fields"):
         server.models.add({"id": "acme/x", "price": "1"})
     assert server.state.catalogue.find("acme/fine") is None
@@ -268,6 +370,164 @@ except meshapi.MeshAPIError as exc:
     assert "openai/gpt-4o-mini" in message
 
 
+# --- the models the documentation names ------------------------------------------------
+
+MENTIONED = re.compile(r"[\"'`]([a-z0-9][a-z0-9.-]*/[a-z][\w.:-]*)[\"'`]")
+"""A quoted or backticked `provider/name`, as code samples and prose write model ids."""
+MEDIA_TYPES = frozenset(
+    {"application", "audio", "font", "image", "message", "model", "multipart", "text", "video"}
+)
+"""Quoted `audio/pcm` or `application/pdf` are media types, not models."""
+SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+SHARED_DOCS = ("meshapi-wire-contract.md", "sdk-docs-chat-completions.txt")
+"""The MeshAPI documentation the project works from (the wire contract and the SDK docs
+page): beside the checkout, in `../shared`, not in it."""
+
+
+def mentioned_ids(text: str) -> set[str]:
+    """The model ids `text` mentions. A bare id (the moderations default,
+    `omni-moderation-latest`) is not one: catalogue ids are `provider/name`."""
+    return {i for i in MENTIONED.findall(text) if i.split("/", 1)[0] not in MEDIA_TYPES}
+
+
+@pytest.fixture(scope="module")
+def official_sdk_texts() -> dict[str, str]:
+    """The official SDK's README (its METADATA) and source files, by name, read by its own
+    python from the cached environment (built if missing, as the other official-SDK tests)."""
+    from support.official_sdk import official_python, run_script
+
+    texts: dict[str, str] = run_script(
+        official_python(),
+        """
+import importlib.metadata, pathlib, meshapi
+package = pathlib.Path(meshapi.__file__).parent
+texts = {"README (METADATA)": importlib.metadata.distribution("meshapi").read_text("METADATA")}
+texts.update((str(p.relative_to(package.parent)), p.read_text()) for p in package.rglob("*.py"))
+emit(texts)
+""",
+    )
+    return texts
+
+
+def served_by_id(ids: set[str]) -> dict[str, int]:
+    """`GET /v1/models/{id}` of each id from a `--models strict` fake: 200 or 404."""
+    with (
+        MockServer(models="strict") as server,
+        httpx.Client(base_url=server.url, headers=KEY) as http,
+    ):
+        return {i: http.get(f"/v1/models/{quote(i, safe='/')}").status_code for i in sorted(ids)}
+
+
+def missing_from_the_catalogue(texts: dict[str, str]) -> dict[str, list[str]]:
+    """Each id the texts mention that the fake does not serve, with where it is mentioned."""
+    where: dict[str, list[str]] = {}
+    for name, text in texts.items():
+        for model_id in mentioned_ids(text):
+            where.setdefault(model_id, []).append(name)
+    served = served_by_id(set(where))
+    return {i: where[i] for i, status in served.items() if status != 200}
+
+
+def test_every_model_the_official_sdk_mentions_is_in_the_catalogue(
+    official_sdk_texts: dict[str, str],
+) -> None:
+    readme = mentioned_ids(official_sdk_texts["README (METADATA)"])
+    assert {"openai/gpt-4o-mini", "sarvam/bulbul:v2", "openai/gpt-realtime-mini"} <= readme, (
+        "the README's model ids are not found any more: check `MENTIONED`"
+    )
+
+    assert missing_from_the_catalogue(official_sdk_texts) == {}
+
+
+def test_every_model_the_shared_docs_mention_is_in_the_catalogue() -> None:
+    paths = [SHARED / name for name in SHARED_DOCS]
+    absent = [str(path) for path in paths if not path.is_file()]
+    if absent:
+        pytest.skip(f"the shared MeshAPI docs are not beside this checkout: {', '.join(absent)}")
+    texts = {path.name: path.read_text(encoding="utf-8") for path in paths}
+    assert mentioned_ids(texts["meshapi-wire-contract.md"]) >= {
+        "openai/gpt-4o-mini",
+        "meta-llama/llama-3.3-70b-instruct:free",
+    }
+
+    assert missing_from_the_catalogue(texts) == {}
+
+
+AUDIO = {"file": ("hello.wav", b"RIFF....WAVE", "audio/wav")}
+
+# The official SDK README's calls with its models: each is the catalogue kind its area takes.
+README_CALLS: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "openai/gpt-5-nano": ("text", "/v1/chat/completions", {"messages": ASK}),
+    "sarvam/bulbul:v2": ("audio", "/v1/audio/speech", {"input": "Hello!"}),
+    "sarvam/saaras:v3": ("audio", "/v1/audio/transcriptions", {"language_code": "en-IN"}),
+    "openai/whisper-large-v3": ("audio", "/v1/audio/translations", {}),
+    "byteplus/dreamina-seedance-2-0": (
+        "video",
+        "/v1/video/generations",
+        {"content": [{"type": "text", "text": "A cat chasing a ball"}]},
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def strict_fake() -> Iterator[MockServer]:
+    with MockServer(models="strict") as fake:
+        yield fake
+
+
+@pytest.mark.parametrize("model", README_CALLS)
+def test_the_readme_s_calls_are_answered_under_strict_models(
+    strict_fake: MockServer, model: str
+) -> None:
+    kind, path, body = README_CALLS[model]
+    with httpx.Client(base_url=strict_fake.url, headers=KEY) as http:
+        if path.startswith("/v1/audio/transcriptions") or path == "/v1/audio/translations":
+            fields = {"model": model, **body}
+            answered = http.post(path, data=fields, files=AUDIO)
+        else:
+            answered = http.post(path, json={"model": model, **body})
+        listed = http.get(f"/v1/models/{quote(model, safe='/')}")
+
+    assert answered.status_code == 200, answered.text
+    assert listed.json()["model_type"] == kind
+
+
+def test_the_readme_s_realtime_model_opens_a_session_under_strict_models(
+    strict_fake: MockServer,
+) -> None:
+    with session(strict_fake, url=ws_url(strict_fake, model="openai/gpt-realtime-mini")) as ws:
+        first = receive(ws)
+
+    assert first["type"] == "session.created", json.dumps(first)
+    with httpx.Client(base_url=strict_fake.url, headers=KEY) as http:
+        listed = http.get("/v1/models/openai/gpt-realtime-mini").json()
+    assert listed["model_type"] == "realtime"
+
+
+def test_the_official_sdk_raises_on_a_model_responses_do_not_support(server: MockServer) -> None:
+    from support.official_sdk import official_python, run_script
+
+    seen = run_script(
+        official_python(),
+        """
+import meshapi
+from meshapi import MeshAPI, ResponsesParams
+client = MeshAPI(base_url=URL, token="rsk_official", max_retries=1)
+seen = []
+for stream in (False, True):
+    params = ResponsesParams(model="openai/text-embedding-3-small", input="Hi")
+    try:
+        list(client.responses.stream(params)) if stream else client.responses.create(params)
+    except meshapi.MeshAPIError as exc:
+        seen.append([exc.status, exc.error_code])
+emit(seen)
+""",
+        URL=server.url,
+    )
+
+    assert seen == [[501, "model_capability_not_supported"]] * 2
+
+
 # --- the command line -------------------------------------------------------------------------
 
 
@@ -345,6 +605,12 @@ def test_every_catalogue_id_passes_in_every_mode(model: Any, mode: str) -> None:
             st.sampled_from(["openai", "anthropic", "acme", ""]),
             st.text(max_size=20),
         ),
+        st.builds(  # a catalogue id, perhaps padded: padded is not well-formed
+            "{}{}{}".format,
+            st.sampled_from(["", " ", "\t"]),
+            st.sampled_from([model.id for model in MODELS]),
+            st.sampled_from(["", " ", "\n"]),
+        ),
     ),
     st.sampled_from(["strict", "known-providers", "any"]),
 )
@@ -358,7 +624,8 @@ def test_the_mode_decides_every_id(model_id: str, mode: str) -> None:
     status, refusal = check_models(Request(), ("model",), CATALOGUE, mode)
     listed = CATALOGUE.find(model_id) is not None
     provider, slash, name = model_id.partition("/")
-    well_formed_known = bool(slash and name) and CATALOGUE.knows_provider(provider)
+    spaced = any(c.isspace() for c in model_id)
+    well_formed_known = bool(slash and name) and not spaced and CATALOGUE.knows_provider(provider)
     refused = not listed and (
         mode == "strict" or (mode == "known-providers" and not well_formed_known)
     )

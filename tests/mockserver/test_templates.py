@@ -379,6 +379,58 @@ def test_strict_mode_reports_the_rendered_request(server: MockServer, http: http
     assert "got 'You are a support agent for Acme. Be brief.'" in message
 
 
+CONVERSATIONS = {
+    "chat": ("/v1/chat/completions", {}),
+    "compare": ("/v1/chat/compare", {"models": ["openai/gpt-4o", "openai/gpt-4o-mini"]}),
+}
+
+
+@pytest.mark.parametrize("operation", CONVERSATIONS)
+def test_a_template_that_holds_the_whole_conversation_needs_no_messages(
+    server: MockServer, http: httpx.Client, operation: str
+) -> None:
+    """`messages: []` is what the official SDK sends when the template says it all; the
+    check that a conversation is not empty runs on the filled-in request."""
+    create(http)
+    path, extra = CONVERSATIONS[operation]
+
+    response = http.post(
+        path, json={**extra, "template": "support-agent", "variables": VALUES, "messages": []}
+    )
+
+    assert response.status_code == 200, response.text
+    rendered = server.requests[-1].rendered
+    assert rendered is not None
+    assert rendered["messages"] == [
+        {"role": "system", "content": "You are a support agent for Acme. Be brief."},
+        {"role": "user", "content": "My order number is A-17."},
+    ]
+
+
+@pytest.mark.parametrize("operation", CONVERSATIONS)
+def test_no_messages_and_nothing_from_a_template_is_a_422(
+    server: MockServer, http: httpx.Client, operation: str
+) -> None:
+    server.templates.add("bare", model="openai/gpt-4o")  # no system prompt, no messages
+    path, extra = CONVERSATIONS[operation]
+
+    no_template = http.post(path, json={**extra, "messages": []})
+    null_template = http.post(path, json={**extra, "messages": [], "template": None})
+    empty_template = http.post(path, json={**extra, "messages": [], "template": "bare"})
+
+    for response in (no_template, null_template):
+        assert response.status_code == 422, response.text
+        (detail,) = error_of(response)["details"]
+        assert (detail["type"], detail["loc"]) == ("too_short", ["body", "messages"])
+    assert empty_template.status_code == 422, empty_template.text
+    error = error_of(empty_template)
+    assert error["message"] == (
+        "Template 'bare' makes the request invalid: messages: the template has no system "
+        "prompt or messages and the request no messages, so the conversation is empty"
+    )
+    assert error["details"][0]["loc"] == ["template", "bare", "messages"]
+
+
 def _ask(text: str) -> dict[str, str]:
     return {"role": "user", "content": text}
 

@@ -98,6 +98,11 @@ class Operation:
     model_fields: tuple[str, ...] = ()
     """Where the request names models (`model`, `models`, `model_overrides.model`): the
     pipeline checks them against the catalogue (`model_check.py`) before matching."""
+    model_kinds: tuple[str, ...] = ()
+    """The catalogue kinds (`Model.model_type`: `text`, `embedding`, …) `model_fields` may
+    name where the contract says a model the operation does not support is refused: a
+    catalogue model of another kind is 501 `model_capability_not_supported`. Empty: any
+    kind is answered (the contract says nothing)."""
     websocket: SessionHandler | None = None
     """A WebSocket operation (`method` GET, the upgrade): its route is a `WebSocketRoute`
     and this handler runs the session; the shared steps (key, query, model check, journal,

@@ -21,7 +21,7 @@ from starlette.routing import compile_path
 
 from ...errors import MeshError
 from ...jsonbody import InvalidJson, dumps, loads
-from ...model_check import check_models
+from ...model_check import check_request_models
 from ...pipeline import build_context, render_in_memory, reply_of, select_rule
 from ..base import Endpoint, Operation
 from .store import ItemAnswer
@@ -92,9 +92,7 @@ async def _answer(
     ctx.regex_timeout = state.config.regex_timeout
     if operation.prepare is not None:
         ctx = operation.prepare(ctx, state)
-    _, refusal = check_models(
-        ctx.request, operation.model_fields, state.catalogue, state.config.models
-    )
+    _, refusal = check_request_models(ctx.request, operation, state)
     if refusal is not None:
         raise refusal
     if ctx.stream:

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, model_validator
 
-from ...contract import Integral, Message, WireModel
+from ...contract import (
+    MESSAGES_DESCRIPTION,
+    MESSAGES_UNLESS_TEMPLATE,
+    Integral,
+    Message,
+    WireModel,
+    messages_or_template,
+)
 
 MAX_MODELS = 16
 """Legs one compare may fan out to: the fake's bound, so one request stays cheap."""
@@ -29,6 +36,7 @@ class ModelOverride(WireModel):
 
 
 _EXAMPLES: dict[str, Any] = {
+    "allOf": [MESSAGES_UNLESS_TEMPLATE],
     "examples": [
         {
             "models": ["openai/gpt-4o-mini", "anthropic/claude-sonnet-4.5"],
@@ -42,7 +50,7 @@ _EXAMPLES: dict[str, Any] = {
             "skip_comparison": True,
             "stream": True,
         },
-    ]
+    ],
 }
 
 
@@ -52,7 +60,7 @@ class CompareRequest(WireModel):
     model_config = ConfigDict(json_schema_extra=_EXAMPLES)
 
     models: Annotated[list[str], Field(min_length=1, max_length=MAX_MODELS)]
-    messages: Annotated[list[Message], Field(min_length=1)]
+    messages: list[Message] = Field(description=MESSAGES_DESCRIPTION)
     model_overrides: list[ModelOverride] | None = None
     comparison_model: str | None = None
     comparison_instructions: str | None = None
@@ -63,6 +71,8 @@ class CompareRequest(WireModel):
     template: str | None = None
     variables: dict[str, str] | None = None
     skip_comparison: bool = False
+
+    _messages_or_template = model_validator(mode="after")(messages_or_template)
 
 
 class CompareUsage(WireModel):

@@ -129,6 +129,7 @@ ENDPOINT = Endpoint(
             method="POST",
             path="/v1/responses",
             model_fields=("model",),
+            model_kinds=("text",),  # contract §4: unsupported models get 501
             upstream_timeout="timeout",
             summary="Create a response",
             request=ResponsesRequest,
