@@ -8,7 +8,9 @@ spellings, `multipleOf`, `minLength`/`maxLength`, `pattern`, common `format`s), 
 consts, arrays (`items`, `prefixItems`, `minItems`/`maxItems`, `uniqueItems`,
 `contains`), nullable types, `anyOf`/`oneOf`/`allOf` (merged with the keywords beside
 them) and local `$ref`s into `$defs` or `definitions`. `hint` seeds string values (e.g.
-a city named in the prompt); array items get a `variant` each, so they differ.
+a city named in the prompt); array items get a `variant` each, so they differ. A
+`uniqueItems` array whose items have fewer values than it needs (`minItems: 3` of the
+integers 10 and 11) stops at the values there are: unique, and short.
 
 The schema comes from the request, so the value is bounded whatever it asks for: no
 array longer than `MAX_ITEMS`, no string longer than `MAX_LENGTH`, and at most
@@ -27,9 +29,9 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import unquote
 
 from .regex_example import CHECK_SECONDS, matches, pattern_example
+from .schema_check import has_kind, multiple_of, resolve, same
 
 MAX_ITEMS = 100
 MAX_LENGTH = 10_000
@@ -126,7 +128,7 @@ class _Builder:
         kind = _kind(schema, depth)
         enum = schema.get("enum")
         if isinstance(enum, list) and enum:
-            fitting = [value for value in enum if _has_kind(value, schema.get("type"))]
+            fitting = [value for value in enum if has_kind(value, schema.get("type"))]
             options = fitting or enum
             return options[variant % len(options)]
         if variant == 0 and "default" in schema and _plain_default(self, schema["default"], schema):
@@ -142,7 +144,7 @@ class _Builder:
             return merged
         parts: list[Any] = []
         if isinstance(schema.get("$ref"), str):
-            parts.append(_resolve(self.root, schema["$ref"]))
+            parts.append(resolve(self.root, schema["$ref"]))
         if isinstance(schema.get("allOf"), list):
             parts.extend(schema["allOf"])
         for key in ("anyOf", "oneOf"):
@@ -185,28 +187,9 @@ def _kind(schema: dict[str, Any], depth: int) -> str:
     return "string"
 
 
-def _has_kind(value: Any, kind: Any) -> bool:
-    """Whether `value` has (one of) the JSON type(s) `kind` names; True when none is named."""
-    if kind is None:
-        return True
-    kinds = kind if isinstance(kind, list) else [kind]
-    checks: dict[str, Callable[[Any], bool]] = {
-        "null": lambda v: v is None,
-        "boolean": lambda v: isinstance(v, bool),
-        "integer": lambda v: (
-            isinstance(v, int | float) and not isinstance(v, bool) and float(v).is_integer()
-        ),
-        "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-        "string": lambda v: isinstance(v, str),
-        "array": lambda v: isinstance(v, list),
-        "object": lambda v: isinstance(v, dict),
-    }
-    return any(checks.get(k, lambda v: False)(value) for k in kinds if isinstance(k, str))
-
-
 def _plain_default(b: _Builder, value: Any, schema: dict[str, Any]) -> bool:
     """A scalar default that plainly fits the keywords beside it (a default need not)."""
-    if not _has_kind(value, schema.get("type")) or isinstance(value, list | dict):
+    if not has_kind(value, schema.get("type")) or isinstance(value, list | dict):
         return False
     if isinstance(value, str):
         short = "minLength" in schema and len(value) < _int(schema["minLength"])
@@ -302,8 +285,11 @@ def _array(b: _Builder, schema: dict[str, Any], hint: str, depth: int, variant: 
                 item_schema = with_contains
             value = b.build(item_schema, hint, depth + 1, variant + attempt)
             attempt += 1
-            if not unique or value not in values or attempt > 3 * count + 3:
+            fresh = not unique or not any(same(value, other) for other in values)
+            if fresh or attempt > 3 * count + 3:
                 break
+        if not fresh:
+            break  # the items have no more values: the array stays unique, if short
         values.append(value)
     return values
 
@@ -326,9 +312,28 @@ def _string(b: _Builder, schema: dict[str, Any], hint: str, depth: int, variant:
         padding = min(padding, b.chars)
         b.chars -= padding
         value = value + "x" * padding
-    if high is not None:
-        value = value[: max(high, 0)]
+    if high is not None and len(value) > high:
+        value = _shortened(value, max(high, 0), variant)
     return value
+
+
+def _shortened(value: str, high: int, variant: int) -> str:
+    """`value` cut to `high` characters, ending in the variant's number past the first
+    variant, so the items of a `uniqueItems` array of short strings still differ."""
+    tag = _digits(variant) if variant else ""
+    if len(tag) > high:
+        return value[:high]
+    return value[: high - len(tag)] + tag
+
+
+def _digits(n: int) -> str:
+    """`n` in base 36: the shortest tag for it."""
+    digits = ""
+    while True:
+        n, digit = divmod(n, 36)
+        digits = "0123456789abcdefghijklmnopqrstuvwxyz"[digit] + digits
+        if not n:
+            return digits
 
 
 class _Number:
@@ -355,11 +360,12 @@ class _Number:
             return False
         if self.high is not None and (value > self.high or (self.high_open and value == self.high)):
             return False
-        return self.step is None or _multiple_of(value, self.step)
+        return self.step is None or multiple_of(value, self.step)
 
     def candidates(self, variant: int) -> list[float]:
         """Values to try, best first: from the lowest allowed upwards (shifted by
-        `variant`), then the middle of the range and the top of it."""
+        `variant`), where the variant lands otherwise, then the middle of the range and the
+        top of it."""
         step, unit = self.step, self.step or 1
         if self.low is not None:
             base = self._lowest()
@@ -368,12 +374,29 @@ class _Number:
         else:
             base = math.ceil(1 / step) * step if step else 1
         tries = [base + (variant + k) * unit for k in range(4)]
+        if variant:
+            tries += self._spread(base, variant)
         tries += [base + k * unit for k in range(4)]
         if self.low is not None and self.high is not None:
             tries.append((self.low + self.high) / 2)
         if self.high is not None:
             tries += [self._from_top(self.high), self._from_top(self.high) - unit]
         return tries
+
+    def _spread(self, base: float, variant: int) -> list[float]:
+        """Where `variant` goes once counting up from `base` leaves the range, so that the
+        items of a `uniqueItems` array differ as long as the range has values left: down
+        from the top when nothing bounds the range below, round it again when it holds
+        whole steps, else ever finer points between its bounds."""
+        unit = self.step or 1
+        if self.low is None:
+            return [base - (variant + k) * unit for k in range(4)]
+        if self.high is None:
+            return []
+        if self.integer or self.step is not None:
+            size = max(math.floor((self.high - base) / unit) + 1, 1)
+            return [base + ((variant + k) % size) * unit for k in range(min(size, 64))]
+        return [self.low + (self.high - self.low) * _fraction(variant + k) for k in range(4)]
 
     def _lowest(self) -> float:
         low = self.low
@@ -398,6 +421,13 @@ class _Number:
         return high - (min(1.0, abs(high) / 2 or 0.5) if self.high_open else 0)
 
 
+def _fraction(n: int) -> float:
+    """The `n`th of 1/2, 1/4, 3/4, 1/8, 3/8, ...: ever finer points strictly inside (0, 1)."""
+    m = n + 1
+    depth = m.bit_length()
+    return (2 * (m - (1 << (depth - 1))) + 1) / (1 << depth)
+
+
 def _bound(
     schema: dict[str, Any], inclusive: str, exclusive: str, tighter: Callable[..., float]
 ) -> tuple[float | None, bool]:
@@ -417,17 +447,6 @@ def _bound(
         return (closed, False) if opened is None else (opened, True)
     bound = tighter(closed, opened)
     return bound, bound == opened
-
-
-def _multiple_of(value: float, step: float) -> bool:
-    """As JSON Schema validators check it: whole quotient, in floating point when needed."""
-    if isinstance(value, int) and isinstance(step, int):
-        return value % step == 0
-    quotient = value / step
-    try:
-        return int(quotient) == quotient
-    except OverflowError:
-        return False
 
 
 def _number(b: _Builder, schema: dict[str, Any], hint: str, depth: int, variant: int) -> Any:
@@ -460,22 +479,6 @@ _BUILDERS: dict[str, Builder] = {
 
 def _hint_for(name: str, hint: str) -> str:
     return hint if hint != "example" else name
-
-
-def _resolve(root: Any, ref: str) -> Any:
-    if ref == "#":
-        return root
-    if not ref.startswith("#/"):
-        return {}
-    node = root
-    for part in ref[2:].split("/"):
-        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-            continue
-        if not isinstance(node, dict):
-            return {}
-        node = node.get(unquote(part).replace("~1", "/").replace("~0", "~"), {})
-    return node
 
 
 def _merge(into: dict[str, Any], part: dict[str, Any]) -> None:

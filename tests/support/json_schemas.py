@@ -1,8 +1,9 @@
 """Hypothesis strategies for satisfiable JSON Schemas (draft 2020-12) and pydantic models.
 
 Each schema drawn here has at least one valid instance by construction (bounds around an
-anchor value, `oneOf` branches of distinct types, `allOf` parts that cannot conflict), so
-a default-mode answer that fails to validate against it is the generator's fault.
+anchor value, `oneOf` branches of distinct types, `allOf` parts that cannot conflict, no
+more unique items than their values), so a default-mode answer that fails to validate
+against it is the generator's fault.
 """
 
 from __future__ import annotations
@@ -209,6 +210,79 @@ unique_arrays = st.builds(
 )
 """`uniqueItems` only over items that can differ, as many as the array needs."""
 
+# --------------------------------------------------------------------------- small domains
+
+
+def _json_key(value: Any) -> tuple[str, Any]:
+    """Equal keys for JSON-equal scalars: 1 and 1.0 are one number, `true` is not 1."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return (type(value).__name__, value)
+    return ("number", float(value))
+
+
+UNBOUNDED = 6
+
+
+@st.composite
+def small_domains(draw: st.DrawFn) -> tuple[dict[str, Any], int]:
+    """A schema with few values, and how many (`UNBOUNDED` when more than an array needs)."""
+    kind = draw(
+        st.sampled_from(["range", "steps", "fractions", "below", "enum", "object", "scalar"])
+    )
+    low = draw(st.integers(-20, 20))
+    width = draw(st.integers(0, 4))
+    bounds: dict[str, Any]
+    if kind == "range":
+        if draw(st.booleans()):
+            bounds = {"exclusiveMinimum": low - 1, "exclusiveMaximum": low + width + 1}
+        else:
+            bounds = {"minimum": low, "maximum": low + width}
+        return {"type": "integer", **bounds}, width + 1
+    if kind == "steps":
+        number = draw(st.sampled_from(["integer", "number"]))
+        step = draw(st.sampled_from([2, 3] if number == "integer" else [2, 0.5, 0.25, 1.5]))
+        bounds = {"minimum": low * step, "maximum": (low + width) * step}
+        return {"type": number, "multipleOf": step, **bounds}, width + 1
+    if kind == "fractions":  # a range of numbers: as many values as wanted unless a point
+        schema: dict[str, Any] = {"type": "number", "minimum": low, "maximum": low + width / 4}
+        return schema, 1 if width == 0 else UNBOUNDED
+    if kind == "below":  # a top and no bottom: counting up soon leaves it
+        tops: list[dict[str, Any]] = [{"type": "integer", "maximum": low}]
+        tops.append({"type": "string", "maxLength": 1})
+        return draw(st.sampled_from(tops)), UNBOUNDED
+    if kind == "enum":
+        values = draw(st.lists(scalars, min_size=1, max_size=4))
+        return {"enum": values}, len({_json_key(v) for v in values})
+    if kind == "object":
+        inner: tuple[dict[str, Any], int] = draw(
+            small_domains().filter(lambda domain: domain[0].get("type") != "object")
+        )
+        schema = {"type": "object", "properties": {"k": inner[0]}, "required": ["k"]}
+        return {**schema, "additionalProperties": False}, inner[1]
+    few: tuple[dict[str, Any], int] = draw(st.sampled_from(_FEW_VALUES))
+    return few
+
+
+_FEW_VALUES: list[tuple[dict[str, Any], int]] = [
+    ({"type": "boolean"}, 2),
+    ({"type": "null"}, 1),
+    ({"const": "only"}, 1),
+    ({"type": "string", "maxLength": 0}, 1),
+]
+
+
+@st.composite
+def small_unique_arrays(draw: st.DrawFn) -> dict[str, Any]:
+    """`uniqueItems` over items with few values: never more items than values."""
+    items, size = draw(small_domains())
+    low = draw(st.integers(0, min(size, UNBOUNDED - 1)))
+    schema: dict[str, Any] = {"type": "array", "items": items, "uniqueItems": True}
+    schema["minItems"] = low
+    if draw(st.booleans()):
+        schema["maxItems"] = draw(st.integers(low, low + 2))
+    return schema
+
+
 _KINDS: dict[str, dict[str, Any]] = {
     "string": {"type": "string"},
     "integer": {"type": "integer"},
@@ -286,9 +360,11 @@ def _hoist_definitions(schema: Any) -> Any:
     return {**root, "$defs": definitions} if definitions else root
 
 
-json_schemas = st.recursive(st.one_of(leaves, unique_arrays, one_ofs), _extend, max_leaves=10).map(
-    _hoist_definitions
-)
+json_schemas = st.recursive(
+    st.one_of(leaves, unique_arrays, one_ofs, small_unique_arrays()),
+    _extend,
+    max_leaves=10,
+).map(_hoist_definitions)
 """A satisfiable JSON Schema: nested objects, arrays, combinators and `$ref`s included."""
 
 
