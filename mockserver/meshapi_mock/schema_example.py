@@ -6,11 +6,16 @@ required properties (`minProperties`, `additionalProperties`, `dependentRequired
 the primitive types with their bounds (`minimum`/`exclusiveMinimum` in both drafts'
 spellings, `multipleOf`, `minLength`/`maxLength`, `pattern`, common `format`s), enums,
 consts, arrays (`items`, `prefixItems`, `minItems`/`maxItems`, `uniqueItems`,
-`contains`), nullable types, `anyOf`/`oneOf`/`allOf` (merged with the keywords beside
-them) and local `$ref`s into `$defs` or `definitions`. `hint` seeds string values (e.g.
-a city named in the prompt); array items get a `variant` each, so they differ. A
-`uniqueItems` array whose items have fewer values than it needs (`minItems: 3` of the
-integers 10 and 11) stops at the values there are: unique, and short.
+`contains`), nullable types, `anyOf`/`oneOf`/`allOf` and `if`/`then`/`else` (merged
+with the keywords beside them), `not`, and local `$ref`s into `$defs` or
+`definitions`. What merging cannot promise (that the value avoids a
+`not`, meets exactly one `oneOf` branch, and the `then` or `else` its `if` calls for)
+is checked with `schema_check`, and other branches and variants are tried, at most
+`MAX_TRIES` values; when none passes, the schema is taken to be unsatisfiable and the
+first stands. `hint` seeds string values (e.g. a city named in the prompt); array items
+get a `variant` each, so they differ. A `uniqueItems` array whose items have fewer
+values than it needs (`minItems: 3` of the integers 10 and 11) stops at the values
+there are: unique, and short.
 
 The schema comes from the request, so the value is bounded whatever it asks for: no
 array longer than `MAX_ITEMS`, no string longer than `MAX_LENGTH`, and at most
@@ -31,7 +36,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from .regex_example import CHECK_SECONDS, matches, pattern_example
-from .schema_check import has_kind, multiple_of, resolve, same
+from .schema_check import Checker, has_kind, multiple_of, resolve, same
 
 MAX_ITEMS = 100
 MAX_LENGTH = 10_000
@@ -40,19 +45,66 @@ MAX_NODES = 10_000
 MAX_DEPTH = 16
 SHALLOW = 6
 """Past this depth optional structure is left out, so recursive schemas end."""
+MAX_TRIES = 24
+"""Values built for one schema whose `not`, `oneOf` or `if` the first value breaks."""
+SETTLED_SHIFTS = 2
+"""Later variants tried once each `if` has the branches the value calls for."""
 REGEX_SECONDS = 0.5
 """Time all regex searches of one example may take; past it, patterns are not followed.
 Searches of the patterns schemas use take microseconds: only a pattern that backtracks
 wildly spends it (each search stops at `CHECK_SECONDS`)."""
 
-_COMBINATORS = ("$ref", "allOf", "anyOf", "oneOf")
+_COMBINATORS = ("$ref", "allOf", "anyOf", "oneOf", "not", "if", "then", "else")
 _KINDS_BY_KEYWORD = (
     ("object", ("properties", "required", "additionalProperties", "minProperties")),
     ("array", ("items", "prefixItems", "minItems", "maxItems", "contains", "uniqueItems")),
     ("number", ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")),
 )
-_TIGHTER_LOW = ("minimum", "minLength", "minItems", "minProperties", "minContains")
-_TIGHTER_HIGH = ("maximum", "maxLength", "maxItems", "maxProperties", "maxContains")
+_TIGHTER_LOW = (
+    "minimum",
+    "exclusiveMinimum",
+    "minLength",
+    "minItems",
+    "minProperties",
+    "minContains",
+)
+_TIGHTER_HIGH = (
+    "maximum",
+    "exclusiveMaximum",
+    "maxLength",
+    "maxItems",
+    "maxProperties",
+    "maxContains",
+)
+_ANY_KIND = ("string", "integer", "number", "object", "array", "boolean", "null")
+"""The kinds a schema that names none may take, in order of preference."""
+_ANNOTATIONS = ("title", "description", "$comment", "examples", "default", "deprecated")
+_NUMBERS = ("integer", "number")
+_OPPOSITES: dict[str, tuple[str, tuple[str, ...], Callable[[Any], Any]]] = {
+    "minimum": ("exclusiveMaximum", _NUMBERS, lambda bound: bound),
+    "exclusiveMinimum": ("maximum", _NUMBERS, lambda bound: bound),
+    "maximum": ("exclusiveMinimum", _NUMBERS, lambda bound: bound),
+    "exclusiveMaximum": ("minimum", _NUMBERS, lambda bound: bound),
+    "minLength": ("maxLength", ("string",), lambda bound: math.ceil(bound) - 1),
+    "maxLength": ("minLength", ("string",), lambda bound: math.floor(bound) + 1),
+    "minItems": ("maxItems", ("array",), lambda bound: math.ceil(bound) - 1),
+    "maxItems": ("minItems", ("array",), lambda bound: math.floor(bound) + 1),
+    "minProperties": ("maxProperties", ("object",), lambda bound: math.ceil(bound) - 1),
+    "maxProperties": ("minProperties", ("object",), lambda bound: math.floor(bound) + 1),
+}
+"""A negated bound, the bound that keeps a value out of it, the kinds it bounds, and how
+its number turns (a length below 3 is at most 2)."""
+_KIND_KEYWORDS: dict[str, tuple[str, ...]] = {
+    **{keyword: kinds for keyword, (_, kinds, _) in _OPPOSITES.items()},
+    "multipleOf": _NUMBERS,
+    **dict.fromkeys(("pattern", "format"), ("string",)),
+    **dict.fromkeys(("items", "prefixItems", "contains", "uniqueItems"), ("array",)),
+    **dict.fromkeys(
+        ("properties", "required", "additionalProperties", "patternProperties"), ("object",)
+    ),
+    **dict.fromkeys(("propertyNames", "dependentRequired"), ("object",)),
+}
+"""Keywords that hold for every value of the other kinds."""
 
 
 _FORMATS: dict[str, Callable[[int], str]] = {
@@ -95,6 +147,7 @@ class _Builder:
         self.nodes = MAX_NODES
         self.chars = MAX_CHARS
         self.regex_left = REGEX_SECONDS
+        self.checker = Checker(root, self.matches)
 
     def regex_seconds(self) -> float:
         """How long the next regex may run (0 once the example's regex time is spent)."""
@@ -119,13 +172,59 @@ class _Builder:
             self.regex_left -= time.perf_counter() - started
 
     def build(self, schema: Any, hint: str, depth: int, variant: int) -> Any:
+        """A value of the schema flattened by plan 0. When the schema has what construction
+        cannot promise (a `not`, a `oneOf` of several branches, an `if`), the value is
+        checked, and while it fails: each `if` takes the branches its values call for
+        (`then` when the value meets the `if`, `else` when not, both if it turns), on a
+        later variant too once that settles; then the other plans (so the hint stays),
+        and the plans again on later variants. None passes: the first value, as for a
+        schema no value satisfies."""
         self.nodes -= 1
         if not isinstance(schema, dict) or depth > MAX_DEPTH:
             return {}
-        schema = self.flatten(schema, depth)
+        first: list[Any] = []
+        settled: dict[int, frozenset[str]] | None = {}
+        number = shift = 0
+        plans = 1
+        for _ in range(MAX_TRIES):
+            plan = _Plan(number, settled or {})
+            flat = self.flatten(schema, depth, plan)
+            if not plan.checked:
+                return self.build_flat(flat, hint, depth, variant + shift)
+            flat = _fractional(_typed(flat, plan, depth), plan)
+            value = self.build_flat(flat, hint, depth, variant + shift)
+            if self.checker.holds(schema, value) or self.checker.left <= 0:
+                return value
+            first = first or [value]
+            plans = max(plans, plan.choices)  # a branch taken may hold more choices
+            if settled is None:
+                number, shift = _next_plan(number, shift, plans)
+                continue
+            called = self.called_for(plan, value, settled)
+            if called != settled:
+                settled = called
+            elif shift < SETTLED_SHIFTS and called:
+                shift += 1  # another value may leave an `if` unmet that this one meets
+            else:
+                settled, number, shift = None, *_next_plan(0, 0, plans)
+        return first[0]
+
+    def called_for(
+        self, plan: _Plan, value: Any, settled: dict[int, frozenset[str]]
+    ) -> dict[int, frozenset[str]]:
+        """The branches each `if` met calls for, added to those it took."""
+        called = dict(settled)
+        for schema in plan.conditions:
+            branch = "then" if self.checker.holds(schema["if"], value) else "else"
+            if branch in schema:
+                called[id(schema)] = called.get(id(schema), frozenset()) | {branch}
+        return called
+
+    def build_flat(self, schema: dict[str, Any], hint: str, depth: int, variant: int) -> Any:
         if "const" in schema:
             return schema["const"]
         kind = _kind(schema, depth)
+        schema = _inverted(schema, kind)
         enum = schema.get("enum")
         if isinstance(enum, list) and enum:
             fitting = [value for value in enum if has_kind(value, schema.get("type"))]
@@ -135,25 +234,48 @@ class _Builder:
             return schema["default"]
         return _BUILDERS.get(kind, _string)(self, schema, hint, depth, variant)
 
-    def flatten(self, schema: dict[str, Any], depth: int) -> dict[str, Any]:
-        """One schema: `$ref`, `allOf` and the first usable `anyOf`/`oneOf` branch merged
-        into the keywords beside them (`{"type": "object", "allOf": [...]}` keeps its type)."""
+    def flatten(self, schema: dict[str, Any], depth: int, plan: _Plan) -> dict[str, Any]:
+        """One schema: `$ref`, `allOf`, the `anyOf`/`oneOf` branch and the `then`/`else`
+        (or neither) that `plan` picks merged into the keywords beside them (`{"type":
+        "object", "allOf": [...]}` keeps its type). What construction cannot promise goes
+        into one `not` for `build` to check: the schema's own `not`, the `oneOf` branches
+        not taken (exactly one may hold) and the ways of breaking an `if`."""
         merged = {k: v for k, v in schema.items() if k not in _COMBINATORS}
         self.nodes -= 1  # `allOf: [{$ref: A}, {$ref: A}]` in A would branch without end
         if depth > MAX_DEPTH or self.nodes <= 0:
             return merged
         parts: list[Any] = []
+        negations: list[Any] = [schema["not"]] if "not" in schema else []
         if isinstance(schema.get("$ref"), str):
             parts.append(resolve(self.root, schema["$ref"]))
         if isinstance(schema.get("allOf"), list):
             parts.extend(schema["allOf"])
         for key in ("anyOf", "oneOf"):
-            options = [s for s in schema.get(key) or () if isinstance(s, dict)]
+            options = _ordered([s for s in schema.get(key) or () if isinstance(s, dict)], depth)
             if options:
-                parts.append(_branch(options, depth))
+                chosen = plan.pick(len(options))
+                parts.append(options[chosen])
+                if key == "oneOf":
+                    negations += options[:chosen] + options[chosen + 1 :]
+        condition = _condition(schema)
+        if condition is not None:
+            branches, broken = condition
+            negations.append(broken)
+            plan.conditions.append(schema)
+            taken = plan.settled.get(id(schema))
+            if taken is None:
+                parts.append(branches[plan.pick(len(branches))])
+            else:
+                parts += [schema[branch] for branch in sorted(taken, reverse=True)]
+        plan.checked = plan.checked or bool(negations)
+        twice = [n for n in negations if isinstance(n, dict) and list(n) == ["not"]]
+        parts += [n["not"] for n in twice]  # what is not not X is X, which can be built
+        negations = [n for n in negations if n not in twice]
         for part in parts:
             if isinstance(part, dict):
-                _merge(merged, self.flatten(part, depth + 1))
+                _merge(merged, self.flatten(part, depth + 1, plan))
+        if negations:
+            _merge(merged, {"not": negations[0] if len(negations) == 1 else {"anyOf": negations}})
         return merged
 
     def count(self, wanted: int) -> int:
@@ -163,28 +285,196 @@ class _Builder:
         return allowed
 
 
-def _branch(options: list[dict[str, Any]], depth: int) -> dict[str, Any]:
-    """The branch to follow: the first that is not null, unless nested deep (then null)."""
+def _next_plan(number: int, shift: int, plans: int) -> tuple[int, int]:
+    """The plan to try after `number`, and on which variant: all plans, then again."""
+    return (number + 1, shift) if number + 1 < plans else (0, shift + 1)
+
+
+class _Plan:
+    """Which branch each choice of one flattening takes (an `anyOf`/`oneOf` branch, an
+    `if`'s `then`, `else` or neither, a type): the digits of `number`, one per choice met,
+    each in the base of its options, so plan 0 takes every first (preferred) option and
+    counting up tries the others; an `if` in `settled` (by `id`) takes the branches named
+    there instead. `choices` counts the combinations met (up to `MAX_TRIES`), `checked`
+    tells that the value must be checked, `conditions` the schemas with an `if` met."""
+
+    def __init__(self, number: int, settled: dict[int, frozenset[str]]) -> None:
+        self.left = number
+        self.settled = settled
+        self.choices = 1
+        self.checked = False
+        self.conditions: list[dict[str, Any]] = []
+
+    def pick(self, options: int) -> int:
+        self.choices = min(self.choices * options, MAX_TRIES)
+        chosen = self.left % options
+        self.left //= options
+        return chosen
+
+
+def _ordered(options: list[dict[str, Any]], depth: int) -> list[dict[str, Any]]:
+    """The branches in the order to try them: those that are not null first, unless
+    nested deep (then null first, so recursion ends)."""
     nulls = [s for s in options if s.get("type") == "null"]
     others = [s for s in options if s.get("type") != "null"]
-    if depth >= SHALLOW and nulls:
-        return nulls[0]
-    return (others or options)[0]
+    return nulls + others if depth >= SHALLOW else others + nulls
+
+
+def _condition(schema: dict[str, Any]) -> tuple[list[Any], Any] | None:
+    """An `if`'s branches to merge, in the order to try them, and the schema of the values
+    that break it (the `if` holds and the `then` does not, or neither holds nor the
+    `else`). Neither first: the value may well leave the `if` unmet. Then ways to meet
+    the `if`: the `then`, alone or with the `if` (or the `if` alone, when no `then`); ways
+    to fail it: its negation (with the `else`); and both branches, for an `if` that
+    turns with what either adds."""
+    if "if" not in schema or not ("then" in schema or "else" in schema):
+        return None
+    test, then, otherwise = schema["if"], schema.get("then"), schema.get("else")
+    broken = []
+    branches: list[Any] = [None]
+    if "then" in schema:
+        broken.append({"allOf": [test, {"not": then}]})
+        branches += [then, {"allOf": [test, then]}]
+    else:
+        branches.append(test)
+    if "else" in schema:
+        broken.append({"allOf": [{"not": test}, {"not": otherwise}]})
+        branches += [otherwise, {"allOf": [{"not": test}, otherwise]}]
+    else:
+        branches.append({"not": test})
+    if "then" in schema and "else" in schema:
+        branches.append({"allOf": [then, otherwise]})
+    return branches, broken[0] if len(broken) == 1 else {"anyOf": broken}
 
 
 def _kind(schema: dict[str, Any], depth: int) -> str:
+    """The JSON type to build: the first the schema allows that its `not` leaves open."""
+    ruled_out = _ruled_out(schema)
     kind = schema.get("type")
     if isinstance(kind, list):
-        kinds = [k for k in kind if isinstance(k, str)]
+        named = [k for k in kind if isinstance(k, str)]
+        kinds = [k for k in named if k not in ruled_out] or named
         if depth >= SHALLOW and "null" in kinds:
             return "null"
         return next((k for k in kinds if k != "null"), "null")
     if isinstance(kind, str):
         return kind
     for name, keywords in _KINDS_BY_KEYWORD:
-        if any(k in schema for k in keywords):
+        if any(k in schema for k in keywords) and name not in ruled_out:
             return name
-    return "string"
+    return next((k for k in _ANY_KIND if k not in ruled_out), "string")
+
+
+def _typed(schema: dict[str, Any], plan: _Plan, depth: int) -> dict[str, Any]:
+    """The type `plan` picks among those a type list (or the lack of a `type`) allows:
+    first those that a `not` leaves open and fewest negations can hold for. A string
+    may be unable to avoid every negation where null can (a `oneOf` whose other branches
+    take the short strings and the long ones), or any number where a string can."""
+    kinds = schema.get("type")
+    if isinstance(kinds, list):
+        named = [k for k in kinds if isinstance(k, str)]
+    elif kinds is None and "enum" not in schema and "const" not in schema:
+        named = list(dict.fromkeys((_kind(schema, depth), *_ANY_KIND)))
+    else:
+        return schema
+    if len(named) < 2:
+        return schema
+    ruled_out = _ruled_out(schema)
+    negations = _negations(schema)
+
+    def rank(kind: str) -> tuple[bool, int, bool]:
+        threats = sum(_meets(negation.get("type"), kind) for negation in negations)
+        return kind in ruled_out, threats, (kind == "null") != (depth >= SHALLOW)
+
+    named.sort(key=rank)
+    return {**schema, "type": named[plan.pick(len(named))]}
+
+
+def _negations(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """The schemas a value must not satisfy, one by one (`not: {anyOf: [A, B]}` is
+    neither A nor B)."""
+    found: list[dict[str, Any]] = []
+    pending = [schema["not"]] if "not" in schema else []
+    while pending:
+        negation = pending.pop(0)
+        if isinstance(negation, dict) and list(negation) == ["anyOf"]:
+            if isinstance(negation["anyOf"], list):
+                pending[:0] = negation["anyOf"]
+        elif isinstance(negation, dict):
+            found.append(negation)
+    return found
+
+
+def _fractional(schema: dict[str, Any], plan: _Plan) -> dict[str, Any]:
+    """A number that a negation of integers (`not: {"type": "integer", "minimum": 0}`)
+    cannot bound below or above may still avoid it by not being whole: a second choice
+    for `plan`, made by negating integers altogether."""
+    if schema.get("type") != "number":
+        return schema
+    kinds = [n.get("type") for n in _negations(schema)]
+    if not any(k == "integer" or (isinstance(k, list) and "integer" in k) for k in kinds):
+        return schema
+    if plan.pick(2) == 0:
+        return schema
+    return {**schema, "not": {"anyOf": [schema["not"], {"type": "integer"}]}}
+
+
+def _ruled_out(schema: dict[str, Any]) -> set[str]:
+    """The types no value of which avoids some negation: those a `not: {"type": ...}`
+    names, and those a negation says nothing about (`not: {"minimum": 0}` holds for
+    every string, so only a number below 0 avoids it)."""
+    ruled_out: set[str] = set()
+    for negation in _negations(schema):
+        keys = [k for k in negation if k not in ("type", *_ANNOTATIONS)]
+        for kind in _ANY_KIND:
+            if _applies(negation.get("type"), kind) and all(
+                kind not in _KIND_KEYWORDS.get(k, (kind,)) for k in keys
+            ):
+                ruled_out.add(kind)
+    return ruled_out
+
+
+def _inverted(schema: dict[str, Any], kind: str) -> dict[str, Any]:
+    """`not: {"minimum": 0}` on a number is `exclusiveMaximum: 0`: a negated single bound
+    on the kind being built (or on a type it shares values with) becomes the opposite
+    bound, so the value avoids it by construction (other variants count upwards, and
+    never get below a minimum). Likewise an object avoids `not: {"properties": {"k":
+    S}}` (an `if` to fail, say) only with a `k` that breaks S, so `k` is required so."""
+    opposites: dict[str, Any] = {}
+    fractional = kind == "number" and "integer" in _ruled_out(schema)
+    for negation in _negations(schema):
+        keys = [k for k in negation if k not in ("type", *_ANNOTATIONS)]
+        if len(keys) != 1 or keys[0] not in _OPPOSITES:
+            continue
+        opposite, kinds, turn = _OPPOSITES[keys[0]]
+        bound, types = negation[keys[0]], negation.get("type")
+        if fractional and not _applies(types, kind):
+            continue  # a number that is not whole avoids what only integers can meet
+        if kind in kinds and _meets(types, kind) and _both_numbers(bound, 0):
+            _merge(opposites, {opposite: turn(bound)})
+    for negation in _negations(schema) if kind == "object" else ():
+        properties = negation.get("properties")
+        keys = [k for k in negation if k not in ("type", *_ANNOTATIONS)]
+        if keys == ["properties"] and isinstance(properties, dict) and properties:
+            name, sub = next(iter(properties.items()))  # present, and not as it says
+            _merge(opposites, {"required": [name], "properties": {name: {"not": sub}}})
+    if not opposites:
+        return schema
+    inverted = dict(schema)
+    _merge(inverted, opposites)
+    return inverted
+
+
+def _applies(kinds: Any, kind: str) -> bool:
+    """Whether every value of JSON type `kind` has (one of) the type(s) `kinds` name."""
+    named = kinds if isinstance(kinds, list) else [kinds]
+    return kinds is None or kind in named or (kind == "integer" and "number" in named)
+
+
+def _meets(kinds: Any, kind: str) -> bool:
+    """Whether some value of JSON type `kind` has (one of) the type(s) `kinds` name."""
+    named = kinds if isinstance(kinds, list) else [kinds]
+    return _applies(kinds, kind) or (kind == "number" and "integer" in named)
 
 
 def _plain_default(b: _Builder, value: Any, schema: dict[str, Any]) -> bool:
@@ -344,6 +634,7 @@ class _Number:
         self.integer = kind == "integer" or (
             isinstance(kind, list) and "integer" in kind and "number" not in kind
         )
+        self.fractional = not self.integer and "integer" in _ruled_out(schema)
         self.low, self.low_open = _bound(schema, "minimum", "exclusiveMinimum", max)
         self.high, self.high_open = _bound(schema, "maximum", "exclusiveMaximum", min)
         step = schema.get("multipleOf")
@@ -354,7 +645,7 @@ class _Number:
             self.step = step
 
     def fits(self, value: float) -> bool:
-        if self.integer and not float(value).is_integer():
+        if (self.integer or self.fractional) and float(value).is_integer() != self.integer:
             return False
         if self.low is not None and (value < self.low or (self.low_open and value == self.low)):
             return False
@@ -365,7 +656,7 @@ class _Number:
     def candidates(self, variant: int) -> list[float]:
         """Values to try, best first: from the lowest allowed upwards (shifted by
         `variant`), where the variant lands otherwise, then the middle of the range and the
-        top of it."""
+        top of it; halfway between them when the value must not be whole."""
         step, unit = self.step, self.step or 1
         if self.low is not None:
             base = self._lowest()
@@ -381,6 +672,8 @@ class _Number:
             tries.append((self.low + self.high) / 2)
         if self.high is not None:
             tries += [self._from_top(self.high), self._from_top(self.high) - unit]
+        if self.fractional:
+            tries += [t + unit / 2 for t in tries]
         return tries
 
     def _spread(self, base: float, variant: int) -> list[float]:
@@ -498,6 +791,8 @@ def _merge(into: dict[str, Any], part: dict[str, Any]) -> None:
                 into[key] = {"allOf": [into[key], value]}
         elif key == "type":
             into[key] = _common_types(into[key], value)
+        elif key == "not" and into[key] != value:
+            into[key] = {"anyOf": [into[key], value]}
         elif key == "enum" and isinstance(value, list) and isinstance(into[key], list):
             both = [v for v in into[key] if v in value]
             into[key] = both or into[key]

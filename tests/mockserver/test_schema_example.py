@@ -211,6 +211,24 @@ AUDITED: dict[str, tuple[dict[str, Any], str]] = {
         {**UNIQUE, "items": {"type": "string", "maxLength": 1}},
         "list three letters",
     ),
+    "not an enum holding the hint": (
+        {"type": "string", "not": {"enum": ["x", "example"]}},
+        "say something",  # no proper noun: the hint is "example"
+    ),
+    "if a property is the hint then another is required": (
+        {
+            "type": "object",
+            "properties": {"k": {"type": "string"}},
+            "required": ["k"],
+            "if": {"properties": {"k": {"const": "Paris"}}},
+            "then": {"required": ["v"]},
+        },
+        "what about Paris?",
+    ),
+    "oneOf branches that overlap": (
+        {"oneOf": [{"type": "integer"}, {"type": "number", "minimum": 0}]},
+        "pick a number",
+    ),
 }
 
 
@@ -247,7 +265,7 @@ def _answer(http: httpx.Client, surface: str, schema: dict[str, Any], prompt: st
 @pytest.mark.parametrize("case", list(AUDITED), ids=list(AUDITED))
 def test_audited_schemas_get_a_valid_answer(http: httpx.Client, case: str, surface: str) -> None:
     """Structured output in chat and in responses, and tool arguments: each a value valid
-    against a schema whose generated value once was not."""
+    against a schema whose generated value once was not (the `if` fires on the hint)."""
     schema, prompt = AUDITED[case]
 
     assert_valid(schema, _answer(http, surface, schema, prompt))

@@ -1,9 +1,10 @@
 """Hypothesis strategies for satisfiable JSON Schemas (draft 2020-12) and pydantic models.
 
-Each schema drawn here has at least one valid instance by construction (bounds around an
+Each schema drawn here has at least one valid instance, by construction (bounds around an
 anchor value, `oneOf` branches of distinct types, `allOf` parts that cannot conflict, no
-more unique items than their values), so a default-mode answer that fails to validate
-against it is the generator's fault.
+more unique items than their values) or because a validator accepts one of a few
+witnesses (`not`, overlapping `oneOf` branches, `if`/`then`/`else`), so a default-mode
+answer that fails to validate against it is the generator's fault.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from __future__ import annotations
 import datetime
 import enum
 import itertools
+import json
 import re
 import uuid
 from typing import Annotated, Any, Literal, Optional, Union
 
+import jsonschema_rs
 from hypothesis import strategies as st
 from pydantic import BaseModel, Field, create_model
 
@@ -297,6 +300,174 @@ one_ofs = st.lists(st.sampled_from(sorted(_KINDS)), min_size=1, max_size=3, uniq
 """Branches of distinct types, so exactly one can hold."""
 
 
+# ------------------------------------------------------------------- what the builder checks
+# `not`, `oneOf` branches that overlap and `if`/`then`/`else` are drawn from small pools of
+# the keywords and values a builder reaches for first ("example", 0, 1, the first type), and
+# kept only when one of `WITNESSES` validates: satisfiable, as a validator says.
+
+_PLAIN = [None, True, False, 0, 1, -1, 2, 0.5, "", "a", "b", "e", "x", "1", "k", "example"]
+_TYPES = ["null", "boolean", "integer", "number", "string", "array", "object"]
+WITNESSES: list[Any] = [
+    *_PLAIN,
+    *[3, 5, 10, -10, 1.5, -0.5, 2.5, "ab", "abcdef", "example 2", "hello world"],
+    *[[], [1], [1, 2, 3], {}, {"a": "x"}, {"b": 1}, {"a": "x", "b": 1}],
+]
+
+
+def _has_witness(witnesses: list[Any]) -> Any:
+    def check(schema: dict[str, Any]) -> bool:
+        validator = jsonschema_rs.Draft202012Validator(schema)
+        return any(validator.is_valid(value) for value in witnesses)
+
+    return check
+
+
+_plain_values = st.sampled_from(_PLAIN)
+_negatable = st.sampled_from(
+    [
+        {"type": "string"},
+        {"type": "string", "maxLength": 3},
+        {"type": "string", "minLength": 2},
+        {"type": "integer"},
+        {"type": "integer", "minimum": 0, "maximum": 3},
+        {"type": "number"},
+        {"type": "number", "minimum": -1, "maximum": 1},
+        {"type": "boolean"},
+        {"type": ["string", "null"]},
+        {"type": ["integer", "string"]},
+        {"enum": ["a", "b", "example"]},
+        {"type": "array", "items": {"type": "integer"}},
+        {"type": "object"},
+        {},
+    ]
+)
+_types = st.lists(st.sampled_from(_TYPES), min_size=1, max_size=2, unique=True).map(
+    lambda kinds: kinds[0] if len(kinds) == 1 else kinds
+)
+_bounds_to_negate = st.builds(
+    lambda key, bound: {key: bound},
+    st.sampled_from(["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"]),
+    st.sampled_from([-1, 0, 0.5, 1, 2, 3]),
+)
+_sizes_to_negate = st.builds(
+    lambda key, size: {key: size},
+    st.sampled_from(["minLength", "maxLength", "minItems", "maxItems", "minProperties"]),
+    st.integers(0, 8),
+)
+_negated = st.one_of(
+    _plain_values.map(lambda value: {"const": value}),
+    st.lists(_plain_values, min_size=1, max_size=4).map(lambda values: {"enum": values}),
+    _types.map(lambda kind: {"type": kind}),
+    _bounds_to_negate,
+    st.tuples(_types, _bounds_to_negate).map(lambda t: {"type": t[0], **t[1]}),
+    _sizes_to_negate,
+)
+negations = st.one_of(
+    st.builds(lambda base, negated: {**base, "not": negated}, _negatable, _negated),
+    st.builds(
+        lambda base, first, second: {**base, "allOf": [{"not": first}, {"not": second}]},
+        _negatable,
+        _negated,
+        _negated,
+    ),
+    st.builds(
+        lambda base, options: {**base, "not": {"anyOf": options}},
+        _negatable,
+        st.lists(_negated, min_size=1, max_size=3),
+    ),
+).filter(_has_witness(WITNESSES))
+"""A `not` (or two, or one of an `anyOf`) beside the keywords it takes values from."""
+
+_overlapping = st.sampled_from(
+    [
+        {"type": "integer"},
+        {"type": "integer", "multipleOf": 2},
+        {"type": "number"},
+        {"type": "number", "minimum": 0},
+        {"type": "number", "maximum": 10},
+        {"type": "string"},
+        {"type": "string", "minLength": 3},
+        {"type": "string", "maxLength": 5},
+        {"type": ["string", "null"]},
+        {"type": "null"},
+        {"type": "boolean"},
+        {"enum": ["a", "b", 1]},
+        {"const": 1},
+        {"not": {"type": "string"}},
+        {"type": "object"},
+        {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]},
+        {"type": "object", "properties": {"b": {"type": "integer"}}, "required": ["b"]},
+        {},
+    ]
+)
+overlapping_one_ofs = (
+    st.lists(_overlapping, min_size=2, max_size=3, unique_by=json.dumps)
+    .map(lambda branches: {"oneOf": branches})
+    .filter(_has_witness(WITNESSES))
+)
+"""`oneOf` branches that share values: the answer must hold for exactly one."""
+
+_KEYS: list[Any] = [None, "a", "b", "k", "example", "", 0, 1, 2, True, False]
+OBJECT_WITNESSES = [
+    {name: value for name, value in zip("kvw", values, strict=True) if value is not None}
+    for values in itertools.product(_KEYS, [None, 0, 5], [None, "", "x"])
+]
+_conditions = st.sampled_from(
+    [
+        {"properties": {"k": {"const": "a"}}},
+        {"properties": {"k": {"const": "k"}}},  # what property k holds by default
+        {"properties": {"k": {"const": 0}}},
+        {"properties": {"k": {"const": True}}},
+        {"properties": {"k": {"enum": ["a", "example", "k"]}}, "required": ["k"]},
+        {"properties": {"k": {"type": "string"}}},
+        {"properties": {"k": {"minimum": 1}}},
+        {"required": ["v"]},
+        {"not": {"required": ["w"]}},
+    ]
+)
+_consequences = st.sampled_from(
+    [
+        {"required": ["v"]},
+        {"required": ["w"]},
+        {"required": ["v", "w"]},
+        {"properties": {"v": {"minimum": 5}}, "required": ["v"]},
+        {"properties": {"k": {"const": "b"}}},
+        {"properties": {"w": {"maxLength": 0}}},
+        {"not": {"required": ["w"]}},
+        {"minProperties": 3},
+    ]
+)
+
+
+@st.composite
+def _conditional(draw: st.DrawFn) -> dict[str, Any]:
+    key = draw(
+        st.sampled_from(
+            [
+                {"type": "string"},
+                {"enum": ["a", "b"]},
+                {"type": "integer", "minimum": 0, "maximum": 2},
+                {"type": "boolean"},
+            ]
+        )
+    )
+    properties = {"k": key, "v": {"type": "integer"}, "w": {"type": "string"}}
+    schema: dict[str, Any] = {"type": "object", "properties": properties, "if": draw(_conditions)}
+    if draw(st.booleans()):
+        schema["required"] = ["k"]
+    if draw(st.booleans()):
+        schema["additionalProperties"] = False
+    branches = st.fixed_dictionaries({}, optional={"then": _consequences, "else": _consequences})
+    return {**schema, **draw(branches)}
+
+
+conditionals = st.one_of(
+    _conditional(),
+    st.lists(_conditional(), min_size=2, max_size=2).map(lambda both: {"allOf": both}),
+).filter(_has_witness(OBJECT_WITNESSES))
+"""Objects whose `if` (on a property a builder fills from the hint) picks `then` or `else`."""
+
+
 @st.composite
 def nullable(draw: st.DrawFn, children: st.SearchStrategy[Any]) -> dict[str, Any]:
     child: dict[str, Any] = draw(children)
@@ -361,7 +532,15 @@ def _hoist_definitions(schema: Any) -> Any:
 
 
 json_schemas = st.recursive(
-    st.one_of(leaves, unique_arrays, one_ofs, small_unique_arrays()),
+    st.one_of(
+        leaves,
+        unique_arrays,
+        one_ofs,
+        small_unique_arrays(),
+        negations,
+        overlapping_one_ofs,
+        conditionals,
+    ),
     _extend,
     max_leaves=10,
 ).map(_hoist_definitions)
