@@ -6,9 +6,9 @@ required properties (`minProperties`, `additionalProperties`, `dependentRequired
 the primitive types with their bounds (`minimum`/`exclusiveMinimum` in both drafts'
 spellings, `multipleOf`, `minLength`/`maxLength`, `pattern`, common `format`s), enums,
 consts, arrays (`items`, `prefixItems`, `minItems`/`maxItems`, `uniqueItems`,
-`contains`), nullable types, `anyOf`/`oneOf`/`allOf` and `if`/`then`/`else` (merged
-with the keywords beside them), `not`, and local `$ref`s into `$defs` or
-`definitions`. What merging cannot promise (that the value avoids a
+`contains`), nullable types, `patternProperties`, `anyOf`/`oneOf`/`allOf` and
+`if`/`then`/`else` (merged with the keywords beside them), `not`, and local `$ref`s
+into `$defs` or `definitions`. What merging cannot promise (that the value avoids a
 `not`, meets exactly one `oneOf` branch, and the `then` or `else` its `if` calls for)
 is checked with `schema_check`, and other branches and variants are tried, at most
 `MAX_TRIES` values; when none passes, the schema is taken to be unsatisfiable and the
@@ -511,6 +511,8 @@ def _object(b: _Builder, schema: dict[str, Any], hint: str, depth: int, variant:
         if name not in names:
             names.append(name)
     extra = schema.get("additionalProperties", True)
+    if extra is False:
+        _add_pattern_names(b, schema, names, min(wanted, MAX_ITEMS), variant)
     while len(names) < min(wanted, MAX_ITEMS) and extra is not False:
         names.append(f"field{len(names) + 1}")
     _add_dependencies(schema, names)
@@ -535,18 +537,50 @@ def _add_dependencies(schema: dict[str, Any], names: list[str]) -> None:
                 names.append(needed)
 
 
+def _add_pattern_names(
+    b: _Builder, schema: dict[str, Any], names: list[str], wanted: int, variant: int
+) -> None:
+    """Names up to `minProperties` where only `patternProperties` may add any: strings
+    that match the patterns, each pattern in turn, shifted by the attempt (or else made
+    another) to be new."""
+    patterns = schema.get("patternProperties")
+    usable = [p for p in patterns if isinstance(p, str)] if isinstance(patterns, dict) else []
+    longest = dict.fromkeys(usable, 0)
+    for attempt in range(variant, variant + wanted + 4):
+        for pattern in usable:
+            if len(names) >= wanted:
+                return
+            name = b.pattern_example(pattern, 1, None, attempt)
+            if isinstance(name, str) and name in names:
+                longest[pattern] = max(longest[pattern], len(name))
+                name = _another_name(b, pattern, name, longest[pattern] + 1, attempt)
+            if isinstance(name, str) and name not in names:
+                names.append(name)
+                longest[pattern] = max(longest[pattern], len(name))
+
+
+def _another_name(b: _Builder, pattern: str, taken: str, low: int, attempt: int) -> Any:
+    """A name for `pattern` other than `taken`: tagged with the attempt's number where the
+    pattern's end is open, else a longer match."""
+    tagged = taken + _digits(attempt)
+    if b.matches(pattern, tagged):
+        return tagged
+    return b.pattern_example(pattern, low, None, attempt)
+
+
 def _property_schema(
     b: _Builder, schema: dict[str, Any], properties: dict[str, Any], name: str
 ) -> Any:
-    if name in properties:
-        return properties[name]
+    """What the property's value must satisfy: its own schema and those of the patterns
+    its name matches, all of them, or else `additionalProperties`."""
+    applied = [properties[name]] if name in properties else []
     patterns = schema.get("patternProperties")
     if isinstance(patterns, dict):
-        for pattern, sub in patterns.items():
-            if b.matches(pattern, name):
-                return sub
-    extra = schema.get("additionalProperties")
-    return extra if isinstance(extra, dict) else {}
+        applied += [sub for pattern, sub in patterns.items() if b.matches(pattern, name)]
+    if not applied:
+        extra = schema.get("additionalProperties")
+        return extra if isinstance(extra, dict) else {}
+    return applied[0] if len(applied) == 1 else {"allOf": applied}
 
 
 def _array(b: _Builder, schema: dict[str, Any], hint: str, depth: int, variant: int) -> Any:

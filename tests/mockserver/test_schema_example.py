@@ -225,6 +225,15 @@ AUDITED: dict[str, tuple[dict[str, Any], str]] = {
         },
         "what about Paris?",
     ),
+    "patternProperties only, at least one": (
+        {
+            "type": "object",
+            "patternProperties": {"^x_": {"type": "integer"}},
+            "additionalProperties": False,
+            "minProperties": 1,
+        },
+        "fill it",
+    ),
     "oneOf branches that overlap": (
         {"oneOf": [{"type": "integer"}, {"type": "number", "minimum": 0}]},
         "pick a number",

@@ -468,6 +468,26 @@ conditionals = st.one_of(
 """Objects whose `if` (on a property a builder fills from the hint) picks `then` or `else`."""
 
 
+def pattern_objects(children: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, Any]]:
+    """`minProperties` where mostly only `patternProperties` may add names. The patterns
+    start with distinct literals and leave their end open, so each has names without end
+    and no name matches two."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> dict[str, Any]:
+        bodies = draw(st.lists(pattern_bodies, min_size=1, max_size=3))
+        patterns = {f"^p{n}_{body}": draw(children) for n, body in enumerate(bodies)}
+        schema: dict[str, Any] = {"type": "object", "patternProperties": patterns}
+        schema["minProperties"] = draw(st.integers(1, 3))
+        schema["additionalProperties"] = draw(st.one_of(st.just(False), st.just(False), children))
+        if draw(st.booleans()):
+            free = names.filter(lambda name: not any(re.search(p, name) for p in patterns))
+            schema["properties"] = draw(st.dictionaries(free, children, max_size=2))
+        return schema
+
+    return build()
+
+
 @st.composite
 def nullable(draw: st.DrawFn, children: st.SearchStrategy[Any]) -> dict[str, Any]:
     child: dict[str, Any] = draw(children)
@@ -501,6 +521,7 @@ def _extend(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
         nullable(children),
         st.lists(children, min_size=1, max_size=3).map(lambda options: {"anyOf": options}),
         all_ofs(children),
+        pattern_objects(children),
         children.map(lambda child: {"x-def": child}),
     )
 
@@ -518,8 +539,9 @@ def _hoist_definitions(schema: Any) -> Any:
             definitions[name] = walk(node["x-def"])
             return {"$ref": f"#/$defs/{name}"}
         out = dict(node)
-        if isinstance(node.get("properties"), dict):
-            out["properties"] = {k: walk(v) for k, v in node["properties"].items()}
+        for key in ("properties", "patternProperties"):
+            if isinstance(node.get(key), dict):
+                out[key] = {k: walk(v) for k, v in node[key].items()}
         if "items" in node:
             out["items"] = walk(node["items"])
         for key in ("anyOf", "oneOf", "allOf"):
