@@ -193,3 +193,108 @@ def test_unique_items_differ_and_recursion_ends() -> None:
 
     assert_valid(schema, value)
     assert [node["tag"] for node in value] == ["a", "b", "c"]
+
+
+# --- what merging keywords cannot promise: found by an audit, answered over HTTP ---------
+
+UNIQUE = {"type": "array", "minItems": 3, "uniqueItems": True}
+AUDITED: dict[str, tuple[dict[str, Any], str]] = {
+    "unique integers below a maximum": (
+        {**UNIQUE, "items": {"type": "integer", "maximum": 0}},
+        "list three numbers",
+    ),
+    "unique numbers between two bounds": (
+        {**UNIQUE, "items": {"type": "number", "minimum": 0, "maximum": 1}},
+        "list three numbers",
+    ),
+    "unique short strings": (
+        {**UNIQUE, "items": {"type": "string", "maxLength": 1}},
+        "list three letters",
+    ),
+    "not an enum holding the hint": (
+        {"type": "string", "not": {"enum": ["x", "example"]}},
+        "say something",  # no proper noun: the hint is "example"
+    ),
+    "if a property is the hint then another is required": (
+        {
+            "type": "object",
+            "properties": {"k": {"type": "string"}},
+            "required": ["k"],
+            "if": {"properties": {"k": {"const": "Paris"}}},
+            "then": {"required": ["v"]},
+        },
+        "what about Paris?",
+    ),
+    "patternProperties only, at least one": (
+        {
+            "type": "object",
+            "patternProperties": {"^x_": {"type": "integer"}},
+            "additionalProperties": False,
+            "minProperties": 1,
+        },
+        "fill it",
+    ),
+    "oneOf branches that overlap": (
+        {"oneOf": [{"type": "integer"}, {"type": "number", "minimum": 0}]},
+        "pick a number",
+    ),
+}
+
+
+def _answer(http: httpx.Client, surface: str, schema: dict[str, Any], prompt: str) -> Any:
+    """The value default mode answers `schema` with, asked as `surface` asks it."""
+    messages = [{"role": "user", "content": prompt}]
+    if surface == "chat":
+        spec = {"name": "out", "schema": schema}
+        body = {
+            "messages": messages,
+            "response_format": {"type": "json_schema", "json_schema": spec},
+        }
+        response = http.post("/v1/chat/completions", json=body)
+        assert response.status_code == 200, response.text
+        return json.loads(response.json()["choices"][0]["message"]["content"])
+    if surface == "responses":
+        text = {"format": {"type": "json_schema", "name": "out", "schema": schema}}
+        response = http.post("/v1/responses", json={"input": prompt, "text": text})
+        assert response.status_code == 200, response.text
+        (message,) = [item for item in response.json()["output"] if item["type"] == "message"]
+        return json.loads("".join(part["text"] for part in message["content"]))
+    # Arguments are an object: the value is its property "x" (with no proper noun in the
+    # prompt, a string property holds its name, so "x" here is "example" at the top).
+    parameters = {"type": "object", "properties": {"x": schema}, "required": ["x"]}
+    tool = {"type": "function", "function": {"name": "fill", "parameters": parameters}}
+    body = {"messages": messages, "tools": [tool], "tool_choice": "required"}
+    response = http.post("/v1/chat/completions", json=body)
+    assert response.status_code == 200, response.text
+    (call,) = response.json()["choices"][0]["message"]["tool_calls"]
+    return json.loads(call["function"]["arguments"])["x"]
+
+
+@pytest.mark.parametrize("surface", ["chat", "responses", "tool"])
+@pytest.mark.parametrize("case", list(AUDITED), ids=list(AUDITED))
+def test_audited_schemas_get_a_valid_answer(http: httpx.Client, case: str, surface: str) -> None:
+    """Structured output in chat and in responses, and tool arguments: each a value valid
+    against a schema whose generated value once was not (the `if` fires on the hint)."""
+    schema, prompt = AUDITED[case]
+
+    assert_valid(schema, _answer(http, surface, schema, prompt))
+
+
+@pytest.mark.parametrize(
+    ("items", "values"),
+    [
+        ({"type": "integer", "minimum": 10, "maximum": 11}, [10, 11]),
+        ({"type": "integer", "minimum": 0, "maximum": 1}, [0, 1]),
+        ({"enum": [1, True, 1.0]}, [1, True]),  # 1 and 1.0 are one JSON number, true not
+    ],
+)
+def test_unique_items_with_too_few_values_stop_at_the_values_there_are(
+    items: dict[str, Any], values: list[Any]
+) -> None:
+    """No value satisfies `minItems: 3` with two possible items: the answer stays unique."""
+    schema = {"type": "array", "minItems": 3, "uniqueItems": True, "items": items}
+
+    value = example(schema)
+
+    assert json.dumps(value) == json.dumps(values)
+    assert_valid({**schema, "minItems": len(values)}, value)

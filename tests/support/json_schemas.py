@@ -1,8 +1,10 @@
 """Hypothesis strategies for satisfiable JSON Schemas (draft 2020-12) and pydantic models.
 
-Each schema drawn here has at least one valid instance by construction (bounds around an
-anchor value, `oneOf` branches of distinct types, `allOf` parts that cannot conflict), so
-a default-mode answer that fails to validate against it is the generator's fault.
+Each schema drawn here has at least one valid instance, by construction (bounds around an
+anchor value, `oneOf` branches of distinct types, `allOf` parts that cannot conflict, no
+more unique items than their values) or because a validator accepts one of a few
+witnesses (`not`, overlapping `oneOf` branches, `if`/`then`/`else`), so a default-mode
+answer that fails to validate against it is the generator's fault.
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ from __future__ import annotations
 import datetime
 import enum
 import itertools
+import json
 import re
 import uuid
 from typing import Annotated, Any, Literal, Optional, Union
 
+import jsonschema_rs
 from hypothesis import strategies as st
 from pydantic import BaseModel, Field, create_model
 
@@ -209,6 +213,79 @@ unique_arrays = st.builds(
 )
 """`uniqueItems` only over items that can differ, as many as the array needs."""
 
+# --------------------------------------------------------------------------- small domains
+
+
+def _json_key(value: Any) -> tuple[str, Any]:
+    """Equal keys for JSON-equal scalars: 1 and 1.0 are one number, `true` is not 1."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return (type(value).__name__, value)
+    return ("number", float(value))
+
+
+UNBOUNDED = 6
+
+
+@st.composite
+def small_domains(draw: st.DrawFn) -> tuple[dict[str, Any], int]:
+    """A schema with few values, and how many (`UNBOUNDED` when more than an array needs)."""
+    kind = draw(
+        st.sampled_from(["range", "steps", "fractions", "below", "enum", "object", "scalar"])
+    )
+    low = draw(st.integers(-20, 20))
+    width = draw(st.integers(0, 4))
+    bounds: dict[str, Any]
+    if kind == "range":
+        if draw(st.booleans()):
+            bounds = {"exclusiveMinimum": low - 1, "exclusiveMaximum": low + width + 1}
+        else:
+            bounds = {"minimum": low, "maximum": low + width}
+        return {"type": "integer", **bounds}, width + 1
+    if kind == "steps":
+        number = draw(st.sampled_from(["integer", "number"]))
+        step = draw(st.sampled_from([2, 3] if number == "integer" else [2, 0.5, 0.25, 1.5]))
+        bounds = {"minimum": low * step, "maximum": (low + width) * step}
+        return {"type": number, "multipleOf": step, **bounds}, width + 1
+    if kind == "fractions":  # a range of numbers: as many values as wanted unless a point
+        schema: dict[str, Any] = {"type": "number", "minimum": low, "maximum": low + width / 4}
+        return schema, 1 if width == 0 else UNBOUNDED
+    if kind == "below":  # a top and no bottom: counting up soon leaves it
+        tops: list[dict[str, Any]] = [{"type": "integer", "maximum": low}]
+        tops.append({"type": "string", "maxLength": 1})
+        return draw(st.sampled_from(tops)), UNBOUNDED
+    if kind == "enum":
+        values = draw(st.lists(scalars, min_size=1, max_size=4))
+        return {"enum": values}, len({_json_key(v) for v in values})
+    if kind == "object":
+        inner: tuple[dict[str, Any], int] = draw(
+            small_domains().filter(lambda domain: domain[0].get("type") != "object")
+        )
+        schema = {"type": "object", "properties": {"k": inner[0]}, "required": ["k"]}
+        return {**schema, "additionalProperties": False}, inner[1]
+    few: tuple[dict[str, Any], int] = draw(st.sampled_from(_FEW_VALUES))
+    return few
+
+
+_FEW_VALUES: list[tuple[dict[str, Any], int]] = [
+    ({"type": "boolean"}, 2),
+    ({"type": "null"}, 1),
+    ({"const": "only"}, 1),
+    ({"type": "string", "maxLength": 0}, 1),
+]
+
+
+@st.composite
+def small_unique_arrays(draw: st.DrawFn) -> dict[str, Any]:
+    """`uniqueItems` over items with few values: never more items than values."""
+    items, size = draw(small_domains())
+    low = draw(st.integers(0, min(size, UNBOUNDED - 1)))
+    schema: dict[str, Any] = {"type": "array", "items": items, "uniqueItems": True}
+    schema["minItems"] = low
+    if draw(st.booleans()):
+        schema["maxItems"] = draw(st.integers(low, low + 2))
+    return schema
+
+
 _KINDS: dict[str, dict[str, Any]] = {
     "string": {"type": "string"},
     "integer": {"type": "integer"},
@@ -221,6 +298,194 @@ one_ofs = st.lists(st.sampled_from(sorted(_KINDS)), min_size=1, max_size=3, uniq
     lambda kinds: {"oneOf": [_KINDS[k] for k in kinds]}
 )
 """Branches of distinct types, so exactly one can hold."""
+
+
+# ------------------------------------------------------------------- what the builder checks
+# `not`, `oneOf` branches that overlap and `if`/`then`/`else` are drawn from small pools of
+# the keywords and values a builder reaches for first ("example", 0, 1, the first type), and
+# kept only when one of `WITNESSES` validates: satisfiable, as a validator says.
+
+_PLAIN = [None, True, False, 0, 1, -1, 2, 0.5, "", "a", "b", "e", "x", "1", "k", "example"]
+_TYPES = ["null", "boolean", "integer", "number", "string", "array", "object"]
+WITNESSES: list[Any] = [
+    *_PLAIN,
+    *[3, 5, 10, -10, 1.5, -0.5, 2.5, "ab", "abcdef", "example 2", "hello world"],
+    *[[], [1], [1, 2, 3], {}, {"a": "x"}, {"b": 1}, {"a": "x", "b": 1}],
+]
+
+
+def _has_witness(witnesses: list[Any]) -> Any:
+    def check(schema: dict[str, Any]) -> bool:
+        validator = jsonschema_rs.Draft202012Validator(schema)
+        return any(validator.is_valid(value) for value in witnesses)
+
+    return check
+
+
+_plain_values = st.sampled_from(_PLAIN)
+_negatable = st.sampled_from(
+    [
+        {"type": "string"},
+        {"type": "string", "maxLength": 3},
+        {"type": "string", "minLength": 2},
+        {"type": "integer"},
+        {"type": "integer", "minimum": 0, "maximum": 3},
+        {"type": "number"},
+        {"type": "number", "minimum": -1, "maximum": 1},
+        {"type": "boolean"},
+        {"type": ["string", "null"]},
+        {"type": ["integer", "string"]},
+        {"enum": ["a", "b", "example"]},
+        {"type": "array", "items": {"type": "integer"}},
+        {"type": "object"},
+        {},
+    ]
+)
+_types = st.lists(st.sampled_from(_TYPES), min_size=1, max_size=2, unique=True).map(
+    lambda kinds: kinds[0] if len(kinds) == 1 else kinds
+)
+_bounds_to_negate = st.builds(
+    lambda key, bound: {key: bound},
+    st.sampled_from(["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"]),
+    st.sampled_from([-1, 0, 0.5, 1, 2, 3]),
+)
+_sizes_to_negate = st.builds(
+    lambda key, size: {key: size},
+    st.sampled_from(["minLength", "maxLength", "minItems", "maxItems", "minProperties"]),
+    st.integers(0, 8),
+)
+_negated = st.one_of(
+    _plain_values.map(lambda value: {"const": value}),
+    st.lists(_plain_values, min_size=1, max_size=4).map(lambda values: {"enum": values}),
+    _types.map(lambda kind: {"type": kind}),
+    _bounds_to_negate,
+    st.tuples(_types, _bounds_to_negate).map(lambda t: {"type": t[0], **t[1]}),
+    _sizes_to_negate,
+)
+negations = st.one_of(
+    st.builds(lambda base, negated: {**base, "not": negated}, _negatable, _negated),
+    st.builds(
+        lambda base, first, second: {**base, "allOf": [{"not": first}, {"not": second}]},
+        _negatable,
+        _negated,
+        _negated,
+    ),
+    st.builds(
+        lambda base, options: {**base, "not": {"anyOf": options}},
+        _negatable,
+        st.lists(_negated, min_size=1, max_size=3),
+    ),
+).filter(_has_witness(WITNESSES))
+"""A `not` (or two, or one of an `anyOf`) beside the keywords it takes values from."""
+
+_overlapping = st.sampled_from(
+    [
+        {"type": "integer"},
+        {"type": "integer", "multipleOf": 2},
+        {"type": "number"},
+        {"type": "number", "minimum": 0},
+        {"type": "number", "maximum": 10},
+        {"type": "string"},
+        {"type": "string", "minLength": 3},
+        {"type": "string", "maxLength": 5},
+        {"type": ["string", "null"]},
+        {"type": "null"},
+        {"type": "boolean"},
+        {"enum": ["a", "b", 1]},
+        {"const": 1},
+        {"not": {"type": "string"}},
+        {"type": "object"},
+        {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]},
+        {"type": "object", "properties": {"b": {"type": "integer"}}, "required": ["b"]},
+        {},
+    ]
+)
+overlapping_one_ofs = (
+    st.lists(_overlapping, min_size=2, max_size=3, unique_by=json.dumps)
+    .map(lambda branches: {"oneOf": branches})
+    .filter(_has_witness(WITNESSES))
+)
+"""`oneOf` branches that share values: the answer must hold for exactly one."""
+
+_KEYS: list[Any] = [None, "a", "b", "k", "example", "", 0, 1, 2, True, False]
+OBJECT_WITNESSES = [
+    {name: value for name, value in zip("kvw", values, strict=True) if value is not None}
+    for values in itertools.product(_KEYS, [None, 0, 5], [None, "", "x"])
+]
+_conditions = st.sampled_from(
+    [
+        {"properties": {"k": {"const": "a"}}},
+        {"properties": {"k": {"const": "k"}}},  # what property k holds by default
+        {"properties": {"k": {"const": 0}}},
+        {"properties": {"k": {"const": True}}},
+        {"properties": {"k": {"enum": ["a", "example", "k"]}}, "required": ["k"]},
+        {"properties": {"k": {"type": "string"}}},
+        {"properties": {"k": {"minimum": 1}}},
+        {"required": ["v"]},
+        {"not": {"required": ["w"]}},
+    ]
+)
+_consequences = st.sampled_from(
+    [
+        {"required": ["v"]},
+        {"required": ["w"]},
+        {"required": ["v", "w"]},
+        {"properties": {"v": {"minimum": 5}}, "required": ["v"]},
+        {"properties": {"k": {"const": "b"}}},
+        {"properties": {"w": {"maxLength": 0}}},
+        {"not": {"required": ["w"]}},
+        {"minProperties": 3},
+    ]
+)
+
+
+@st.composite
+def _conditional(draw: st.DrawFn) -> dict[str, Any]:
+    key = draw(
+        st.sampled_from(
+            [
+                {"type": "string"},
+                {"enum": ["a", "b"]},
+                {"type": "integer", "minimum": 0, "maximum": 2},
+                {"type": "boolean"},
+            ]
+        )
+    )
+    properties = {"k": key, "v": {"type": "integer"}, "w": {"type": "string"}}
+    schema: dict[str, Any] = {"type": "object", "properties": properties, "if": draw(_conditions)}
+    if draw(st.booleans()):
+        schema["required"] = ["k"]
+    if draw(st.booleans()):
+        schema["additionalProperties"] = False
+    branches = st.fixed_dictionaries({}, optional={"then": _consequences, "else": _consequences})
+    return {**schema, **draw(branches)}
+
+
+conditionals = st.one_of(
+    _conditional(),
+    st.lists(_conditional(), min_size=2, max_size=2).map(lambda both: {"allOf": both}),
+).filter(_has_witness(OBJECT_WITNESSES))
+"""Objects whose `if` (on a property a builder fills from the hint) picks `then` or `else`."""
+
+
+def pattern_objects(children: st.SearchStrategy[Any]) -> st.SearchStrategy[dict[str, Any]]:
+    """`minProperties` where mostly only `patternProperties` may add names. The patterns
+    start with distinct literals and leave their end open, so each has names without end
+    and no name matches two."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> dict[str, Any]:
+        bodies = draw(st.lists(pattern_bodies, min_size=1, max_size=3))
+        patterns = {f"^p{n}_{body}": draw(children) for n, body in enumerate(bodies)}
+        schema: dict[str, Any] = {"type": "object", "patternProperties": patterns}
+        schema["minProperties"] = draw(st.integers(1, 3))
+        schema["additionalProperties"] = draw(st.one_of(st.just(False), st.just(False), children))
+        if draw(st.booleans()):
+            free = names.filter(lambda name: not any(re.search(p, name) for p in patterns))
+            schema["properties"] = draw(st.dictionaries(free, children, max_size=2))
+        return schema
+
+    return build()
 
 
 @st.composite
@@ -256,6 +521,7 @@ def _extend(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
         nullable(children),
         st.lists(children, min_size=1, max_size=3).map(lambda options: {"anyOf": options}),
         all_ofs(children),
+        pattern_objects(children),
         children.map(lambda child: {"x-def": child}),
     )
 
@@ -273,8 +539,9 @@ def _hoist_definitions(schema: Any) -> Any:
             definitions[name] = walk(node["x-def"])
             return {"$ref": f"#/$defs/{name}"}
         out = dict(node)
-        if isinstance(node.get("properties"), dict):
-            out["properties"] = {k: walk(v) for k, v in node["properties"].items()}
+        for key in ("properties", "patternProperties"):
+            if isinstance(node.get(key), dict):
+                out[key] = {k: walk(v) for k, v in node[key].items()}
         if "items" in node:
             out["items"] = walk(node["items"])
         for key in ("anyOf", "oneOf", "allOf"):
@@ -286,9 +553,19 @@ def _hoist_definitions(schema: Any) -> Any:
     return {**root, "$defs": definitions} if definitions else root
 
 
-json_schemas = st.recursive(st.one_of(leaves, unique_arrays, one_ofs), _extend, max_leaves=10).map(
-    _hoist_definitions
-)
+json_schemas = st.recursive(
+    st.one_of(
+        leaves,
+        unique_arrays,
+        one_ofs,
+        small_unique_arrays(),
+        negations,
+        overlapping_one_ofs,
+        conditionals,
+    ),
+    _extend,
+    max_leaves=10,
+).map(_hoist_definitions)
 """A satisfiable JSON Schema: nested objects, arrays, combinators and `$ref`s included."""
 
 
