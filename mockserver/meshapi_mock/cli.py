@@ -175,6 +175,14 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
         "(default: %(default)s)",
     )
     serve.add_argument(
+        "--responses-bytes",
+        type=whole(settings.BYTE_COUNT),
+        default=DEFAULTS.responses_max_bytes,
+        metavar="BYTES",
+        help="bytes of created responses (with their input) kept for GET /v1/responses/{id} "
+        "and previous_response_id; the oldest are forgotten first (default: %(default)s)",
+    )
+    serve.add_argument(
         "--request-timeout",
         type=seconds_or_off,
         default=DEFAULTS.request_timeout,
@@ -350,6 +358,7 @@ def _config(args: argparse.Namespace) -> ServerConfig:
         journal_limit=args.journal_limit,
         journal_max_bytes=args.journal_bytes,
         journal_body_bytes=args.journal_body_bytes,
+        responses_max_bytes=args.responses_bytes,
         request_timeout=args.request_timeout,
         regex_timeout=args.regex_timeout,
         log_requests=args.log_requests,

@@ -54,6 +54,7 @@ def run(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.
         (["--journal-limit", "0"], "--journal-limit", "at least 1"),
         (["--journal-bytes", "-5"], "--journal-bytes", "at least 0"),
         (["--journal-body-bytes", "x"], "--journal-body-bytes", "not a whole number"),
+        (["--responses-bytes", "-1"], "--responses-bytes", "at least 0"),
         (["--request-timeout", "-1"], "--request-timeout", "positive"),
         (["--request-timeout", "nan"], "--request-timeout", "finite"),
         (["--regex-timeout", "inf"], "--regex-timeout", "finite"),
@@ -198,6 +199,7 @@ def test_serve_flags_reach_the_config(monkeypatch: pytest.MonkeyPatch) -> None:
             "serve",
             *("--admin-token", "rsk_admin", "--allow-host", "fake.test", "*.internal"),
             *("--journal-bytes", "1000", "--journal-body-bytes", "100"),
+            *("--responses-bytes", "5000"),
             *("--request-timeout", "2.5", "--regex-timeout", "0.05", "--log-requests"),
         ]
     )
@@ -206,6 +208,7 @@ def test_serve_flags_reach_the_config(monkeypatch: pytest.MonkeyPatch) -> None:
     assert config.admin_token == "rsk_admin"
     assert tuple(config.allowed_hosts) == ("fake.test", "*.internal")
     assert (config.journal_max_bytes, config.journal_body_bytes) == (1000, 100)
+    assert config.responses_max_bytes == 5000
     assert (config.request_timeout, config.regex_timeout) == (2.5, 0.05)
     assert config.log_requests is True
 
