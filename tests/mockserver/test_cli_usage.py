@@ -89,6 +89,27 @@ def test_bad_values_are_usage_errors_naming_the_flag(
     assert "Traceback" not in err and out == ""
 
 
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("", "'' names no fault or status"),
+        (" , ", "names no fault or status"),
+        ("429=0.5,429=0.6", "'429' is given twice"),
+        ("429=0.1,0429=0.1", "'429' is given twice"),
+        ("reset=0.1,disconnect=0.1,reset=0.2", "'reset' is given twice"),
+    ],
+)
+def test_chaos_that_names_nothing_or_one_kind_twice_is_a_usage_error(
+    run: Run, value: str, reason: str
+) -> None:
+    # The bad --port after it keeps the fake from serving were --chaos taken as it is.
+    code, out, err = run("serve", "--chaos", value, "--port", "99999")
+
+    assert code == 2 and out == ""
+    assert err.startswith("usage: meshapi-mock serve")
+    assert "argument --chaos" in err and reason in err
+
+
 def test_validate_refuses_an_empty_path_instead_of_reading_the_current_folder(run: Run) -> None:
     code, out, err = run("validate", "")
 
