@@ -39,7 +39,7 @@ from .cli_args import (
 from .config import ServerConfig
 from .delivery.spec import FAULTS
 from .runner import FakeServer, base_url, bind_socket, is_wildcard, uvicorn_config
-from .scripting.scenarios import ScenarioError, json_schema, load_files
+from .scripting.scenarios import ScenarioError, ScenarioProblem, json_schema, load_files
 from .state import MockState
 
 DEFAULTS = ServerConfig()
@@ -319,7 +319,7 @@ def _validate(paths: list[str]) -> int:
     try:
         loaded = load_files(paths)
     except ScenarioError as exc:
-        _print_problems(exc)
+        _print_problems(exc.problems)
         return 1
     rules = sum(len(file.rules) for file in loaded)
     models = sum(len(file.models) for file in loaded)
@@ -341,8 +341,8 @@ def _scenarios(as_json: bool) -> int:
     return 0
 
 
-def _print_problems(exc: ScenarioError) -> None:
-    for problem in exc.problems:
+def _print_problems(problems: Sequence[ScenarioProblem]) -> None:
+    for problem in problems:
         print(f"error: {problem}", file=sys.stderr)
 
 
@@ -374,7 +374,12 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         state = MockState(config)
     except ScenarioError as exc:
-        _print_problems(exc)
+        # A location that names nothing is a mistake on the command line: a usage error
+        # naming the flag. What a file holds is the file's mistake, reported as validate does.
+        _print_problems([p for p in exc.problems if not p.location])
+        named = [str(p) for p in exc.problems if p.location]
+        if named:
+            _parser()[1]["serve"].error("argument --fixtures: " + "; ".join(named))
         return 2
     except CatalogueError as exc:
         print(f"error: {exc}", file=sys.stderr)

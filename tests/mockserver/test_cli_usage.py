@@ -76,6 +76,8 @@ def run(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.
         (["--allow-host", "example.com:8000"], "--allow-host", "not a host name"),
         (["--allow-host", "*example.com"], "--allow-host", "not a host name"),
         (["--fixtures", ""], "--fixtures", "an empty scenario location names nothing"),
+        (["--fixtures", "/nonexistent"], "--fixtures", "/nonexistent: no such file"),
+        (["--fixtures", "default", "nowhere.yaml"], "--fixtures", "nowhere.yaml: no such file"),
     ],
 )
 def test_bad_values_are_usage_errors_naming_the_flag(
