@@ -12,11 +12,13 @@ import argparse
 import difflib
 import json
 import logging
+import re
 import signal
 import sys
 import textwrap
 from collections.abc import Sequence
 from types import FrameType
+from typing import NoReturn
 
 from . import config as settings
 from ._version import __version__
@@ -49,6 +51,19 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
     """Keep the epilog's line breaks; each help text names its own default."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """Names an unknown flag even where argparse would first say that a required argument
+    is missing (`validate --bogus`): the flag is the mistake to point out."""
+
+    unknown_flags: Sequence[str] = ()
+    """Flags given to this (sub-)command that it does not take (`parse_args` finds them)."""
+
+    def error(self, message: str) -> NoReturn:
+        if self.unknown_flags and message.startswith("the following arguments are required"):
+            message = f"{_unrecognized(self, self.unknown_flags)} (and {message})"
+        super().error(message)
+
+
 def _bundled_names_epilog() -> str:
     from meshapi_fixtures import names
 
@@ -66,7 +81,7 @@ def _bundled_names_epilog() -> str:
 
 
 def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="meshapi-mock",
         description="A scripted fake MeshAPI server.",
         formatter_class=_HelpFormatter,
@@ -249,20 +264,49 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser, subparsers = _parser()
     argv = sys.argv[1:] if argv is None else list(argv)
     _refuse_flags_before_the_command(parser, subparsers, argv)
+    _find_unknown_flags(subparsers, argv)
     args, unknown = parser.parse_known_args(argv)
     if unknown:
         sub = subparsers[args.command]
-        message = "unrecognized arguments: " + " ".join(unknown)
-        first = unknown[0].split("=", 1)[0]
-        close = difflib.get_close_matches(first, _flags(sub), n=1) if first.startswith("-") else []
-        if close:
-            message += f" (did you mean {close[0]}?)"
-        sub.error(message)
+        sub.error(_unrecognized(sub, unknown))
     return args
+
+
+def _unrecognized(parser: argparse.ArgumentParser, unknown: Sequence[str]) -> str:
+    """`unrecognized arguments: …`, with the flag the first one may have meant."""
+    message = "unrecognized arguments: " + " ".join(unknown)
+    first = unknown[0].split("=", 1)[0]
+    close = difflib.get_close_matches(first, _flags(parser), n=1) if first.startswith("-") else []
+    if close:
+        message += f" (did you mean {close[0]}?)"
+    return message
 
 
 def _flags(parser: argparse.ArgumentParser) -> list[str]:
     return [flag for action in parser._actions for flag in action.option_strings]
+
+
+_NEGATIVE_NUMBER = re.compile(r"-\d+|-\d*\.\d+")
+"""What argparse reads as a value, not a flag (the parsers have no flags like it)."""
+
+
+def _find_unknown_flags(subparsers: dict[str, argparse.ArgumentParser], argv: list[str]) -> None:
+    """Tell the command's parser which of its arguments are flags it does not take, as
+    argparse would read them: `_Parser.error` names them first."""
+    command = next((i for i, arg in enumerate(argv) if not arg.startswith("-")), None)
+    if command is None or argv[command] not in subparsers:
+        return
+    sub = subparsers[argv[command]]
+    known = set(_flags(sub))
+    unknown: list[str] = []
+    for arg in argv[command + 1 :]:
+        if arg == "--":
+            break
+        flag = arg.startswith("-") and arg != "-" and " " not in arg
+        if flag and not _NEGATIVE_NUMBER.fullmatch(arg) and arg.split("=", 1)[0] not in known:
+            unknown.append(arg)
+    if isinstance(sub, _Parser):
+        sub.unknown_flags = unknown
 
 
 def _refuse_flags_before_the_command(

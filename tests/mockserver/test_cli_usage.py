@@ -119,6 +119,16 @@ def test_validate_refuses_an_empty_path_instead_of_reading_the_current_folder(ru
     assert "argument PATH: an empty scenario location names nothing" in err
 
 
+@pytest.mark.parametrize("flag", ["--bogus", "--bogus=1", "--json"])
+def test_an_unknown_flag_is_named_before_a_missing_argument(run: Run, flag: str) -> None:
+    code, out, err = run("validate", flag)
+
+    assert code == 2 and out == ""
+    assert err.startswith("usage: meshapi-mock validate")
+    assert f"unrecognized arguments: {flag}" in err
+    assert "Traceback" not in err
+
+
 def test_a_misspelt_flag_is_reported_by_its_sub_command_with_a_suggestion(run: Run) -> None:
     code, _, err = run("serve", "--prot", "9000")
 
