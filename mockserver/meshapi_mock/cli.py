@@ -143,7 +143,11 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
         help="Host header names accepted besides the bound address and loopback names; "
         "'*.example.com' accepts any name under example.com, '*' any name (default: none)",
     )
-    serve.add_argument("--strict", action="store_true", help="unmatched requests get an error")
+    serve.add_argument(
+        "--strict",
+        action="store_true",
+        help="unmatched requests get an error instead of a default-mode answer (default: off)",
+    )
     serve.add_argument(
         "--models",
         choices=settings.MODEL_MODES,
@@ -157,7 +161,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
         action="extend",
         default=[],
         metavar="FILE",
-        help="YAML or JSON files of models added to the built-in catalogue",
+        help="YAML or JSON files of models added to the built-in catalogue (default: none)",
     )
     serve.add_argument(
         "--seed",
@@ -226,10 +230,13 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
         default=None,
         metavar="FAULTS",
         help="faults and error statuses drawn per request with these probabilities, "
-        "e.g. disconnect=0.1,reset=0.05,429=0.1 (seeded by --seed); faults: " + ", ".join(FAULTS),
+        "e.g. disconnect=0.1,reset=0.05,429=0.1 (seeded by --seed; default: none); faults: "
+        + ", ".join(FAULTS),
     )
     serve.add_argument(
-        "--log-requests", action="store_true", help="log one line per request to stderr"
+        "--log-requests",
+        action="store_true",
+        help="log one line per request to stderr (default: off)",
     )
 
     validate = commands.add_parser(

@@ -9,6 +9,7 @@ prove the whole path prints no traceback.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -209,6 +210,30 @@ def test_serve_help_shows_defaults_and_bundled_names(run: Run) -> None:
         assert shown in flat, shown
     for name in names():
         assert name in flat, name
+
+
+def help_of(out: str, flag: str) -> str:
+    """The help text of `flag` in `--help` output, on one line."""
+    options = out[out.index("options:") :]
+    found = re.search(rf"^  {re.escape(flag)}\b(.*?)(?=^  -|\Z)", options, re.M | re.S)
+    assert found is not None, flag
+    return " ".join(found.group(1).split())
+
+
+@pytest.mark.parametrize(
+    ("flag", "default"),
+    [
+        ("--strict", "(default: off)"),
+        ("--model-catalogue", "(default: none)"),
+        ("--chaos", "default: none"),
+        ("--log-requests", "(default: off)"),
+    ],
+)
+def test_serve_help_shows_every_default(run: Run, flag: str, default: str) -> None:
+    code, out, _ = run("serve", "--help")
+
+    assert code == 0
+    assert default in help_of(out, flag)
 
 
 def test_a_zero_request_timeout_turns_it_off() -> None:
