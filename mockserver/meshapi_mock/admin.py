@@ -233,6 +233,7 @@ async def get_config(request: Request) -> ASGIApp:
                 "journal_max_bytes": config.journal_max_bytes,
                 "journal_body_bytes": config.journal_body_bytes,
                 "max_body_bytes": config.max_body_bytes,
+                "responses_max_bytes": config.responses_max_bytes,
                 "request_timeout": config.request_timeout,
                 "regex_timeout": config.regex_timeout,
                 "time_scale": state.delivery.time_scale,

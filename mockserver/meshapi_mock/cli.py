@@ -12,11 +12,13 @@ import argparse
 import difflib
 import json
 import logging
+import re
 import signal
 import sys
 import textwrap
 from collections.abc import Sequence
 from types import FrameType
+from typing import NoReturn
 
 from . import config as settings
 from ._version import __version__
@@ -39,7 +41,7 @@ from .cli_args import (
 from .config import ServerConfig
 from .delivery.spec import FAULTS
 from .runner import FakeServer, base_url, bind_socket, is_wildcard, uvicorn_config
-from .scripting.scenarios import ScenarioError, json_schema, load_files
+from .scripting.scenarios import ScenarioError, ScenarioProblem, json_schema, load_files
 from .state import MockState
 
 DEFAULTS = ServerConfig()
@@ -47,6 +49,19 @@ DEFAULTS = ServerConfig()
 
 class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
     """Keep the epilog's line breaks; each help text names its own default."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """Names an unknown flag even where argparse would first say that a required argument
+    is missing (`validate --bogus`): the flag is the mistake to point out."""
+
+    unknown_flags: Sequence[str] = ()
+    """Flags given to this (sub-)command that it does not take (`parse_args` finds them)."""
+
+    def error(self, message: str) -> NoReturn:
+        if self.unknown_flags and message.startswith("the following arguments are required"):
+            message = f"{_unrecognized(self, self.unknown_flags)} (and {message})"
+        super().error(message)
 
 
 def _bundled_names_epilog() -> str:
@@ -66,7 +81,7 @@ def _bundled_names_epilog() -> str:
 
 
 def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="meshapi-mock",
         description="A scripted fake MeshAPI server.",
         formatter_class=_HelpFormatter,
@@ -128,7 +143,11 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
         help="Host header names accepted besides the bound address and loopback names; "
         "'*.example.com' accepts any name under example.com, '*' any name (default: none)",
     )
-    serve.add_argument("--strict", action="store_true", help="unmatched requests get an error")
+    serve.add_argument(
+        "--strict",
+        action="store_true",
+        help="unmatched requests get an error instead of a default-mode answer (default: off)",
+    )
     serve.add_argument(
         "--models",
         choices=settings.MODEL_MODES,
@@ -142,7 +161,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
         action="extend",
         default=[],
         metavar="FILE",
-        help="YAML or JSON files of models added to the built-in catalogue",
+        help="YAML or JSON files of models added to the built-in catalogue (default: none)",
     )
     serve.add_argument(
         "--seed",
@@ -175,6 +194,14 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
         "(default: %(default)s)",
     )
     serve.add_argument(
+        "--responses-bytes",
+        type=whole(settings.BYTE_COUNT),
+        default=DEFAULTS.responses_max_bytes,
+        metavar="BYTES",
+        help="bytes of created responses (with their input) kept for GET /v1/responses/{id} "
+        "and previous_response_id; the oldest are forgotten first (default: %(default)s)",
+    )
+    serve.add_argument(
         "--request-timeout",
         type=seconds_or_off,
         default=DEFAULTS.request_timeout,
@@ -203,10 +230,13 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
         default=None,
         metavar="FAULTS",
         help="faults and error statuses drawn per request with these probabilities, "
-        "e.g. disconnect=0.1,reset=0.05,429=0.1 (seeded by --seed); faults: " + ", ".join(FAULTS),
+        "e.g. disconnect=0.1,reset=0.05,429=0.1 (seeded by --seed; default: none); faults: "
+        + ", ".join(FAULTS),
     )
     serve.add_argument(
-        "--log-requests", action="store_true", help="log one line per request to stderr"
+        "--log-requests",
+        action="store_true",
+        help="log one line per request to stderr (default: off)",
     )
 
     validate = commands.add_parser(
@@ -241,20 +271,49 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser, subparsers = _parser()
     argv = sys.argv[1:] if argv is None else list(argv)
     _refuse_flags_before_the_command(parser, subparsers, argv)
+    _find_unknown_flags(subparsers, argv)
     args, unknown = parser.parse_known_args(argv)
     if unknown:
         sub = subparsers[args.command]
-        message = "unrecognized arguments: " + " ".join(unknown)
-        first = unknown[0].split("=", 1)[0]
-        close = difflib.get_close_matches(first, _flags(sub), n=1) if first.startswith("-") else []
-        if close:
-            message += f" (did you mean {close[0]}?)"
-        sub.error(message)
+        sub.error(_unrecognized(sub, unknown))
     return args
+
+
+def _unrecognized(parser: argparse.ArgumentParser, unknown: Sequence[str]) -> str:
+    """`unrecognized arguments: …`, with the flag the first one may have meant."""
+    message = "unrecognized arguments: " + " ".join(unknown)
+    first = unknown[0].split("=", 1)[0]
+    close = difflib.get_close_matches(first, _flags(parser), n=1) if first.startswith("-") else []
+    if close:
+        message += f" (did you mean {close[0]}?)"
+    return message
 
 
 def _flags(parser: argparse.ArgumentParser) -> list[str]:
     return [flag for action in parser._actions for flag in action.option_strings]
+
+
+_NEGATIVE_NUMBER = re.compile(r"-\d+|-\d*\.\d+")
+"""What argparse reads as a value, not a flag (the parsers have no flags like it)."""
+
+
+def _find_unknown_flags(subparsers: dict[str, argparse.ArgumentParser], argv: list[str]) -> None:
+    """Tell the command's parser which of its arguments are flags it does not take, as
+    argparse would read them: `_Parser.error` names them first."""
+    command = next((i for i, arg in enumerate(argv) if not arg.startswith("-")), None)
+    if command is None or argv[command] not in subparsers:
+        return
+    sub = subparsers[argv[command]]
+    known = set(_flags(sub))
+    unknown: list[str] = []
+    for arg in argv[command + 1 :]:
+        if arg == "--":
+            break
+        flag = arg.startswith("-") and arg != "-" and " " not in arg
+        if flag and not _NEGATIVE_NUMBER.fullmatch(arg) and arg.split("=", 1)[0] not in known:
+            unknown.append(arg)
+    if isinstance(sub, _Parser):
+        sub.unknown_flags = unknown
 
 
 def _refuse_flags_before_the_command(
@@ -311,7 +370,7 @@ def _validate(paths: list[str]) -> int:
     try:
         loaded = load_files(paths)
     except ScenarioError as exc:
-        _print_problems(exc)
+        _print_problems(exc.problems)
         return 1
     rules = sum(len(file.rules) for file in loaded)
     models = sum(len(file.models) for file in loaded)
@@ -333,8 +392,8 @@ def _scenarios(as_json: bool) -> int:
     return 0
 
 
-def _print_problems(exc: ScenarioError) -> None:
-    for problem in exc.problems:
+def _print_problems(problems: Sequence[ScenarioProblem]) -> None:
+    for problem in problems:
         print(f"error: {problem}", file=sys.stderr)
 
 
@@ -350,6 +409,7 @@ def _config(args: argparse.Namespace) -> ServerConfig:
         journal_limit=args.journal_limit,
         journal_max_bytes=args.journal_bytes,
         journal_body_bytes=args.journal_body_bytes,
+        responses_max_bytes=args.responses_bytes,
         request_timeout=args.request_timeout,
         regex_timeout=args.regex_timeout,
         log_requests=args.log_requests,
@@ -365,7 +425,12 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         state = MockState(config)
     except ScenarioError as exc:
-        _print_problems(exc)
+        # A location that names nothing is a mistake on the command line: a usage error
+        # naming the flag. What a file holds is the file's mistake, reported as validate does.
+        _print_problems([p for p in exc.problems if not p.location])
+        named = [str(p) for p in exc.problems if p.location]
+        if named:
+            _parser()[1]["serve"].error("argument --fixtures: " + "; ".join(named))
         return 2
     except CatalogueError as exc:
         print(f"error: {exc}", file=sys.stderr)

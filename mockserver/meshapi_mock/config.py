@@ -238,6 +238,9 @@ class ServerConfig:
     journal_body_bytes: int = 1024 * 1024
     """Bytes of one request body the journal keeps; a longer body is kept truncated."""
     max_body_bytes: int = 32 * 1024 * 1024
+    responses_max_bytes: int = 64 * 1024 * 1024
+    """Bytes of created responses (with the input they continue) the fake keeps for
+    `GET /v1/responses/{id}` and `previous_response_id`; the oldest are forgotten first."""
     request_timeout: float = 30.0
     """Seconds a client has to send a whole request (headers and body); then 408. 0: off."""
     regex_timeout: float = 0.1
@@ -275,6 +278,7 @@ CHECKS: dict[str, Callable[[object], Any]] = {
     "journal_max_bytes": BYTE_COUNT,
     "journal_body_bytes": BYTE_COUNT,
     "max_body_bytes": whole_number(1),
+    "responses_max_bytes": BYTE_COUNT,
     "request_timeout": REQUEST_TIMEOUT,
     "regex_timeout": REGEX_TIMEOUT,
     "log_requests": flag,

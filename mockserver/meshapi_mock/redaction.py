@@ -10,8 +10,11 @@ trailing version number is dropped (`X-Hub-Signature-256`). Then it is secret wh
 last word is a credential word (`token`, `key`, `secret`, `password`, `signature`, `auth`,
 `authorization`, `credential`, …: `Private-Token`, `auth[token]`, `api_key[]`), or is
 one glued to a known prefix (`refreshToken`, `apikey`, `sessionid`), or its last two
-words are `session id`. Counts and paging stay readable: `max_tokens` ends in `tokens`,
-and `idempotency-key`, `cache_key`, `next_page_token` are named exceptions.
+words are `session id`, or the whole name is one that means a credential only alone: an
+OAuth authorisation code (`?code=`, `auth_code`) or its PKCE verifier, while
+`country_code`, `status_code` or `error_code` stay readable. Counts and paging stay
+readable: `max_tokens` ends in `tokens`, and `idempotency-key`, `cache_key`,
+`next_page_token` are named exceptions.
 """
 
 from __future__ import annotations
@@ -60,6 +63,21 @@ _GLUED = re.compile(
 `clientId` or `userId` name no secret."""
 
 SECRET_ENDINGS = frozenset({("session", "id")})
+
+SECRET_NAMES = frozenset(
+    {
+        # OAuth 2.0 (RFC 6749 §4.1.2): the redirect back carries `?code=`, which a client
+        # trades for tokens; PKCE (RFC 7636) sends `code_verifier` with it.
+        ("code",),
+        ("authcode",),
+        ("auth", "code"),
+        ("authorization", "code"),
+        ("oauth", "code"),
+        ("code", "verifier"),
+    }
+)
+"""Whole names (as words) that carry a credential, though their words alone do not:
+`code` is one, `country_code` and `status_code` are not."""
 
 NOT_SECRET = frozenset(
     {
@@ -129,6 +147,8 @@ def is_secret_name(name: str) -> bool:
     ending = (words[-2], last) if len(words) > 1 else ("", last)
     if ending in NOT_SECRET:
         return False
+    if tuple(words) in SECRET_NAMES:
+        return True
     return last in SECRET_WORDS or _GLUED.fullmatch(last) is not None or ending in SECRET_ENDINGS
 
 

@@ -9,6 +9,7 @@ prove the whole path prints no traceback.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -54,6 +55,7 @@ def run(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.
         (["--journal-limit", "0"], "--journal-limit", "at least 1"),
         (["--journal-bytes", "-5"], "--journal-bytes", "at least 0"),
         (["--journal-body-bytes", "x"], "--journal-body-bytes", "not a whole number"),
+        (["--responses-bytes", "-1"], "--responses-bytes", "at least 0"),
         (["--request-timeout", "-1"], "--request-timeout", "positive"),
         (["--request-timeout", "nan"], "--request-timeout", "finite"),
         (["--regex-timeout", "inf"], "--regex-timeout", "finite"),
@@ -75,6 +77,8 @@ def run(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.
         (["--allow-host", "example.com:8000"], "--allow-host", "not a host name"),
         (["--allow-host", "*example.com"], "--allow-host", "not a host name"),
         (["--fixtures", ""], "--fixtures", "an empty scenario location names nothing"),
+        (["--fixtures", "/nonexistent"], "--fixtures", "/nonexistent: no such file"),
+        (["--fixtures", "default", "nowhere.yaml"], "--fixtures", "nowhere.yaml: no such file"),
     ],
 )
 def test_bad_values_are_usage_errors_naming_the_flag(
@@ -88,11 +92,42 @@ def test_bad_values_are_usage_errors_naming_the_flag(
     assert "Traceback" not in err and out == ""
 
 
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("", "'' names no fault or status"),
+        (" , ", "names no fault or status"),
+        ("429=0.5,429=0.6", "'429' is given twice"),
+        ("429=0.1,0429=0.1", "'429' is given twice"),
+        ("reset=0.1,disconnect=0.1,reset=0.2", "'reset' is given twice"),
+    ],
+)
+def test_chaos_that_names_nothing_or_one_kind_twice_is_a_usage_error(
+    run: Run, value: str, reason: str
+) -> None:
+    # The bad --port after it keeps the fake from serving were --chaos taken as it is.
+    code, out, err = run("serve", "--chaos", value, "--port", "99999")
+
+    assert code == 2 and out == ""
+    assert err.startswith("usage: meshapi-mock serve")
+    assert "argument --chaos" in err and reason in err
+
+
 def test_validate_refuses_an_empty_path_instead_of_reading_the_current_folder(run: Run) -> None:
     code, out, err = run("validate", "")
 
     assert code == 2 and out == ""
     assert "argument PATH: an empty scenario location names nothing" in err
+
+
+@pytest.mark.parametrize("flag", ["--bogus", "--bogus=1", "--json"])
+def test_an_unknown_flag_is_named_before_a_missing_argument(run: Run, flag: str) -> None:
+    code, out, err = run("validate", flag)
+
+    assert code == 2 and out == ""
+    assert err.startswith("usage: meshapi-mock validate")
+    assert f"unrecognized arguments: {flag}" in err
+    assert "Traceback" not in err
 
 
 def test_a_misspelt_flag_is_reported_by_its_sub_command_with_a_suggestion(run: Run) -> None:
@@ -177,6 +212,30 @@ def test_serve_help_shows_defaults_and_bundled_names(run: Run) -> None:
         assert name in flat, name
 
 
+def help_of(out: str, flag: str) -> str:
+    """The help text of `flag` in `--help` output, on one line."""
+    options = out[out.index("options:") :]
+    found = re.search(rf"^  {re.escape(flag)}\b(.*?)(?=^  -|\Z)", options, re.M | re.S)
+    assert found is not None, flag
+    return " ".join(found.group(1).split())
+
+
+@pytest.mark.parametrize(
+    ("flag", "default"),
+    [
+        ("--strict", "(default: off)"),
+        ("--model-catalogue", "(default: none)"),
+        ("--chaos", "default: none"),
+        ("--log-requests", "(default: off)"),
+    ],
+)
+def test_serve_help_shows_every_default(run: Run, flag: str, default: str) -> None:
+    code, out, _ = run("serve", "--help")
+
+    assert code == 0
+    assert default in help_of(out, flag)
+
+
 def test_a_zero_request_timeout_turns_it_off() -> None:
     assert parse_args(["serve", "--request-timeout", "0"]).request_timeout == 0.0
 
@@ -198,6 +257,7 @@ def test_serve_flags_reach_the_config(monkeypatch: pytest.MonkeyPatch) -> None:
             "serve",
             *("--admin-token", "rsk_admin", "--allow-host", "fake.test", "*.internal"),
             *("--journal-bytes", "1000", "--journal-body-bytes", "100"),
+            *("--responses-bytes", "5000"),
             *("--request-timeout", "2.5", "--regex-timeout", "0.05", "--log-requests"),
         ]
     )
@@ -206,6 +266,7 @@ def test_serve_flags_reach_the_config(monkeypatch: pytest.MonkeyPatch) -> None:
     assert config.admin_token == "rsk_admin"
     assert tuple(config.allowed_hosts) == ("fake.test", "*.internal")
     assert (config.journal_max_bytes, config.journal_body_bytes) == (1000, 100)
+    assert config.responses_max_bytes == 5000
     assert (config.request_timeout, config.regex_timeout) == (2.5, 0.05)
     assert config.log_requests is True
 

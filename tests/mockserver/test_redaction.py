@@ -76,6 +76,11 @@ SECRET_PARAMS = [
     "accessToken",
     "clientSecret",
     "passwd",
+    "code",
+    "auth_code",
+    "authorization_code",
+    "authCode",
+    "code_verifier",
 ]
 PLAIN_NAMES = [
     "x-tenant",
@@ -95,6 +100,13 @@ PLAIN_NAMES = [
     "clientId",
     "x-api-key-id",
     "authentication-info",
+    "country_code",
+    "status_code",
+    "error_code",
+    "language_code",
+    "codec",
+    "code_interpreter",
+    "x-code",
 ]
 
 

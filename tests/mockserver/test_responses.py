@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from meshapi_mock import MockServer
+from meshapi_mock.endpoints.responses import store_of
 from meshapi_mock.endpoints.responses.store import ResponseStore
 from support.wire import error_of, response_events
 
@@ -630,6 +631,51 @@ def test_the_store_forgets_the_oldest_past_its_limit(server: MockServer) -> None
 
         assert listed == ids[:0:-1]
         assert client.get(f"{PATH}/{ids[0]}").status_code == 404
+
+
+def test_the_store_forgets_the_oldest_past_its_bytes() -> None:
+    # 30 creates of a 20 MiB input once held ~700 MiB: the store counted entries only.
+    bound = 200_000
+    bulk = "lorem ipsum " * 4_000  # 48 kB of input each: a few fit, eight do not
+    with (
+        MockServer(responses_max_bytes=bound) as small,
+        httpx.Client(base_url=small.url, headers={"Authorization": "Bearer rsk_x"}) as client,
+    ):
+        ids = [created(client, input=f"{n} {bulk}")["id"] for n in range(8)]
+        found = [client.get(f"{PATH}/{i}").status_code for i in ids]
+        store = store_of(small.state)
+        held, kept_entries = store.held_bytes, len(store)
+        continued = create(client, input="And then?", previous_response_id=ids[0])
+        config = client.get("/_mock/config").json()
+
+    kept = found.count(200)
+    assert found == [404] * (8 - kept) + [200] * kept, "the oldest go first"
+    assert 2 <= kept < 8 and kept_entries == kept
+    assert kept * len(bulk) < held <= bound
+    assert continued.status_code == 404, "a forgotten response is unknown"
+    assert error_of(continued)["code"] == "not_found"
+    assert config["responses_max_bytes"] == bound
+
+
+def test_the_newest_response_is_kept_even_past_the_bytes() -> None:
+    with (
+        MockServer(responses_max_bytes=1000) as small,
+        httpx.Client(base_url=small.url, headers={"Authorization": "Bearer rsk_x"}) as client,
+    ):
+        first = created(client, input="x" * 5000, background=True)
+        first_found = client.get(f"{PATH}/{first['id']}").status_code
+        second = created(client, input="y" * 5000, background=True)
+        found = [client.get(f"{PATH}/{r['id']}").status_code for r in (first, second)]
+
+    assert first["status"] == "queued" and first_found == 200, "a job is read back at once"
+    assert found == [404, 200]
+
+
+def test_the_store_is_bounded_by_default(server: MockServer, http: httpx.Client) -> None:
+    created(http)
+
+    assert store_of(server.state).max_bytes == 64 * 1024 * 1024
+    assert http.get("/_mock/config").json()["responses_max_bytes"] == 64 * 1024 * 1024
 
 
 def test_a_hosted_tool_choice_is_accepted_and_calls_no_function(http: httpx.Client) -> None:

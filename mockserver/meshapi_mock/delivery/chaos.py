@@ -77,7 +77,13 @@ def parse_chaos(text: str) -> ChaosSpec:
     probabilities, comma-separated."""
     faults: dict[str, float] = {}
     statuses: dict[int, float] = {}
-    for item in filter(None, (part.strip() for part in text.split(","))):
+    items = [part for part in (part.strip() for part in text.split(",")) if part]
+    if not items:
+        raise ValueError(
+            f"{text!r} names no fault or status: write name=probability pairs, "
+            "e.g. disconnect=0.1,429=0.05 (or give no chaos at all)"
+        )
+    for item in items:
         name, sep, value = item.partition("=")
         name = name.strip()
         if not sep:
@@ -86,10 +92,13 @@ def parse_chaos(text: str) -> ChaosSpec:
             probability = float(value)
         except ValueError:
             raise ValueError(f"{item!r}: {value.strip()!r} is not a probability") from None
-        if name.isdigit():
+        if name.isdigit() and int(name) not in statuses:
             statuses[int(name)] = probability
-        elif name in FAULTS:
+        elif name in FAULTS and name not in faults:
             faults[name] = probability
+        elif name.isdigit() or name in FAULTS:  # the last would silently win
+            shown = str(int(name)) if name.isdigit() else name
+            raise ValueError(f"{shown!r} is given twice: give each fault or status once")
         else:
             known = ", ".join(FAULTS)
             raise ValueError(f"{name!r} is neither a fault ({known}) nor an HTTP status")

@@ -34,6 +34,9 @@ class ScenarioProblem:
     file: str
     where: str
     message: str
+    location: bool = False
+    """The location itself is the problem (it names nothing to load), not what it holds:
+    on a command line, the mistake is the argument's."""
 
     def __str__(self) -> str:
         return (
@@ -240,13 +243,18 @@ def expand(location: str) -> list[Path]:
             raise ScenarioError(
                 [
                     ScenarioProblem(
-                        location, "", f"no scenario files ({', '.join(SUFFIXES)}) in this folder"
+                        location,
+                        "",
+                        f"no scenario files ({', '.join(SUFFIXES)}) in this folder",
+                        location=True,
                     )
                 ]
             )
         return files
     if path.exists():  # a device, a pipe, a socket: nothing a scenario is read from
-        raise ScenarioError([ScenarioProblem(location, "", "not a regular file or folder")])
+        raise ScenarioError(
+            [ScenarioProblem(location, "", "not a regular file or folder", location=True)]
+        )
     found = locate(location)
     if not found:
         raise _no_such(location, location, names())
@@ -260,7 +268,7 @@ def _no_such(location: str, name: str, bundled: list[str]) -> ScenarioError:
         message += "; did you mean " + " or ".join(repr(c) for c in close) + "?"
     else:
         message += " (`meshapi-mock scenarios` lists the bundled ones)"
-    return ScenarioError([ScenarioProblem(location, "", message)])
+    return ScenarioError([ScenarioProblem(location, "", message, location=True)])
 
 
 def distinct_files(locations: Iterable[str]) -> tuple[list[Path], list[ScenarioProblem]]:

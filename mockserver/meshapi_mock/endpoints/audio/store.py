@@ -8,10 +8,10 @@ first. The store lives on `MockState` (`state.store`) and is emptied by a reset.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from ...errors import MeshError
+from ..bounded import BoundedItems
 
 if TYPE_CHECKING:
     from ...state import MockState
@@ -23,12 +23,18 @@ MAX_BYTES = 16 * 1024 * 1024
 
 class TranscriptionStore:
     def __init__(self, limit: int = MAX_STORED, max_bytes: int = MAX_BYTES) -> None:
-        self.limit = limit
-        self.max_bytes = max_bytes
         self._lock = threading.Lock()
-        self._items: OrderedDict[str, tuple[dict[str, Any], int]] = OrderedDict()
-        self._bytes = 0
+        self._items: BoundedItems[dict[str, Any]] = BoundedItems(limit, max_bytes)
         self._created = 0
+
+    @property
+    def limit(self) -> int:
+        """Transcriptions kept at most; a test may lower it until the next reset."""
+        return self._items.limit
+
+    @limit.setter
+    def limit(self, limit: int) -> None:
+        self._items.limit = limit
 
     def next_number(self) -> int:
         with self._lock:
@@ -38,23 +44,14 @@ class TranscriptionStore:
     def add(self, answer: dict[str, Any]) -> None:
         size = len(str(answer.get("text", "")).encode("utf-8", "replace")) + 256
         with self._lock:
-            old = self._items.pop(answer["id"], None)
-            if old is not None:
-                self._bytes -= old[1]
-            self._items[answer["id"]] = (answer, size)
-            self._bytes += size
-            while len(self._items) > self.limit or (
-                self._bytes > self.max_bytes and len(self._items) > 1
-            ):
-                _, (_, dropped) = self._items.popitem(last=False)
-                self._bytes -= dropped
+            self._items.put(answer["id"], answer, size)
 
     def find(self, transcription_id: str) -> dict[str, Any]:
         with self._lock:
             found = self._items.get(transcription_id)
         if found is None:
             raise MeshError(404, "not_found", f"No transcription with id {transcription_id!r}.")
-        return found[0]
+        return found
 
     def __len__(self) -> int:
         return len(self._items)

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import math
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 from ...errors import MeshError
+from ..bounded import BoundedItems
 
 MAX_STORED = 1000
 MAX_BYTES = 64 * 1024 * 1024
@@ -204,11 +204,8 @@ def _hours(window: str) -> int:
 
 class BatchStore:
     def __init__(self, limit: int = MAX_STORED, max_bytes: int = MAX_BYTES) -> None:
-        self.limit = limit
-        self.max_bytes = max_bytes
         self._lock = threading.Lock()
-        self._items: OrderedDict[str, StoredBatch] = OrderedDict()
-        self._bytes = 0
+        self._items: BoundedItems[StoredBatch] = BoundedItems(limit, max_bytes)
         self._created = 0
 
     def next_number(self) -> int:
@@ -219,16 +216,7 @@ class BatchStore:
 
     def add(self, batch: StoredBatch) -> None:
         with self._lock:
-            old = self._items.pop(batch.id, None)
-            if old is not None:
-                self._bytes -= old.size
-            self._items[batch.id] = batch
-            self._bytes += batch.size
-            while len(self._items) > 1 and (
-                len(self._items) > self.limit or self._bytes > self.max_bytes
-            ):
-                _, dropped = self._items.popitem(last=False)
-                self._bytes -= dropped.size
+            self._items.put(batch.id, batch, batch.size)
 
     def find(self, batch_id: str) -> StoredBatch:
         with self._lock:
@@ -249,7 +237,7 @@ class BatchStore:
     def page(self, after: str | None, limit: int, now: float) -> dict[str, Any]:
         """Batches, newest first, after the batch `after` (404 if unknown)."""
         with self._lock:
-            batches = list(reversed(self._items.values()))
+            batches = self._items.newest_first()
         start = 0
         if after is not None:
             ids = [batch.id for batch in batches]

@@ -35,7 +35,7 @@ _NO_PROGRESS = ProgressSpec(queued=0, in_progress=0)
 
 
 def store_of(state: MockState) -> ResponseStore:
-    return state.store(STORE, ResponseStore)
+    return state.store(STORE, lambda: ResponseStore(max_bytes=state.config.responses_max_bytes))
 
 
 def history(ctx: ResponsesContext, state: MockState) -> list[Turn]:

@@ -1,7 +1,11 @@
 """Stored responses: what `GET /v1/responses/{id}` finds and `GET /v1/responses` lists.
 
 Every response created with `store` not false is kept (background jobs always), up to
-`MAX_STORED`; past that the oldest is forgotten. A background job is stored with its final
+`MAX_STORED` of them and `ServerConfig.responses_max_bytes` (64 MiB) of what they hold:
+the response as sent and the conversation that `previous_response_id` continues, which
+carries the request's input. Past either bound the oldest are forgotten first
+(`bounded.py`); a get of one is a 404, as for an id never created (the contract does not
+promise that a synchronous response stays retrievable). A background job is stored with its final
 form already rendered and the clock time it was created; what a client sees depends on
 the fake's clock (`clock.py`): `queued` for `queued_for` seconds, then `in_progress` for
 `running_for` seconds, then its final status. The store lives on `MockState` and is
@@ -11,15 +15,22 @@ emptied by a reset, with the clock.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from ...errors import MeshError
+from ...jsonbody import dumps
+from ..bounded import BoundedItems
 from .conversation import Turn
 
 MAX_STORED = 1000
 """Responses one fake keeps; a long-running fake forgets the oldest first."""
+MAX_BYTES = 64 * 1024 * 1024
+"""Bytes of stored responses one fake keeps, unless `ServerConfig.responses_max_bytes`
+says otherwise."""
+TURN_BYTES = 64
+"""What a turn costs besides its text, about: the object and its small fields."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +50,18 @@ class StoredResponse:
     @property
     def id(self) -> str:
         return str(self.final["id"])
+
+    @cached_property
+    def size(self) -> int:
+        """Bytes it counts against the store's bound, about: the response's JSON and the
+        characters of its conversation. Turns continued from an earlier response count
+        again here, though they share its text: the bound may forget a little early, never
+        late."""
+        turns = sum(
+            len(turn.text) + len(turn.name or "") + len(turn.call_id or "") + TURN_BYTES
+            for turn in self.turns
+        )
+        return len(dumps(self.final)) + turns
 
     @property
     def finished_at(self) -> float:
@@ -86,11 +109,20 @@ def pending(final: dict[str, Any], status: str) -> dict[str, Any]:
 
 
 class ResponseStore:
-    def __init__(self, limit: int = MAX_STORED) -> None:
-        self.limit = limit
+    def __init__(self, limit: int = MAX_STORED, max_bytes: int = MAX_BYTES) -> None:
         self._lock = threading.Lock()
-        self._items: OrderedDict[str, StoredResponse] = OrderedDict()
+        self._items: BoundedItems[StoredResponse] = BoundedItems(limit, max_bytes)
         self._created = 0
+
+    @property
+    def max_bytes(self) -> int:
+        return self._items.max_bytes
+
+    @property
+    def held_bytes(self) -> int:
+        """Bytes the stored responses count: at most `max_bytes`, unless the newest alone
+        is larger (it is kept: a background job is read back at once)."""
+        return self._items.held_bytes
 
     def next_number(self) -> int:
         """How many responses this fake created before this one (ids derive from it)."""
@@ -99,11 +131,9 @@ class ResponseStore:
             return self._created
 
     def add(self, stored: StoredResponse) -> None:
+        size = stored.size  # outside the lock: it encodes the response
         with self._lock:
-            self._items[stored.id] = stored
-            self._items.move_to_end(stored.id)
-            while len(self._items) > self.limit:
-                self._items.popitem(last=False)
+            self._items.put(stored.id, stored, size)
 
     def get(self, response_id: str) -> StoredResponse | None:
         with self._lock:
@@ -121,7 +151,7 @@ class ResponseStore:
     def page(self, after: str | None, limit: int, now: float) -> dict[str, Any]:
         """Background jobs, newest first, after the job `after` (404 if unknown)."""
         with self._lock:
-            jobs = [s for s in reversed(self._items.values()) if s.background]
+            jobs = [s for s in self._items.newest_first() if s.background]
         start = 0
         if after is not None:
             ids = [job.id for job in jobs]
