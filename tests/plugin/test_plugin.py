@@ -364,7 +364,7 @@ def test_bare_id(meshapi_mock):
     print("bare:", ask(meshapi_mock, "gpt-4o-mini").status_code)
 
 def test_unlisted_id(meshapi_mock):
-    print("unlisted:", ask(meshapi_mock, "openai/gpt-5-nano").status_code)
+    print("unlisted:", ask(meshapi_mock, "openai/gpt-9-unlisted").status_code)
 """
 
 

@@ -186,7 +186,7 @@ class ModelsScript(Script[ModelsMatch]):
     def add(self, *models: str | Mapping[str, Any]) -> None:
         """Add models to this fake's catalogue until its reset: listed by `/v1/models`,
         accepted by every request that names a model, priced from their own prices.
-        Each is an id (`"openai/gpt-5-nano"`) or a mapping with `id` and `Model` fields
+        Each is an id (`"openai/my-fine-tune"`) or a mapping with `id` and `Model` fields
         (`prompt_per_1m`, `completion_per_1m`, `model_type`, …)."""
         state: MockState = self._state
         entries = [catalogue.model_from(m) for m in models]  # all checked before any is added
