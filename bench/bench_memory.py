@@ -12,7 +12,12 @@ growth of the server's VmRSS over its idle size after a warm-up:
   the journal keeps it after the reply (default mode answers the last user message);
 - `large user prompt`: the same bulk in the last user message, which default mode reads;
 - `unbounded journal`: as `large system prompt`, with both journal byte limits set beyond
-  the bodies: the journal as it was before they existed.
+  the bodies: the journal as it was before they existed;
+- `large responses input`: `POST /v1/responses` with the bulk as `input`: the Responses
+  store keeps each response and its conversation (for `previous_response_id`) within
+  `responses_max_bytes` (64 MiB), the journal within its own bound;
+- `unbounded responses`: the same with the store's byte bound set beyond the bodies: the
+  store as it was before it had one.
 
 The journal holds at most `journal_max_bytes` (64 MiB) of bodies; expect the bounded
 scenarios to grow by about that plus what the allocator keeps of freed request buffers
@@ -41,6 +46,7 @@ from processes import stop
 
 HOST = "127.0.0.1"
 CHAT = "/v1/chat/completions"
+RESPONSES = "/v1/responses"
 HEADERS = {"Authorization": "Bearer rsk_bench", "Content-Type": "application/json"}
 MIB = 1024 * 1024
 UNBOUNDED = 1 << 62
@@ -57,6 +63,8 @@ class Scenario:
     where: str
     """Where the bulk of each body sits: "none", "system" or "user"."""
     settings: dict[str, Any] = field(default_factory=dict)
+    path: str = CHAT
+    """Chat completions, or the Responses API (whose store keeps each input)."""
 
 
 SCENARIOS = (
@@ -67,6 +75,13 @@ SCENARIOS = (
         "unbounded journal",
         "system",
         {"journal_max_bytes": UNBOUNDED, "journal_body_bytes": UNBOUNDED},
+    ),
+    Scenario("large responses input", "user", path=RESPONSES),
+    Scenario(
+        "unbounded responses",
+        "user",
+        {"responses_max_bytes": UNBOUNDED},
+        path=RESPONSES,
     ),
 )
 
@@ -136,6 +151,13 @@ def request(port: int, method: str, path: str, body: bytes | None = None) -> byt
     return payload
 
 
+def body_for(path: str, index: int, where: str, bulk: bytes) -> bytes:
+    if path == RESPONSES:  # stored by default: `previous_response_id` may name it later
+        tag = b"%06d " % index
+        return b'{"model": "openai/gpt-4o-mini", "input": "' + tag + bulk + b'"}'
+    return chat_body(index, where, bulk)
+
+
 def chat_body(index: int, where: str, bulk: bytes) -> bytes:
     """A valid chat request, distinct per `index`, carrying `bulk` where asked."""
     tag = b"%06d " % index
@@ -178,7 +200,8 @@ def measure(scenario: Scenario, count: int, size: int) -> Row:
         request(server.port, "DELETE", "/_mock/requests")
         idle = server.status_mib("VmRSS")
         for i in range(count):
-            request(server.port, "POST", CHAT, chat_body(1000 + i, scenario.where, bulk))
+            body = body_for(scenario.path, 1000 + i, scenario.where, bulk)
+            request(server.port, "POST", scenario.path, body)
         after_requests = server.status_mib("VmRSS")
         listing = request(server.port, "GET", "/_mock/requests")
         if len(json.loads(listing)) != count:
@@ -195,7 +218,7 @@ def measure(scenario: Scenario, count: int, size: int) -> Row:
 def report(rows: Sequence[Row], count: int, mib: float) -> str:
     baseline = next((r for r in rows if r.name == "baseline"), None)
     lines = [
-        f"meshapi-mock memory: {count} chat requests per scenario, bulk of {mib:g} MiB each "
+        f"meshapi-mock memory: {count} requests per scenario, bulk of {mib:g} MiB each "
         f"({count * mib:g} MiB sent per large scenario); server VmRSS in MiB",
         "",
         f"{'scenario':<22}{'idle':>8}{'requests':>10}{'+read':>8}{'growth':>9}"
