@@ -161,6 +161,14 @@ class Endpoint:
     context: type[CallContext] = CallContext
     description: str = ""
 
+    def __post_init__(self) -> None:
+        # Its scripting face checks `when(operation=...)` against these names.
+        self.script.operations = self.operation_names
+
+    @property
+    def operation_names(self) -> tuple[str, ...]:
+        return tuple(op.name for op in self.operations)
+
     def operation(self, name: str) -> Operation | None:
         return next((op for op in self.operations if op.name == name), None)
 
