@@ -19,6 +19,7 @@ from pydantic import (
     create_model,
 )
 
+from .delivery.chaos import ChaosSpec
 from .endpoints import (
     audio,
     batches,
@@ -58,6 +59,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
 )
 
 BY_NAME: dict[str, Endpoint] = {endpoint.name: endpoint for endpoint in ENDPOINTS}
+ChaosSpec.known_endpoints = tuple(BY_NAME)  # chaos may be limited to these endpoints
 DEFAULT_ENDPOINT = "chat"
 """The endpoint of a rule that names none, so scenario files written for chat keep working."""
 
