@@ -9,14 +9,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from starlette.responses import Response
 
 from .jsonbody import dumps
-
-if TYPE_CHECKING:
-    from .scripting.spec import ErrorSpec
 
 # Fallback code per status, as the official SDK assigns them (contract §1.7).
 DEFAULT_CODES: dict[int, str] = {
@@ -64,6 +61,26 @@ def default_message(status: int) -> str:
     return DEFAULT_MESSAGES.get(status, f"HTTP {status}")
 
 
+class ScriptedError(Protocol):
+    """A scripted `error` reply (`scripting.spec.ErrorSpec`), as `MeshError.from_spec`
+    reads it: a protocol, so these envelopes sit below the rule vocabulary."""
+
+    @property
+    def status(self) -> int: ...
+    @property
+    def code(self) -> str | None: ...
+    @property
+    def message(self) -> str | None: ...
+    @property
+    def details(self) -> Sequence[Mapping[str, Any]] | None: ...
+    @property
+    def retry_after(self) -> float | None: ...
+    @property
+    def provider_error(self) -> Mapping[str, Any] | None: ...
+    @property
+    def headers(self) -> Mapping[str, str] | None: ...
+
+
 class MeshError(Exception):
     """A failure that becomes a MeshAPI error response."""
 
@@ -90,7 +107,7 @@ class MeshError(Exception):
         super().__init__(f"{status} {self.code}: {self.message}")
 
     @classmethod
-    def from_spec(cls, spec: ErrorSpec) -> MeshError:
+    def from_spec(cls, spec: ScriptedError) -> MeshError:
         """The error a scripted `error` reply describes."""
         return cls(
             spec.status,

@@ -16,14 +16,13 @@ pipeline calls `check_request_models` for every operation the same way.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from .catalogue import Catalogue, Model, well_formed
 from .errors import MeshError
 
 if TYPE_CHECKING:
-    from .endpoints.base import Operation
-    from .state import MockState
+    from .config import ServerConfig
 
 ModelStatus = Literal["catalogue", "unknown", "rejected"]
 """Journal mark: every id is in the catalogue; one is not but was answered; one was refused."""
@@ -49,8 +48,27 @@ def _walk(value: Any, names: list[str]) -> Iterator[str]:
         yield from _walk(getattr(value, names[0], None), names[1:])
 
 
+class NamesModels(Protocol):
+    """Where a request names models and which kinds it serves: an `Operation`'s fields
+    (a protocol, so this check sits below the endpoints that declare them)."""
+
+    @property
+    def model_fields(self) -> tuple[str, ...]: ...
+    @property
+    def model_kinds(self) -> tuple[str, ...]: ...
+
+
+class ServesModels(Protocol):
+    """The fake's catalogue and its `models` mode (an endpoint's `Host`)."""
+
+    @property
+    def catalogue(self) -> Catalogue: ...
+    @property
+    def config(self) -> ServerConfig: ...
+
+
 def check_request_models(
-    request: Any, operation: Operation, state: MockState
+    request: Any, operation: NamesModels, state: ServesModels
 ) -> tuple[ModelStatus | None, MeshError | None]:
     """`check_models` for `operation`'s request, as the fake is set up (its catalogue and
     `models` mode): where the operation's request names models, and which kinds it serves."""

@@ -19,6 +19,7 @@ from pydantic import (
     create_model,
 )
 
+from .delivery.chaos import ChaosSpec
 from .endpoints import (
     audio,
     batches,
@@ -58,6 +59,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
 )
 
 BY_NAME: dict[str, Endpoint] = {endpoint.name: endpoint for endpoint in ENDPOINTS}
+ChaosSpec.known_endpoints = tuple(BY_NAME)  # chaos may be limited to these endpoints
 DEFAULT_ENDPOINT = "chat"
 """The endpoint of a rule that names none, so scenario files written for chat keep working."""
 
@@ -76,17 +78,6 @@ def _rule_tag(value: Any) -> str:
     return tag if isinstance(tag, str) else DEFAULT_ENDPOINT
 
 
-def check_operation(endpoint_name: str, operation: str | None) -> None:
-    """A rule's `match.operation` must name one of its endpoint's operations: a typo would
-    otherwise make a rule that silently never matches."""
-    ep = BY_NAME.get(endpoint_name)
-    if ep is not None and operation is not None and ep.operation(operation) is None:
-        known = ", ".join(repr(op.name) for op in ep.operations)
-        raise ValueError(
-            f"the {ep.name} endpoint has no operation {operation!r}; expected one of {known}"
-        )
-
-
 def _rule_model(ep: Endpoint) -> type[RuleSpec]:
     name = "".join(part.capitalize() for part in ep.name.split("_")) + "Rule"
     tag: Any = Literal[ep.name]
@@ -100,6 +91,7 @@ def _rule_model(ep: Endpoint) -> type[RuleSpec]:
         match=(ep.match, Field(default_factory=ep.match)),
         reply=(reply, None),
     )
+    model.operations = ep.operation_names  # what `match.operation` may name
     return model
 
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from .answering import build_context
 from .errors import MeshError
 from .journal import JournalEntry
 from .jsonbody import dumps
 from .mock import Mock
-from .pipeline import build_context
 from .redaction import redact_header
 from .registry import BY_NAME
 from .scripting.context import CallContext

@@ -25,15 +25,15 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from . import request_scope
+from .answering import answer_of, build_context
 from .auth import check_key, require_token
 from .delivery.plan import DeliveryPlan
-from .endpoints.base import Endpoint, Operation
+from .endpoints.base import POLICY_VIOLATION, Endpoint, Operation
 from .errors import MeshError
 from .headers import header
 from .journal import JournalEntry, SessionLog
 from .jsonbody import dumps
 from .model_check import check_request_models
-from .pipeline import answer_of, build_context
 from .scripting.context import CallContext
 from .scripting.rulebook import Rule
 from .scripting.spec import BaseReply
@@ -43,7 +43,6 @@ log = logging.getLogger("meshapi_mock")
 
 DENIAL = "websocket.http.response"
 """The ASGI extension that lets a handshake be refused with an HTTP response."""
-POLICY_VIOLATION = 1008
 INTERNAL_ERROR = 1011
 
 

@@ -1,4 +1,8 @@
-"""Everything one fake server remembers, shared by the app and the Python handle."""
+"""Everything one fake server remembers, shared by the app and the Python handle.
+
+`MockState` is the `Host` every endpoint is handed (`endpoints/base.py`): it sits above
+the endpoints and the registry, whose endpoints it serves and whose scenario files it
+loads at start."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from .config import ServerConfig
 from .delivery.control import DeliveryControl
 from .ids import IdFactory
 from .journal import Journal
+from .registry import ENDPOINTS
 from .scripting.rulebook import Rule, RuleBook
 from .scripting.scenarios import load_files, rules_of
 from .scripting.spec import RuleSpec
@@ -21,6 +26,7 @@ T = TypeVar("T")
 class MockState:
     def __init__(self, config: ServerConfig | None = None) -> None:
         self.config = config or ServerConfig()
+        self.endpoints = ENDPOINTS
         self.rules = RuleBook()
         self.journal = Journal(
             self.config.journal_limit,

@@ -37,7 +37,7 @@ from .errors import MeshError
 from .scripting.context import CallContext
 
 if TYPE_CHECKING:
-    from .state import MockState
+    from .endpoints.base import Host
 
 SLOT = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_.\-]*)\s*\}\}")
 """`{{company}}` or `{{ company }}`: a name of letters, digits, `_`, `.` and `-`."""
@@ -102,7 +102,7 @@ Placement = Callable[[Expansion, dict[str, Any]], None]
 """Puts a template's system prompt and messages into a request's fields (a dict to edit)."""
 
 
-def apply_template(ctx: CallContext, state: MockState, place: Placement) -> CallContext:
+def apply_template(ctx: CallContext, state: Host, place: Placement) -> CallContext:
     """A `prepare` step: the request with its template filled in (`place` says where the
     system prompt and messages go; the model and params defaults are merged here), or
     `ctx` itself when the request names no template."""
@@ -140,7 +140,7 @@ def before_the_messages(expansion: Expansion, data: dict[str, Any]) -> None:
         )
 
 
-def apply_to_conversation(ctx: CallContext, state: MockState) -> CallContext:
+def apply_to_conversation(ctx: CallContext, state: Host) -> CallContext:
     """The `prepare` step of requests with `messages` (chat, compare)."""
     return apply_template(ctx, state, before_the_messages)
 
@@ -154,7 +154,7 @@ def before_the_input(expansion: Expansion, data: dict[str, Any]) -> None:
     data["input"] = [*expansion.conversation(), *items]
 
 
-def apply_to_input(ctx: CallContext, state: MockState) -> CallContext:
+def apply_to_input(ctx: CallContext, state: Host) -> CallContext:
     """The `prepare` step of requests with an `input` conversation (responses)."""
     return apply_template(ctx, state, before_the_input)
 

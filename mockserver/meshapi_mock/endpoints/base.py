@@ -6,13 +6,18 @@ operations. An `Operation` is one method + path: how to read its request, its
 default-mode answer, its renderer and its OpenAPI summary. The shared pipeline
 (`pipeline.py`) runs every operation the same way; routes and `/openapi.json` are both
 built from the registry of these declarations, so they cannot disagree.
+
+What an endpoint may use of the fake serving it is `Host` (clock, ids, stores, settings,
+catalogue, rules) and, for a WebSocket operation, `Socket`: narrow protocols that the
+fake's state and the pipeline's socket session satisfy. Endpoints sit below the state,
+the registry and the pipeline, so none of those is imported here or by an endpoint.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel
 from starlette.types import ASGIApp
@@ -21,23 +26,34 @@ from ..scripting.context import CallContext
 from ..scripting.spec import BaseMatch, BaseReply
 
 if TYPE_CHECKING:
-    from ..scripting.script import Script
-    from ..sockets import SocketSession
-    from ..state import MockState
+    from starlette.types import Scope
 
-DefaultAnswer = Callable[[Any, "MockState"], BaseReply]
+    from ..catalogue import Catalogue
+    from ..clock import Clock
+    from ..config import ServerConfig
+    from ..delivery.plan import DeliveryPlan
+    from ..errors import MeshError
+    from ..ids import IdFactory
+    from ..scripting.rulebook import Rule, RuleBook
+    from ..scripting.script import Script
+
+T = TypeVar("T")
+
+DefaultAnswer = Callable[[Any, "Host"], BaseReply]
 """Default mode: the reply for a context when no rule matches (same request, same reply)."""
-Renderer = Callable[[Any, Any, "MockState"], ASGIApp | Awaitable[ASGIApp]]
+Renderer = Callable[[Any, Any, "Host"], ASGIApp | Awaitable[ASGIApp]]
 """Turns (context, reply, state) into the response that goes on the wire."""
-Prepare = Callable[[Any, "MockState"], CallContext]
+Prepare = Callable[[Any, "Host"], CallContext]
 """Resolves a request against what the fake holds (a stored prompt template) before it is
 matched: returns the context rules match and the answer reads (the same one when nothing
 changed; a new one is journaled as the entry's `rendered` view)."""
 BodyKind = Literal["json", "raw"]
 """How an operation's body is read: `json` (its `request` model, or a form) or `raw` bytes."""
-SessionHandler = Callable[["SocketSession"], Awaitable[None]]
+SessionHandler = Callable[["Socket"], Awaitable[None]]
 """A WebSocket operation's session, from the endpoint module: the protocol spoken on the
 socket once it is open (`sockets.SocketSession` runs the shared steps)."""
+POLICY_VIOLATION = 1008
+"""The WebSocket close code for a refused key, model or handshake."""
 
 
 @dataclass(frozen=True)
@@ -145,6 +161,14 @@ class Endpoint:
     context: type[CallContext] = CallContext
     description: str = ""
 
+    def __post_init__(self) -> None:
+        # Its scripting face checks `when(operation=...)` against these names.
+        self.script.operations = self.operation_names
+
+    @property
+    def operation_names(self) -> tuple[str, ...]:
+        return tuple(op.name for op in self.operations)
+
     def operation(self, name: str) -> Operation | None:
         return next((op for op in self.operations if op.name == name), None)
 
@@ -173,3 +197,62 @@ def held_data_operations(
         )
 
     return operation
+
+
+class Host(Protocol):
+    """What an endpoint uses of the fake serving it; `state.MockState` is one.
+
+    Endpoint modules read and change the fake only through these, so they need nothing
+    above them: compare's legs and a batch's items select rules with the rule book here
+    (`answering.py`), and a batch finds the operations it answers among `endpoints`."""
+
+    @property
+    def config(self) -> ServerConfig: ...
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def ids(self) -> IdFactory: ...
+    @property
+    def catalogue(self) -> Catalogue: ...
+    @property
+    def rules(self) -> RuleBook: ...
+    @property
+    def endpoints(self) -> tuple[Endpoint, ...]:
+        """Every endpoint the fake serves (`registry.ENDPOINTS`)."""
+        ...
+
+    def store(self, name: str, factory: Callable[[], T]) -> T:
+        """The in-memory store of a stateful area (made on first use); reset empties it."""
+        ...
+
+
+class Socket(Protocol):
+    """One WebSocket session as an endpoint's `SessionHandler` sees it; the pipeline's
+    `sockets.SocketSession` is one (its docstrings say what each step does)."""
+
+    @property
+    def state(self) -> Host: ...
+    @property
+    def endpoint(self) -> Endpoint: ...
+    @property
+    def operation(self) -> Operation: ...
+    @property
+    def scope(self) -> Scope: ...
+    @property
+    def request_id(self) -> str: ...
+    @property
+    def subprotocols(self) -> list[str]: ...
+
+    def open(self) -> CallContext: ...
+    def note_error(self, error: MeshError) -> None: ...
+    async def accept(self, subprotocol: str | None = None) -> None: ...
+    async def receive(self) -> str | bytes | None: ...
+    async def send_event(
+        self, event: dict[str, Any], shown: dict[str, Any] | None = None
+    ) -> bool: ...
+    async def send_text(self, text: str) -> bool: ...
+    async def close(self, code: int = 1000, reason: str = "") -> None: ...
+    def record(self, side: str, event: dict[str, Any]) -> None: ...
+    async def answer(self, ctx: CallContext) -> tuple[BaseReply, Rule | None]: ...
+    def plan(self, rule: Rule | None) -> DeliveryPlan | None: ...
+    async def pause(self, seconds: float) -> bool: ...

@@ -29,7 +29,7 @@ from ..scripting.wire_values import MAX_COUNT, TokenCount, decimal_text, json_pr
 from .base import Endpoint, Operation, Response
 
 if TYPE_CHECKING:
-    from ..state import MockState
+    from .base import Host
 
 ModelType = Literal["text", "embedding", "image", "audio", "video"]
 
@@ -188,26 +188,26 @@ class ModelsScript(Script[ModelsMatch]):
         accepted by every request that names a model, priced from their own prices.
         Each is an id (`"openai/my-fine-tune"`) or a mapping with `id` and `Model` fields
         (`prompt_per_1m`, `completion_per_1m`, `model_type`, …)."""
-        state: MockState = self._state
+        state: Host = self._state
         entries = [catalogue.model_from(m) for m in models]  # all checked before any is added
         for entry in entries:
             state.catalogue.add(entry)
 
 
-def _answer(ctx: CallContext, state: MockState) -> ModelsReply:
+def _answer(ctx: CallContext, state: Host) -> ModelsReply:
     return _CATALOGUE
 
 
 _CATALOGUE = ModelsReply()
 
 
-def _models(reply: ModelsReply, state: MockState) -> list[dict[str, Any]]:
+def _models(reply: ModelsReply, state: Host) -> list[dict[str, Any]]:
     if reply.models is not None:
         return reply.wire_models()
     return [m.as_wire() for m in state.catalogue.models]
 
 
-def _render_list(ctx: CallContext, reply: ModelsReply, state: MockState) -> ASGIApp:
+def _render_list(ctx: CallContext, reply: ModelsReply, state: Host) -> ASGIApp:
     query: ListQuery = ctx.request
     models = [
         m
@@ -219,15 +219,15 @@ def _render_list(ctx: CallContext, reply: ModelsReply, state: MockState) -> ASGI
     return JSONBytes(dumps(models))
 
 
-def _render_free(ctx: CallContext, reply: ModelsReply, state: MockState) -> ASGIApp:
+def _render_free(ctx: CallContext, reply: ModelsReply, state: Host) -> ASGIApp:
     return JSONBytes(dumps([m for m in _models(reply, state) if m.get("is_free")]))
 
 
-def _render_paid(ctx: CallContext, reply: ModelsReply, state: MockState) -> ASGIApp:
+def _render_paid(ctx: CallContext, reply: ModelsReply, state: Host) -> ASGIApp:
     return JSONBytes(dumps([m for m in _models(reply, state) if not m.get("is_free")]))
 
 
-def _render_search(ctx: CallContext, reply: ModelsReply, state: MockState) -> ASGIApp:
+def _render_search(ctx: CallContext, reply: ModelsReply, state: Host) -> ASGIApp:
     query: SearchQuery = ctx.request
     q = (query.q or "").lower()
 
@@ -259,7 +259,7 @@ def _sort_key(value: Any) -> tuple[int, Any]:
     return (1, str(value or ""))
 
 
-def _render_get(ctx: CallContext, reply: ModelsReply, state: MockState) -> ASGIApp:
+def _render_get(ctx: CallContext, reply: ModelsReply, state: Host) -> ASGIApp:
     model_id = ctx.path_params["model_id"]
     found = next((m for m in _models(reply, state) if m.get("id") == model_id), None)
     if found is None:

@@ -37,7 +37,7 @@ from ..scripting.spec import BaseMatch, BaseReply, Spec, TextCriterion, TextMatc
 from .base import Endpoint, Operation, Response
 
 if TYPE_CHECKING:
-    from ..state import MockState
+    from .base import Host
 
 DEFAULT_MODEL = "omni-moderation-latest"
 
@@ -485,14 +485,14 @@ def render_result(
     }
 
 
-def _answer(ctx: ModerationContext, state: MockState) -> ModerationsReply:
+def _answer(ctx: ModerationContext, state: Host) -> ModerationsReply:
     return _DEFAULT_REPLY
 
 
 _DEFAULT_REPLY = ModerationsReply()
 
 
-def _render(ctx: ModerationContext, reply: ModerationsReply, state: MockState) -> ASGIApp:
+def _render(ctx: ModerationContext, reply: ModerationsReply, state: Host) -> ASGIApp:
     inputs = ctx.inputs
     if reply.results is not None:
         benign = Input("text", "")

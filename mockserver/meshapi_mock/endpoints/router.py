@@ -33,7 +33,7 @@ from ..scripting.spec import BaseMatch, BaseReply, TextCriterion
 from .base import Endpoint, Operation, Response
 
 if TYPE_CHECKING:
-    from ..state import MockState
+    from .base import Host
 
 ApiType = Literal["completions", "responses", "embeddings"]
 ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh"]
@@ -278,7 +278,7 @@ def select(ctx: RouterContext) -> Selection:
     return Selection(model, task, reasoning_effort=effort)
 
 
-def _answer(ctx: RouterContext, state: MockState) -> RouterReply:
+def _answer(ctx: RouterContext, state: Host) -> RouterReply:
     return _DEFAULT_REPLY
 
 
@@ -310,7 +310,7 @@ def selection_body(ctx: RouterContext, reply: RouterReply) -> dict[str, Any]:
     return body
 
 
-def _render(ctx: RouterContext, reply: RouterReply, state: MockState) -> ASGIApp:
+def _render(ctx: RouterContext, reply: RouterReply, state: Host) -> ASGIApp:
     return JSONBytes(dumps(selection_body(ctx, reply)))
 
 

@@ -28,7 +28,7 @@ from ..scripting.spec import BaseMatch, BaseReply, Spec, TextCriterion, TextMatc
 from .base import Endpoint, Operation, Response
 
 if TYPE_CHECKING:
-    from ..state import MockState
+    from .base import Host
 
 DEFAULT_PROVIDER = "native"
 
@@ -294,7 +294,7 @@ def made_up_answer(query: str, results: Sequence[Mapping[str, Any]]) -> str:
     )
 
 
-def _answer(ctx: WebSearchContext, state: MockState) -> WebSearchReply:
+def _answer(ctx: WebSearchContext, state: Host) -> WebSearchReply:
     return _DEFAULT_REPLY
 
 
@@ -338,7 +338,7 @@ class SearchResponseApp:
         await JSONBytes(dumps({**self.body, "request_id": request_id}))(scope, receive, send)
 
 
-def _render(ctx: WebSearchContext, reply: WebSearchReply, state: MockState) -> SearchResponseApp:
+def _render(ctx: WebSearchContext, reply: WebSearchReply, state: Host) -> SearchResponseApp:
     return SearchResponseApp(search_body(ctx, reply))
 
 

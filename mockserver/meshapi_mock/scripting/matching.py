@@ -9,16 +9,13 @@ other criteria fail never spends its regex budget.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
 
 from ..redaction import is_secret_name, redact_header
 from .context import CallContext, clip
 from .globs import glob_matches
 from .patterns import RegexTimeout, reporting_timeouts, search
-from .spec import TextMatch
-
-if TYPE_CHECKING:
-    from .spec import BaseMatch
+from .text_match import TextMatch
 
 
 def text_matches(spec: TextMatch, text: str) -> bool:
@@ -74,13 +71,19 @@ def any_text_difference(label: str, spec: TextMatch | None, texts: list[str]) ->
     return [f"{label}: no {label.replace('_', ' ').removeprefix('any ')} {spec.describe()}"]
 
 
-def common_differences(spec: BaseMatch, ctx: CallContext) -> list[str]:
+def common_differences(
+    operation: str | None,
+    model: str | None,
+    headers: Mapping[str, str | TextMatch] | None,
+    ctx: CallContext,
+) -> list[str]:
+    """What differs from the criteria every endpoint's match has (`BaseMatch`'s)."""
     out: list[str] = []
-    if spec.operation is not None and spec.operation != ctx.operation:
-        out.append(f"operation: expected {spec.operation!r}, got {ctx.operation!r}")
-    if spec.model is not None and not glob_matches(ctx.model or "", spec.model):
-        out.append(f"model: expected {spec.model!r}, got {ctx.model!r}")
-    for name, expected in spec.headers.items() if spec.headers else ():
+    if operation is not None and operation != ctx.operation:
+        out.append(f"operation: expected {operation!r}, got {ctx.operation!r}")
+    if model is not None and not glob_matches(ctx.model or "", model):
+        out.append(f"model: expected {model!r}, got {ctx.model!r}")
+    for name, expected in headers.items() if headers else ():
         value = ctx.headers.get(name.lower())
         if isinstance(expected, str):
             ok = value == expected

@@ -2,6 +2,9 @@
 
 A file holds `{name?, description?, rules: [...]}` or just the list of rules. Every
 problem is reported as `<file>: rules[<i>] (<rule name>).<field>: <what is wrong>`.
+
+Files are validated by the registry's rule models, so this loader sits above the
+registry (and the state, which loads the boot scenarios, above it).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import yaml
 from pydantic import ValidationError
 
 from ..catalogue import CatalogueError, Model, model_from
+from ..registry import BY_NAME, scenario_file_model
 from .spec import RuleSpec
 
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -66,8 +70,6 @@ def parse_rules(document: Any, source: str = "<data>") -> list[RuleSpec]:
         )
     if nested_too_deeply(document):
         raise _too_deep(source)
-    from ..registry import scenario_file_model
-
     try:
         rules: list[RuleSpec] = scenario_file_model().model_validate(document).rules
     except ValidationError as exc:
@@ -132,8 +134,6 @@ def _children(node: Any) -> Iterable[Any] | None:
 def _problems(source: str, document: dict[str, Any], exc: ValidationError) -> list[ScenarioProblem]:
     rules = document.get("rules")
     problems = []
-    from ..registry import BY_NAME
-
     for error in exc.errors():
         loc = list(error["loc"])
         if len(loc) >= 3 and loc[0] == "rules" and loc[2] in BY_NAME:
@@ -319,8 +319,6 @@ def load_all(locations: Iterable[str]) -> list[tuple[str, RuleSpec]]:
 
 def json_schema() -> dict[str, Any]:
     """JSON Schema of a scenario file, for editors; validation itself uses the same models."""
-    from ..registry import scenario_file_model
-
     schema = scenario_file_model().model_json_schema(by_alias=True)
     defs = schema.pop("$defs", {})
     defs["ScenarioFile"] = schema

@@ -22,7 +22,7 @@ from typing_extensions import Self
 
 from ..delivery.spec import FaultKind, FaultSpec, TimingSpec
 from .rulebook import Predicate, ReplyFunction, Rule, RuleBook
-from .spec import BaseMatch, BaseReply, ErrorSpec, Priority, parse_times
+from .spec import BaseMatch, BaseReply, ErrorSpec, Priority, check_operation, parse_times
 from .wire_values import EncodableText
 
 M = TypeVar("M", bound=BaseMatch)
@@ -39,6 +39,9 @@ class Script(Generic[M]):
     endpoint: ClassVar[str]
     match_model: ClassVar[type[BaseMatch]]
     reply_model: ClassVar[type[BaseReply]]
+    operations: ClassVar[tuple[str, ...] | None] = None
+    """The endpoint's operation names, which `when(operation=...)` must be one of: its
+    declaration (`endpoints.base.Endpoint`) sets them, so this face needs no registry."""
 
     def __init__(
         self,
@@ -61,9 +64,7 @@ class Script(Generic[M]):
         merged = self._match.model_dump(exclude_defaults=True)
         merged.update({k: v for k, v in criteria.items() if v is not None})
         match = self.match_model.model_validate(merged)
-        from ..registry import check_operation  # the registry imports every face
-
-        check_operation(self.endpoint, match.operation)
+        check_operation(self.endpoint, match.operation, self.operations)
         if predicate is not None and self._predicate is not None:
             first, second = self._predicate, predicate
             predicate = lambda request: first(request) and second(request)  # noqa: E731

@@ -10,18 +10,16 @@ reply — live on the runtime `Rule`, so that everything here round-trips throug
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeVar
 
-import regex
 from pydantic import BaseModel, Field, field_validator, model_validator
 from typing_extensions import Self
 
 from ..delivery.spec import FaultSpec, TimingSpec
 from .base import Spec as Spec
-from .patterns import compiled, pattern_source
-from .regex_cost import RegexTooCostly
+from .matching import common_differences
+from .text_match import TextCriterion as TextCriterion
+from .text_match import TextMatch as TextMatch
 from .wire_values import (
     RETRY_HEADERS,
     EncodableText,
@@ -44,57 +42,6 @@ def string_shorthand(schema: dict[str, Any]) -> None:
     options = schema.get("anyOf")
     if isinstance(options, list):
         options.insert(0, {"type": "string"})
-
-
-class TextMatch(Spec):
-    """How to match a piece of text. A plain string in a file means `contains`.
-
-    `regex` uses the `regex` module's syntax (a superset of `re`'s) and is searched for;
-    a compiled `re` or `regex` pattern given from Python keeps its flags, written inline.
-    """
-
-    contains: str | None = None
-    equals: str | None = None
-    regex: str | None = None
-    ignore_case: bool = False
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_shorthand(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return {"contains": value}
-        compiled = pattern_source(value)
-        if compiled is not None:
-            pattern, ignore_case = compiled
-            return {"regex": pattern, "ignore_case": ignore_case}
-        return value
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> TextMatch:
-        given = [k for k in ("contains", "equals", "regex") if getattr(self, k) is not None]
-        if len(given) != 1:
-            raise ValueError("give exactly one of 'contains', 'equals' or 'regex'")
-        if self.regex is not None:
-            try:
-                compiled(self.regex, self.ignore_case)
-            except regex.error as exc:
-                raise ValueError(f"invalid regex {self.regex!r}: {exc}") from None
-            except RegexTooCostly as exc:
-                raise ValueError(str(exc)) from None
-        return self
-
-    def describe(self) -> str:
-        """What a matching text is like, to follow a noun: "text containing 'x'"."""
-        suffix = " (ignoring case)" if self.ignore_case else ""
-        if self.contains is not None:
-            return f"containing {self.contains!r}{suffix}"
-        if self.equals is not None:
-            return f"equal to {self.equals!r}{suffix}"
-        return f"matching regex {self.regex!r}{suffix}"
-
-
-TextCriterion = str | re.Pattern[str] | regex.Pattern[str] | TextMatch | Mapping[str, Any]
-"""What Python scripting takes for a text criterion: a str means 'contains'."""
 
 
 class ErrorSpec(Spec):
@@ -167,9 +114,7 @@ class BaseMatch(Spec):
 
     def differences(self, ctx: CallContext) -> list[str]:
         """Why this match does not hold for `ctx`; empty when it does. Endpoints extend it."""
-        from .matching import common_differences
-
-        return common_differences(self, ctx)
+        return common_differences(self.operation, self.model, self.headers, ctx)
 
 
 class BaseReply(Spec):
@@ -220,8 +165,23 @@ def parse_times(value: Any) -> int | None:
     return value
 
 
+def check_operation(endpoint: str, operation: str | None, known: tuple[str, ...] | None) -> None:
+    """A rule's `match.operation` must name one of its endpoint's operations (`known`; None
+    where they are not known, as on the base `RuleSpec`): a typo would otherwise make a rule
+    that silently never matches."""
+    if known is not None and operation is not None and operation not in known:
+        names = ", ".join(repr(name) for name in known)
+        raise ValueError(
+            f"the {endpoint} endpoint has no operation {operation!r}; expected one of {names}"
+        )
+
+
 class RuleSpec(Spec):
     """One rule. Each endpoint has its own subclass (see `registry.rule_model`)."""
+
+    operations: ClassVar[tuple[str, ...] | None] = None
+    """The names of the endpoint's operations, which `match.operation` must be one of: the
+    registry gives each endpoint's rule model its own, so this model needs no registry."""
 
     name: EncodableText | None = None
     endpoint: str = "chat"
@@ -270,9 +230,7 @@ class RuleSpec(Spec):
 
     @model_validator(mode="after")
     def _known_operation(self) -> RuleSpec:
-        from ..registry import check_operation  # the registry builds the rule models
-
-        check_operation(self.endpoint, self.match.operation)
+        check_operation(self.endpoint, self.match.operation, self.operations)
         return self
 
 

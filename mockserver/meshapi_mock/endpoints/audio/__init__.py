@@ -37,13 +37,13 @@ from .wire import (
 )
 
 if TYPE_CHECKING:
-    from ...state import MockState
+    from ..base import Host
 
 _DEFAULT = AudioReply()
 """Default mode's reply: say the input, hear the upload, list the catalogue."""
 
 
-def answer(ctx: AudioContext, state: MockState) -> AudioReply:
+def answer(ctx: AudioContext, state: Host) -> AudioReply:
     return _DEFAULT
 
 

@@ -18,7 +18,7 @@ from .vocabulary import AudioReply
 from .wire import VoicesQuery
 
 if TYPE_CHECKING:
-    from ...state import MockState
+    from ..base import Host
 
 CONTENT_TYPES = {"wav": b"audio/wav", "pcm": b"audio/pcm"}
 _WORDS = [
@@ -69,7 +69,7 @@ def speech_audio(
     return signal.wav(pcm, sample_rate) if response_format == "wav" else pcm
 
 
-def render_speech(ctx: AudioContext, reply: AudioReply, state: MockState) -> ASGIApp:
+def render_speech(ctx: AudioContext, reply: AudioReply, state: Host) -> ASGIApp:
     if reply.audio_base64 is not None:
         kind = (reply.content_type or "application/octet-stream").encode("latin-1")
         return RawBytes(base64.b64decode(reply.audio_base64), content_type=kind)
@@ -93,7 +93,7 @@ def phrase(data: bytes) -> str:
     return " ".join(words).capitalize() + "."
 
 
-def render_text(ctx: AudioContext, reply: AudioReply, state: MockState) -> ASGIApp:
+def render_text(ctx: AudioContext, reply: AudioReply, state: Host) -> ASGIApp:
     store = transcriptions_of(state)
     heard = ctx.heard
     text = reply.text
@@ -143,7 +143,7 @@ def _timestamp(seconds: float, comma: bool) -> str:
     return f"{hours:02d}:{minutes:02d}:{secs:02d}{',' if comma else '.'}{millis:03d}"
 
 
-def render_stored(ctx: AudioContext, reply: AudioReply, state: MockState) -> ASGIApp:
+def render_stored(ctx: AudioContext, reply: AudioReply, state: Host) -> ASGIApp:
     return JSONBytes(dumps(transcriptions_of(state).find(ctx.path_params["transcription_id"])))
 
 
@@ -153,11 +153,11 @@ def _scripted(reply: AudioReply) -> list[dict[str, Any]] | None:
     return [v.model_dump(mode="json", exclude_none=True) for v in reply.voices]
 
 
-def render_voices(ctx: AudioContext, reply: AudioReply, state: MockState) -> ASGIApp:
+def render_voices(ctx: AudioContext, reply: AudioReply, state: Host) -> ASGIApp:
     query: VoicesQuery = ctx.request
     return JSONBytes(dumps(voices.page(query, voices.catalogue(_scripted(reply)))))
 
 
-def render_voice(ctx: AudioContext, reply: AudioReply, state: MockState) -> ASGIApp:
+def render_voice(ctx: AudioContext, reply: AudioReply, state: Host) -> ASGIApp:
     found = voices.find(ctx.path_params["voice_id"], voices.catalogue(_scripted(reply)))
     return JSONBytes(dumps(found))

@@ -2,7 +2,7 @@
 
 Every transcription and translation is kept with the id its answer carried, up to
 `MAX_STORED` of them and `MAX_BYTES` of text; past either, the oldest are forgotten
-first. The store lives on `MockState` (`state.store`) and is emptied by a reset.
+first. The store lives on `Host` (`state.store`) and is emptied by a reset.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from ...errors import MeshError
 from ..bounded import BoundedItems
 
 if TYPE_CHECKING:
-    from ...state import MockState
+    from ..base import Host
 
 MAX_STORED = 1000
 MAX_BYTES = 16 * 1024 * 1024
@@ -57,5 +57,5 @@ class TranscriptionStore:
         return len(self._items)
 
 
-def transcriptions_of(state: MockState) -> TranscriptionStore:
+def transcriptions_of(state: Host) -> TranscriptionStore:
     return state.store("audio.transcriptions", TranscriptionStore)

@@ -28,7 +28,7 @@ from .vocabulary import BatchDurations, BatchesContext, BatchesMatch, BatchesRep
 from .wire import BatchCreateRequest, BatchList, BatchListQuery, BatchObject
 
 if TYPE_CHECKING:
-    from ...state import MockState
+    from ..base import Host
 
 STORE = "batches"
 PATH = "/v1/batches"
@@ -37,7 +37,7 @@ DEFAULT_WINDOW = "24h"
 _PROCEED = BatchesReply()
 
 
-def store_of(state: MockState) -> BatchStore:
+def store_of(state: Host) -> BatchStore:
     return state.store(STORE, BatchStore)
 
 
@@ -50,11 +50,11 @@ FIRST_ID = batch_id(IdFactory(), 1)
 """The id of the first batch on a fake with seed 0 (for `/openapi.json` examples)."""
 
 
-def _answer(ctx: CallContext, state: MockState) -> BatchesReply:
+def _answer(ctx: CallContext, state: Host) -> BatchesReply:
     return _PROCEED
 
 
-async def _create(ctx: BatchesContext, reply: BatchesReply, state: MockState) -> ASGIApp:
+async def _create(ctx: BatchesContext, reply: BatchesReply, state: Host) -> ASGIApp:
     request = ctx.create
     assert request is not None
     store = store_of(state)
@@ -100,17 +100,17 @@ async def _create(ctx: BatchesContext, reply: BatchesReply, state: MockState) ->
     return JSONBytes(dumps(batch.view(now)))
 
 
-def _list(ctx: CallContext, reply: BatchesReply, state: MockState) -> ASGIApp:
+def _list(ctx: CallContext, reply: BatchesReply, state: Host) -> ASGIApp:
     query: BatchListQuery = ctx.request
     return JSONBytes(dumps(store_of(state).page(query.after, query.limit, state.clock.now())))
 
 
-def _get(ctx: CallContext, reply: BatchesReply, state: MockState) -> ASGIApp:
+def _get(ctx: CallContext, reply: BatchesReply, state: Host) -> ASGIApp:
     now = state.clock.now()
     return JSONBytes(dumps(store_of(state).find(ctx.path_params["batch_id"]).view(now)))
 
 
-def _cancel(ctx: CallContext, reply: BatchesReply, state: MockState) -> ASGIApp:
+def _cancel(ctx: CallContext, reply: BatchesReply, state: Host) -> ASGIApp:
     now = state.clock.now()
     return JSONBytes(dumps(store_of(state).cancel(ctx.path_params["batch_id"], now).view(now)))
 

@@ -1,53 +1,61 @@
 """A batch's requests, each answered as the live operation its `method` and `url` name.
 
-The operation is found through the registry (any operation with a JSON body, batches
-aside), so a batch of chat completions, embeddings or moderations is answered by the
-same rules and default mode as the live calls: the body is validated by that
-operation's request model, rules are selected (and their uses counted) by the shared
-`select_rule`, and the answer is rendered by the operation's own renderer. Whatever goes
-wrong with one request (an unknown url, a body that fails validation, a scripted error,
-strict mode with no rule) is that request's answer, in the MeshAPI envelope; the batch
-itself is fine. Rule timing and faults shape a wire, and these answers have none, so
-they do not apply here.
+The operation is found among the fake's endpoints, as its `Host` lists them (any
+operation with a JSON body, batches aside), so a batch of chat completions, embeddings
+or moderations is answered by the same rules and default mode as the live calls: the
+body is validated by that operation's request model, rules are selected (and their uses
+counted) by the shared `select_rule`, and the answer is rendered by the operation's own
+renderer. Whatever goes wrong with one request (an unknown url, a body that fails
+validation, a scripted error, strict mode with no rule) is that request's answer, in
+the MeshAPI envelope; the batch itself is fine. Rule timing and faults shape a wire, and
+these answers have none, so they do not apply here.
 """
 
 from __future__ import annotations
 
 import re
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from starlette.routing import compile_path
 
+from ...answering import build_context, render_in_memory, reply_of, select_rule
 from ...errors import MeshError
 from ...jsonbody import InvalidJson, dumps, loads
 from ...model_check import check_request_models
-from ...pipeline import build_context, render_in_memory, reply_of, select_rule
 from ..base import Endpoint, Operation
 from .store import ItemAnswer
 from .wire import BatchRequestItem
 
 if TYPE_CHECKING:
     from ...headers import RawHeaders
-    from ...state import MockState
+    from ..base import Host
 
 OWN_ENDPOINT = "batches"
 """A batch cannot hold a batch."""
 
 
-@cache
-def _routes() -> tuple[tuple[str, re.Pattern[str], Endpoint, Operation], ...]:
-    from ...registry import ENDPOINTS  # the registry imports this module
-
-    return tuple(
-        (op.method, compile_path(op.path)[0], ep, op) for ep in ENDPOINTS for op in ep.operations
-    )
+Routes = tuple[tuple[str, re.Pattern[str], Endpoint, Operation], ...]
+_compiled: list[tuple[tuple[Endpoint, ...], Routes]] = []
+"""The routes of the last endpoint tuple asked about (the fake's is always the same one)."""
 
 
-def find(method: str, url: str) -> tuple[Endpoint, Operation, dict[str, str]] | None:
-    """The operation `method url` names, and its path parameters."""
+def _routes(endpoints: tuple[Endpoint, ...]) -> Routes:
+    if not _compiled or _compiled[0][0] is not endpoints:
+        routes = tuple(
+            (op.method, compile_path(op.path)[0], ep, op)
+            for ep in endpoints
+            for op in ep.operations
+        )
+        _compiled[:] = [(endpoints, routes)]
+    return _compiled[0][1]
+
+
+def find(
+    endpoints: tuple[Endpoint, ...], method: str, url: str
+) -> tuple[Endpoint, Operation, dict[str, str]] | None:
+    """The operation among `endpoints` that `method url` names, and its path parameters."""
     path = url.split("?", 1)[0]
-    for route_method, pattern, endpoint, operation in _routes():
+    for route_method, pattern, endpoint, operation in _routes(endpoints):
         found = pattern.match(path)
         if found is not None and route_method == method.upper():
             return endpoint, operation, found.groupdict()
@@ -55,7 +63,7 @@ def find(method: str, url: str) -> tuple[Endpoint, Operation, dict[str, str]] | 
 
 
 async def answer(
-    state: MockState,
+    state: Host,
     item: BatchRequestItem,
     raw_headers: RawHeaders,
     request_id: str,
@@ -78,10 +86,10 @@ async def answer(
 
 
 async def _answer(
-    state: MockState, item: BatchRequestItem, raw_headers: RawHeaders, request_id: str
+    state: Host, item: BatchRequestItem, raw_headers: RawHeaders, request_id: str
 ) -> tuple[int, bytes]:
     line = f"{item.method} {item.url}"
-    found = find(item.method, item.url)
+    found = find(state.endpoints, item.method, item.url)
     if found is None:
         raise MeshError(404, "not_found", f"No operation {line} to answer in a batch.")
     endpoint, operation, path_params = found

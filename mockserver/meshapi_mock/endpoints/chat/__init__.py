@@ -22,14 +22,14 @@ from .script import ChatScript
 from .vocabulary import MatchSpec, ReplySpec
 
 if TYPE_CHECKING:
-    from ...state import MockState
+    from ..base import Host
 
 
-def answer(ctx: ChatContext, state: MockState) -> ReplySpec:
+def answer(ctx: ChatContext, state: Host) -> ReplySpec:
     return synthesize(ctx)
 
 
-def render(ctx: ChatContext, reply: ReplySpec, state: MockState) -> ASGIApp:
+def render(ctx: ChatContext, reply: ReplySpec, state: Host) -> ASGIApp:
     completion = build_completion(ctx, reply, state.ids, state.catalogue)
     if ctx.request.stream:
         return SSEStream(stream_frames(completion))

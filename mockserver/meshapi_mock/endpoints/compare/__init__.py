@@ -23,16 +23,16 @@ from .vocabulary import CompareContext, CompareMatch, CompareReply
 from .wire import CompareRequest, CompareResponse, CompareStreamEvent
 
 if TYPE_CHECKING:
-    from ...state import MockState
+    from ..base import Host
 
 _DEFAULT = CompareReply()
 
 
-def answer(ctx: CompareContext, state: MockState) -> CompareReply:
+def answer(ctx: CompareContext, state: Host) -> CompareReply:
     return _DEFAULT
 
 
-async def render(ctx: CompareContext, reply: CompareReply, state: MockState) -> ASGIApp:
+async def render(ctx: CompareContext, reply: CompareReply, state: Host) -> ASGIApp:
     return CompareApp(await outcome(ctx, reply, state))
 
 

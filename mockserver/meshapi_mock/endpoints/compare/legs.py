@@ -16,9 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ...answering import no_match, reply_of, select_rule
 from ...contract import ChatCompletionRequest, Message
 from ...errors import MeshError
-from ...pipeline import no_match, reply_of, select_rule
 from ...scripting.spec import BaseReply
 from ..chat import ENDPOINT as CHAT
 from ..chat.context import ChatContext
@@ -27,7 +27,7 @@ from ..chat.vocabulary import ReplySpec
 from .vocabulary import CompareContext
 
 if TYPE_CHECKING:
-    from ...state import MockState
+    from ..base import Host
 
 _CHAT_CREATE = CHAT.operations[0]
 BASE_LATENCY_MS = 180
@@ -87,12 +87,12 @@ def leg_context(ctx: CompareContext, index: int, model: str) -> ChatContext:
     )
 
 
-async def answer_legs(ctx: CompareContext, state: MockState) -> list[Leg]:
+async def answer_legs(ctx: CompareContext, state: Host) -> list[Leg]:
     """Every compared model's outcome, in the order the request lists them."""
     return [await _answer(ctx, state, i, model) for i, model in enumerate(ctx.request.models)]
 
 
-async def _answer(ctx: CompareContext, state: MockState, index: int, model: str) -> Leg:
+async def _answer(ctx: CompareContext, state: Host, index: int, model: str) -> Leg:
     leg = leg_context(ctx, index, model)
     line = f"compare leg {index + 1} ({model})"
     reply: BaseReply
@@ -112,7 +112,7 @@ async def _answer(ctx: CompareContext, state: MockState, index: int, model: str)
         return Leg(index, model, None, error)
 
 
-def _default(leg: ChatContext, state: MockState, model: str) -> ReplySpec:
+def _default(leg: ChatContext, state: Host, model: str) -> ReplySpec:
     """Chat's default answer, introduced by the model's name so the columns differ."""
     reply = _CHAT_CREATE.answer(leg, state)
     assert isinstance(reply, ReplySpec)

@@ -24,7 +24,7 @@ from .legs import BASE_LATENCY_MS, LATENCY_MS_PER_TOKEN, Leg, answer_legs
 from .vocabulary import CompareContext, CompareReply
 
 if TYPE_CHECKING:
-    from ...state import MockState
+    from ..base import Host
 
 OBJECT = "chat.comparison"
 
@@ -57,7 +57,7 @@ class Outcome:
         return slowest + BASE_LATENCY_MS + judging
 
 
-async def outcome(ctx: CompareContext, reply: CompareReply, state: MockState) -> Outcome:
+async def outcome(ctx: CompareContext, reply: CompareReply, state: Host) -> Outcome:
     legs = await answer_legs(ctx, state)
     request = ctx.request
     judged = not request.skip_comparison and any(leg.completion for leg in legs)

@@ -26,18 +26,18 @@ from .vocabulary import EmbeddingsContext, EmbeddingsMatch, EmbeddingsReply
 from .wire import EmbeddingsRequest, EmbeddingsResponse
 
 if TYPE_CHECKING:
-    from ...state import MockState
+    from ..base import Host
 
 # Default mode answers every request with the blank reply: the renderer fills in the
 # vectors, so a rule that scripts only `model` or `usage` keeps the default vectors too.
 _DEFAULT = EmbeddingsReply()
 
 
-def answer(ctx: EmbeddingsContext, state: MockState) -> EmbeddingsReply:
+def answer(ctx: EmbeddingsContext, state: Host) -> EmbeddingsReply:
     return _DEFAULT
 
 
-def render(ctx: EmbeddingsContext, reply: EmbeddingsReply, state: MockState) -> ASGIApp:
+def render(ctx: EmbeddingsContext, reply: EmbeddingsReply, state: Host) -> ASGIApp:
     return JSONBytes(body(ctx, reply))
 
 

@@ -43,7 +43,7 @@ from .wire import (
 )
 
 if TYPE_CHECKING:
-    from ...state import MockState
+    from ..base import Host
 
 PATH = "/v1/files"
 ITEM = PATH + "/{file_id}"
@@ -56,7 +56,7 @@ _POLL = 0.05
 """Real seconds between looks at the clock while an embed waits."""
 
 
-def answer(ctx: FilesContext, state: MockState) -> FilesReply:
+def answer(ctx: FilesContext, state: Host) -> FilesReply:
     return PROCEED
 
 
@@ -66,7 +66,7 @@ def _base_url(ctx: FilesContext) -> str:
     return f"http://{host}"
 
 
-def render_init(ctx: FilesContext, reply: FilesReply, state: MockState) -> ASGIApp:
+def render_init(ctx: FilesContext, reply: FilesReply, state: Host) -> ASGIApp:
     request = ctx.init
     assert request is not None
     stored = files_of(state).create(
@@ -92,7 +92,7 @@ _INLINE_BYTES = 64 * 1024
 does not hold up every other request meanwhile."""
 
 
-async def render_upload(ctx: FilesContext, reply: FilesReply, state: MockState) -> ASGIApp:
+async def render_upload(ctx: FilesContext, reply: FilesReply, state: Host) -> ASGIApp:
     query: UploadQuery = ctx.request
     store = files_of(state)
     stored = store.accept(
@@ -113,17 +113,17 @@ async def render_upload(ctx: FilesContext, reply: FilesReply, state: MockState) 
     return JSONBytes(dumps(body))
 
 
-def render_list(ctx: FilesContext, reply: FilesReply, state: MockState) -> ASGIApp:
+def render_list(ctx: FilesContext, reply: FilesReply, state: Host) -> ASGIApp:
     query: ListQuery = ctx.request
     return JSONBytes(dumps(files_of(state).page(query.limit, query.offset, state.clock.now())))
 
 
-def render_get(ctx: FilesContext, reply: FilesReply, state: MockState) -> ASGIApp:
+def render_get(ctx: FilesContext, reply: FilesReply, state: Host) -> ASGIApp:
     stored = files_of(state).find(ctx.path_params["file_id"])
     return JSONBytes(dumps(stored.status(state.clock.now())))
 
 
-async def render_embed(ctx: FilesContext, reply: FilesReply, state: MockState) -> ASGIApp:
+async def render_embed(ctx: FilesContext, reply: FilesReply, state: Host) -> ASGIApp:
     request: BulkEmbedRequest = ctx.request
     store = files_of(state)
     now = state.clock.now()
@@ -140,7 +140,7 @@ async def render_embed(ctx: FilesContext, reply: FilesReply, state: MockState) -
     return JSONBytes(dumps({"results": results}))
 
 
-async def _wait_until_ended(files: list[StoredFile], state: MockState) -> None:
+async def _wait_until_ended(files: list[StoredFile], state: Host) -> None:
     """Until every file's steps have ended on the clock (or `WAIT_LIMIT` went by): the
     clock runs at the time scale, and an `advance` ends the wait at the next look."""
     ends = [end for end in (f.ends_at() for f in files) if end is not None]
@@ -171,7 +171,7 @@ def _embed_result(file_id: str, stored: StoredFile | None, now: float) -> dict[s
     return result
 
 
-def render_search(ctx: FilesContext, reply: FilesReply, state: MockState) -> ASGIApp:
+def render_search(ctx: FilesContext, reply: FilesReply, state: Host) -> ASGIApp:
     request = ctx.search
     assert request is not None
     if reply.hits is not None:

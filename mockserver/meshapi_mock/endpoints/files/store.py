@@ -29,7 +29,7 @@ from .text import Chunk, chunk_text, extract_text
 from .vocabulary import DEFAULT_EMBEDDING_SECONDS, DEFAULT_UPLOAD_SECONDS, StepSpec
 
 if TYPE_CHECKING:
-    from ...state import MockState
+    from ..base import Host
 
 MAX_FILES = 1000
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
@@ -245,7 +245,7 @@ class FileStore:
 
     def create(
         self,
-        state: MockState,
+        state: Host,
         *,
         base_url: str,
         file_name: str,
@@ -387,7 +387,7 @@ class FileStore:
         }
 
 
-def files_of(state: MockState) -> FileStore:
+def files_of(state: Host) -> FileStore:
     return state.store(STORE, FileStore)
 
 

@@ -28,13 +28,13 @@ from .vocabulary import ImagesMatch, ImagesReply
 from .wire import ImageEditRequest, ImageGenerationRequest, ImagesResponse, ImageStreamChunk
 
 if TYPE_CHECKING:
-    from ...state import MockState
+    from ..base import Host
 
 _DEFAULT = ImagesReply()
 """Default mode's reply: draw what the request asks for."""
 
 
-def answer(ctx: ImagesContext, state: MockState) -> ImagesReply:
+def answer(ctx: ImagesContext, state: Host) -> ImagesReply:
     return _DEFAULT
 
 
@@ -43,7 +43,7 @@ _INLINE_PIXELS = 1 << 20
 image (a few hundred milliseconds) does not hold up every other request meanwhile."""
 
 
-async def render(ctx: ImagesContext, reply: ImagesReply, state: MockState) -> ASGIApp:
+async def render(ctx: ImagesContext, reply: ImagesReply, state: Host) -> ASGIApp:
     built = build(ctx, reply, state.ids)
 
     def respond() -> ASGIApp:

@@ -24,14 +24,14 @@ from .wire import RealtimeQuery
 if TYPE_CHECKING:
     from starlette.types import ASGIApp
 
-    from ...state import MockState
+    from ..base import Host
 
 
-def answer(ctx: RealtimeContext, state: MockState) -> RealtimeReply:
+def answer(ctx: RealtimeContext, state: Host) -> RealtimeReply:
     return synthesize(ctx)
 
 
-def render(ctx: RealtimeContext, reply: RealtimeReply, state: MockState) -> ASGIApp:
+def render(ctx: RealtimeContext, reply: RealtimeReply, state: Host) -> ASGIApp:
     raise NotImplementedError("a WebSocket operation is rendered by its session")
 
 

@@ -41,8 +41,7 @@ from ...delivery.plan import DeliveryPlan, DeliveryRecord
 from ...delivery.spec import FaultSpec
 from ...errors import MeshError, default_message
 from ...jsonbody import InvalidJson, dumps, loads
-from ...sockets import POLICY_VIOLATION, SocketSession
-from ..base import Endpoint
+from ..base import POLICY_VIOLATION, Endpoint, Socket
 from . import audio
 from .default_mode import synthesize
 from .store import store_of
@@ -155,7 +154,7 @@ class RealtimeSession:
     """The state of one session and the answers to its client's events."""
 
     def __init__(
-        self, socket: SocketSession, endpoint: Endpoint, query: RealtimeQuery, number: int
+        self, socket: Socket, endpoint: Endpoint, query: RealtimeQuery, number: int
     ) -> None:
         self.socket = socket
         self.endpoint = endpoint
@@ -885,7 +884,7 @@ def _strike_point(fault: FaultSpec | None, chunks: int) -> int | None:
     return chunks // 2
 
 
-async def serve(socket: SocketSession) -> None:
+async def serve(socket: Socket) -> None:
     """The realtime WebSocket: check the handshake, then run the session."""
     subprotocol = SUBPROTOCOL if SUBPROTOCOL in socket.subprotocols else None
     try:

@@ -11,7 +11,7 @@ import itertools
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ...state import MockState
+    from ..base import Host
 
 STORE = "realtime"
 
@@ -24,5 +24,5 @@ class SessionCounter:
         return next(self._count)
 
 
-def store_of(state: MockState) -> SessionCounter:
+def store_of(state: Host) -> SessionCounter:
     return state.store(STORE, SessionCounter)

@@ -27,18 +27,18 @@ from .vocabulary import ProgressSpec, ResponsesMatch, ResponsesReply
 from .wire import ListQuery, ResponseList, ResponseObject, ResponsesRequest, ResponseStreamEvent
 
 if TYPE_CHECKING:
-    from ...state import MockState
+    from ..base import Host
 
 STORE = "responses"
-"""The name of this endpoint's store on `MockState`."""
+"""The name of this endpoint's store on `Host`."""
 _NO_PROGRESS = ProgressSpec(queued=0, in_progress=0)
 
 
-def store_of(state: MockState) -> ResponseStore:
+def store_of(state: Host) -> ResponseStore:
     return state.store(STORE, lambda: ResponseStore(max_bytes=state.config.responses_max_bytes))
 
 
-def history(ctx: ResponsesContext, state: MockState) -> list[Turn]:
+def history(ctx: ResponsesContext, state: Host) -> list[Turn]:
     """The conversation `previous_response_id` continues; 404 when the id is unknown."""
     previous = ctx.create.previous_response_id if ctx.create else None
     if previous is None:
@@ -46,7 +46,7 @@ def history(ctx: ResponsesContext, state: MockState) -> list[Turn]:
     return list(store_of(state).find(previous).turns)
 
 
-def answer(ctx: ResponsesContext, state: MockState) -> ResponsesReply:
+def answer(ctx: ResponsesContext, state: Host) -> ResponsesReply:
     if ctx.create is None:
         return _STORED
     return synthesize(ctx, history(ctx, state))
@@ -56,7 +56,7 @@ _STORED = ResponsesReply(text="")
 """list and get serve what is stored; their default 'reply' only lets the pipeline on."""
 
 
-def render_create(ctx: ResponsesContext, reply: ResponsesReply, state: MockState) -> ASGIApp:
+def render_create(ctx: ResponsesContext, reply: ResponsesReply, state: Host) -> ASGIApp:
     store = store_of(state)
     earlier = history(ctx, state)
     number = store.next_number()
@@ -105,13 +105,13 @@ def _provider(model: str) -> str:
     return model.split("/", 1)[0] if "/" in model else "openai"
 
 
-def render_list(ctx: ResponsesContext, reply: ResponsesReply, state: MockState) -> ASGIApp:
+def render_list(ctx: ResponsesContext, reply: ResponsesReply, state: Host) -> ASGIApp:
     query: ListQuery = ctx.request
     page = store_of(state).page(query.after, query.limit, state.clock.now())
     return JSONBytes(dumps(page))
 
 
-def render_get(ctx: ResponsesContext, reply: ResponsesReply, state: MockState) -> ASGIApp:
+def render_get(ctx: ResponsesContext, reply: ResponsesReply, state: Host) -> ASGIApp:
     stored = store_of(state).find(ctx.path_params["response_id"])
     return JSONBytes(dumps(stored.view(state.clock.now())))
 

@@ -8,7 +8,7 @@ carries the request's input. Past either bound the oldest are forgotten first
 promise that a synchronous response stays retrievable). A background job is stored with its final
 form already rendered and the clock time it was created; what a client sees depends on
 the fake's clock (`clock.py`): `queued` for `queued_for` seconds, then `in_progress` for
-`running_for` seconds, then its final status. The store lives on `MockState` and is
+`running_for` seconds, then its final status. The store lives on `Host` and is
 emptied by a reset, with the clock.
 """
 

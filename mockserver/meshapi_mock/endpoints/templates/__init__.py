@@ -23,7 +23,7 @@ from .store import MAX_TEMPLATES, StoredTemplate, templates_of
 from .wire import CreateTemplateRequest, TemplateSummary, UpdateTemplateRequest
 
 if TYPE_CHECKING:
-    from ...state import MockState
+    from ..base import Host
 
 PATH = "/v1/templates"
 ITEM = PATH + "/{template_id}"
@@ -33,7 +33,7 @@ FIRST_ID = "73ca9ae7-9b11-41cb-86ff-3e2792129884"
 _PROCEED = TemplatesReply()
 
 
-def _answer(ctx: CallContext, state: MockState) -> TemplatesReply:
+def _answer(ctx: CallContext, state: Host) -> TemplatesReply:
     return _PROCEED
 
 
@@ -41,24 +41,24 @@ def _summary(template: StoredTemplate, status: int = 200) -> ASGIApp:
     return JSONBytes(dumps(template.to_wire()), status=status)
 
 
-def _create(ctx: CallContext, reply: TemplatesReply, state: MockState) -> ASGIApp:
+def _create(ctx: CallContext, reply: TemplatesReply, state: Host) -> ASGIApp:
     return _summary(templates_of(state).create(stored_fields(ctx.request)), 201)
 
 
-def _list(ctx: CallContext, reply: TemplatesReply, state: MockState) -> ASGIApp:
+def _list(ctx: CallContext, reply: TemplatesReply, state: Host) -> ASGIApp:
     return JSONBytes(dumps([t.to_wire() for t in templates_of(state).all()]))
 
 
-def _get(ctx: CallContext, reply: TemplatesReply, state: MockState) -> ASGIApp:
+def _get(ctx: CallContext, reply: TemplatesReply, state: Host) -> ASGIApp:
     return _summary(templates_of(state).get(ctx.path_params["template_id"]))
 
 
-def _update(ctx: CallContext, reply: TemplatesReply, state: MockState) -> ASGIApp:
+def _update(ctx: CallContext, reply: TemplatesReply, state: Host) -> ASGIApp:
     changes = stored_fields(ctx.request, only_given=True)
     return _summary(templates_of(state).update(ctx.path_params["template_id"], changes))
 
 
-def _delete(ctx: CallContext, reply: TemplatesReply, state: MockState) -> ASGIApp:
+def _delete(ctx: CallContext, reply: TemplatesReply, state: Host) -> ASGIApp:
     templates_of(state).delete(ctx.path_params["template_id"])
     return StarletteResponse(status_code=204)
 

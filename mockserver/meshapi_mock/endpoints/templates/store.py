@@ -24,7 +24,7 @@ from ...ids import IdFactory
 from ...jsonbody import dumps
 
 if TYPE_CHECKING:
-    from ...state import MockState
+    from ..base import Host
 
 MAX_TEMPLATES = 1000
 MAX_TEMPLATE_BYTES = 256 * 1024
@@ -217,7 +217,7 @@ class TemplateStore:
         return iso_time(ids.created + self._ticks)
 
 
-def templates_of(state: MockState) -> TemplateStore:
+def templates_of(state: Host) -> TemplateStore:
     """The fake's templates: made on first use, emptied (ids and clock too) by a reset."""
     return state.store("templates", lambda: TemplateStore(lambda: state.ids))
 

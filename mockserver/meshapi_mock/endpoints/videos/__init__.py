@@ -37,7 +37,7 @@ from .wire import (
 )
 
 if TYPE_CHECKING:
-    from ...state import MockState
+    from ..base import Host
 
 STORE = "videos"
 PATH = "/v1/video/generations"
@@ -48,7 +48,7 @@ DEFAULT_EXPIRY = 172_800
 _PROCEED = VideosReply()
 
 
-def store_of(state: MockState) -> TaskStore:
+def store_of(state: Host) -> TaskStore:
     return state.store(STORE, TaskStore)
 
 
@@ -61,7 +61,7 @@ FIRST_ID = task_id(IdFactory(), 1)
 """The id of the first task on a fake with seed 0 (for `/openapi.json` examples)."""
 
 
-def _answer(ctx: CallContext, state: MockState) -> VideosReply:
+def _answer(ctx: CallContext, state: Host) -> VideosReply:
     return _PROCEED
 
 
@@ -70,7 +70,7 @@ def origin(ctx: CallContext) -> str:
     return "http://" + (ctx.headers.get("host") or "127.0.0.1")
 
 
-def _create(ctx: VideosContext, reply: VideosReply, state: MockState) -> ASGIApp:
+def _create(ctx: VideosContext, reply: VideosReply, state: Host) -> ASGIApp:
     request = ctx.create
     assert request is not None
     store = store_of(state)
@@ -111,7 +111,7 @@ def _create(ctx: VideosContext, reply: VideosReply, state: MockState) -> ASGIApp
 
 
 def _fields(
-    request: VideoGenerationRequest, reply: VideosReply, ctx: VideosContext, state: MockState
+    request: VideoGenerationRequest, reply: VideosReply, ctx: VideosContext, state: Host
 ) -> dict[str, Any]:
     """What the task reports in every status: the request's settings, filled in."""
     fps = reply.framespersecond or DEFAULT_FPS
@@ -150,12 +150,12 @@ def _fields(
     }
 
 
-def _get(ctx: CallContext, reply: VideosReply, state: MockState) -> ASGIApp:
+def _get(ctx: CallContext, reply: VideosReply, state: Host) -> ASGIApp:
     task = store_of(state).find(ctx.path_params["task_id"])
     return JSONBytes(dumps(task.view(state.clock.now(), origin(ctx))))
 
 
-def _list(ctx: CallContext, reply: VideosReply, state: MockState) -> ASGIApp:
+def _list(ctx: CallContext, reply: VideosReply, state: Host) -> ASGIApp:
     query: VideoListQuery = ctx.request
     now, where = state.clock.now(), origin(ctx)
     after = None if query.created_after is None else unix_seconds(query.created_after)
@@ -180,7 +180,7 @@ def _list(ctx: CallContext, reply: VideosReply, state: MockState) -> ASGIApp:
     return JSONBytes(dumps(body))
 
 
-def _finished(ctx: CallContext, state: MockState) -> StoredTask:
+def _finished(ctx: CallContext, state: Host) -> StoredTask:
     task = store_of(state).find(ctx.path_params["task_id"])
     status = task.status_at(state.clock.now())
     if status != "succeeded":
@@ -188,13 +188,13 @@ def _finished(ctx: CallContext, state: MockState) -> StoredTask:
     return task
 
 
-async def _content(ctx: CallContext, reply: VideosReply, state: MockState) -> ASGIApp:
+async def _content(ctx: CallContext, reply: VideosReply, state: Host) -> ASGIApp:
     video = _finished(ctx, state).video
     body = await asyncio.get_running_loop().run_in_executor(None, mp4, video)
     return RawBytes(body, content_type=b"video/mp4")
 
 
-async def _last_frame(ctx: CallContext, reply: VideosReply, state: MockState) -> ASGIApp:
+async def _last_frame(ctx: CallContext, reply: VideosReply, state: Host) -> ASGIApp:
     video = _finished(ctx, state).video
     body = await asyncio.get_running_loop().run_in_executor(None, last_frame, video)
     return RawBytes(body, content_type=b"image/png")
