@@ -12,12 +12,15 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from functools import lru_cache, wraps
-from typing import Any, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast, overload
+
+from typing_extensions import Self
 
 MAX_KEY_LENGTH = 4096
 """Characters (or items) of one argument beyond which a call is not cached."""
 
 F = TypeVar("F", bound=Callable[..., Any])
+V = TypeVar("V")
 
 
 def small_key_cache(maxsize: int, max_key_length: int = MAX_KEY_LENGTH) -> Callable[[F], F]:
@@ -50,3 +53,33 @@ def _takes_one_positional(function: Callable[..., Any]) -> bool:
     parameters = list(inspect.signature(function).parameters.values())
     positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
     return len(parameters) == 1 and parameters[0].kind in positional
+
+
+class cached_attribute(Generic[V]):
+    """`functools.cached_property` without its lock: computed on first read, then a plain
+    attribute of the instance.
+
+    Python 3.11's `cached_property` takes a lock on every first read (about 1 µs), and
+    request contexts read several such attributes once each, all on the event loop's
+    thread (or the one worker that matches a regex rule meanwhile), so the lock bought
+    nothing. Python 3.12 dropped it for the same reason.
+    """
+
+    def __init__(self, function: Callable[[Any], V]) -> None:
+        self.function = function
+        self.name = function.__name__
+        self.__doc__ = function.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> Self: ...
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> V: ...
+    def __get__(self, instance: object | None, owner: type | None = None) -> V | Self:
+        if instance is None:
+            return self
+        value = self.function(instance)
+        instance.__dict__[self.name] = value  # later reads never reach the descriptor
+        return value

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from meshapi_mock.memo import MAX_KEY_LENGTH, small_key_cache
+from meshapi_mock.memo import MAX_KEY_LENGTH, cached_attribute, small_key_cache
 
 
 def counting(max_key_length: int = MAX_KEY_LENGTH) -> tuple[list[object], Callable[..., str]]:
@@ -61,3 +62,41 @@ def test_a_one_argument_function_caches_the_same_way() -> None:
         assert shout(long) == long.upper()
     assert calls == ["hi", long, long, long]
     assert shout.__name__ == "shout"
+
+
+def test_a_cached_attribute_is_computed_once_per_instance() -> None:
+    computed: list[int] = []
+
+    class Request:
+        def __init__(self, number: int) -> None:
+            self.number = number
+
+        @cached_attribute
+        def doubled(self) -> int:
+            """Twice the number."""
+            computed.append(self.number)
+            return self.number * 2
+
+    first, second = Request(1), Request(2)
+    assert (first.doubled, first.doubled, second.doubled) == (2, 2, 4)
+    assert computed == [1, 2]
+    assert isinstance(Request.__dict__["doubled"], cached_attribute)
+    assert Request.doubled.__doc__ == "Twice the number."
+
+
+def test_a_cached_attribute_that_raises_is_tried_again() -> None:
+    attempts: list[None] = []
+
+    class Flaky:
+        @cached_attribute
+        def value(self) -> int:
+            attempts.append(None)
+            if len(attempts) == 1:
+                raise ValueError("not yet")
+            return 7
+
+    flaky = Flaky()
+    with pytest.raises(ValueError):
+        _ = flaky.value
+    assert flaky.value == 7
+    assert len(attempts) == 2

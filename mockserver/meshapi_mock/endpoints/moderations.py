@@ -12,7 +12,6 @@ import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
@@ -27,7 +26,7 @@ from starlette.types import ASGIApp
 
 from ..contract import WireModel, required_when, with_conditions
 from ..jsonbody import dumps
-from ..memo import small_key_cache
+from ..memo import cached_attribute, small_key_cache
 from ..responses import JSONBytes
 from ..scripting.context import CallContext, clip
 from ..scripting.matching import any_text_difference
@@ -318,7 +317,7 @@ class ModerationContext(CallContext):
     def model(self) -> str | None:
         return self.request.model
 
-    @cached_property
+    @cached_attribute
     def inputs(self) -> list[Input]:
         given = self.request.input
         if isinstance(given, str):
@@ -333,7 +332,7 @@ class ModerationContext(CallContext):
                 out.append(Input("image", item.image_url.url if item.image_url else ""))
         return out
 
-    @cached_property
+    @cached_attribute
     def texts(self) -> list[str]:
         return [i.value for i in self.inputs if i.kind == "text"]
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, model_validator
@@ -22,6 +21,7 @@ from starlette.types import ASGIApp
 from .. import catalogue
 from ..contract import ImagePart, Message, WireModel
 from ..jsonbody import dumps
+from ..memo import cached_attribute
 from ..responses import JSONBytes
 from ..scripting.context import CallContext, clip
 from ..scripting.conversation import ConversationContext, LastUserCriterion
@@ -62,14 +62,14 @@ class RouterSelectRequest(_Wire):
 class RouterContext(ConversationContext):
     request: RouterSelectRequest
 
-    @cached_property
+    @cached_attribute
     def prompt(self) -> str:
         """What the choice reads: the last user message, else every message's text."""
         if self.last_user is not None:
             return self.last_user
         return "\n".join(m.text() for m in self.request.messages)
 
-    @cached_property
+    @cached_attribute
     def has_images(self) -> bool:
         return any(
             isinstance(part, ImagePart)
@@ -78,7 +78,7 @@ class RouterContext(ConversationContext):
             for part in m.content
         )
 
-    @cached_property
+    @cached_attribute
     def uses_tools(self) -> bool:
         extra = self.request.model_extra or {}
         return bool(extra.get("tools")) or any(

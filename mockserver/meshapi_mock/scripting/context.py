@@ -8,11 +8,11 @@ more to ask (chat's last user message, tools offered, …) subclass it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from ..config import ServerConfig
 from ..headers import RawHeaders, header_map
+from ..memo import cached_attribute
 
 
 @dataclass
@@ -28,7 +28,7 @@ class CallContext:
     regex_timeout: float | None = ServerConfig.regex_timeout
     """Seconds each rule's regexes may spend on this request (None: no limit)."""
 
-    @cached_property
+    @cached_attribute
     def headers(self) -> dict[str, str]:
         return header_map(self.raw_headers)
 

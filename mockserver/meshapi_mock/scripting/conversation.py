@@ -7,11 +7,11 @@ text-criteria on them are read one way here, so a rule means the same everywhere
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Annotated, Protocol
 
 from pydantic import Field
 
+from ..memo import cached_attribute
 from .context import CallContext
 from .matching import any_text_difference, text_difference
 from .spec import TextMatch, string_shorthand
@@ -40,7 +40,7 @@ SystemCriterion = Annotated[
 class ConversationContext(CallContext):
     """A call whose request has `messages` (each with a `role` and `text()`)."""
 
-    @cached_property
+    @cached_attribute
     def last_user(self) -> str | None:
         for message in reversed(self.request.messages):
             if message.role == "user":
@@ -48,7 +48,7 @@ class ConversationContext(CallContext):
                 return text
         return None
 
-    @cached_property
+    @cached_attribute
     def system(self) -> str:
         return "\n".join(m.text() for m in self.request.messages if m.role == "system")
 

@@ -10,11 +10,11 @@ import base64
 import binascii
 import urllib.parse
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any, Literal
 
 from ...errors import MeshError
 from ...forms import file_names, is_form
+from ...memo import cached_attribute
 from ...scripting.context import CallContext, clip
 from . import signal
 from .voices import DEFAULT_VOICE
@@ -85,7 +85,7 @@ class AudioContext(CallContext):
         )
         return code if isinstance(code, str) else None
 
-    @cached_property
+    @cached_attribute
     def upload(self) -> bytes:
         value: Any = getattr(self.request, "file", None)
         data = decode_upload(value) if isinstance(value, str) else b""
@@ -104,14 +104,14 @@ class AudioContext(CallContext):
             )
         return data
 
-    @cached_property
+    @cached_attribute
     def filename(self) -> str | None:
         """The upload's file name, when it came as a multipart file part."""
         if self.kind != "text" or not is_form(self.headers.get("content-type")):
             return None
         return file_names(self.raw_body).get("file")
 
-    @cached_property
+    @cached_attribute
     def heard(self) -> signal.Heard:
         """What the uploaded audio says, if the fake's own speech made it."""
         return signal.hear(self.upload)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 from ...contract import ChatCompletionRequest, Message
+from ...memo import cached_attribute
 from ...scripting.context import clip
 from ...scripting.conversation import ConversationContext
 
@@ -53,11 +53,11 @@ class ChatContext(ConversationContext):
     def model(self) -> str | None:
         return self.request.model
 
-    @cached_property
+    @cached_attribute
     def tool_names(self) -> list[str]:
         return [t.function.name for t in self.request.tools or ()]
 
-    @cached_property
+    @cached_attribute
     def output_format(self) -> OutputFormat | None:
         return output_format(self.request.response_format)
 
@@ -69,7 +69,7 @@ class ChatContext(ConversationContext):
             return completion_tokens if tokens is None else tokens
         return min(tokens, completion_tokens)
 
-    @cached_property
+    @cached_attribute
     def called_tools(self) -> list[str]:
         """Names of the tools the assistant already called in this conversation, in order."""
         return [
@@ -78,7 +78,7 @@ class ChatContext(ConversationContext):
             for call in message.tool_calls or ()
         ]
 
-    @cached_property
+    @cached_attribute
     def pending_tool_results(self) -> list[tuple[str, str | None, Message]]:
         """Tool messages ending the conversation: (tool_call_id, tool name, message)."""
         names: dict[str, str] = {}

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from ...memo import cached_attribute
 from ...scripting.context import CallContext, clip
 from ...scripting.matching import any_text_difference
 from ...scripting.spec import BaseMatch, BaseReply, Spec, TextMatch, string_shorthand
@@ -70,7 +70,7 @@ class EmbeddingsContext(CallContext):
         """The model that answers: the one asked for, else the default embedding model."""
         return self.request.model or vectors.DEFAULT_MODEL
 
-    @cached_property
+    @cached_attribute
     def items(self) -> list[InputItem]:
         """The inputs in order; one embedding is answered per item."""
         value = self.request.input
@@ -88,7 +88,7 @@ class EmbeddingsContext(CallContext):
                 items.append(_part_item(entry))
         return items
 
-    @cached_property
+    @cached_attribute
     def texts(self) -> list[str]:
         """The input texts (strings and text parts) that `input` criteria read."""
         return [item.text for item in self.items if item.kind == "text"]

@@ -11,10 +11,10 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from functools import cached_property
 
 from ...errors import MeshError
 from ...imaging import MAX_SIDE, Format, ImageInfo
+from ...memo import cached_attribute
 from ...scripting.context import CallContext, clip
 from .inputs import InputImage, decode
 from .wire import ImageEditRequest, ImageGenerationRequest, parse_size
@@ -58,7 +58,7 @@ class ImagesContext(CallContext):
         request = self.request
         return request.operation if isinstance(request, ImageEditRequest) else None
 
-    @cached_property
+    @cached_attribute
     def inputs(self) -> list[InputImage]:
         request = self.request
         if isinstance(request, ImageGenerationRequest):
@@ -125,7 +125,7 @@ class ImagesContext(CallContext):
         seed = request.seed if isinstance(request, ImageGenerationRequest) else None
         return None if seed is None or seed < 0 else seed
 
-    @cached_property
+    @cached_attribute
     def size(self) -> tuple[int, int]:
         request = self.request
         if request.size is not None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
+from ...memo import cached_attribute
 from ...scripting.context import CallContext, clip
 from .conversation import SYSTEM_ROLES, Turn, read_input
 from .wire import ResponsesRequest
@@ -34,33 +34,33 @@ class ResponsesContext(CallContext):
     def model(self) -> str | None:
         return self.create.model if self.create is not None else None
 
-    @cached_property
+    @cached_attribute
     def turns(self) -> list[Turn]:
         return read_input(self.create.input) if self.create is not None else []
 
-    @cached_property
+    @cached_attribute
     def last_user(self) -> str | None:
         for turn in reversed(self.turns):
             if turn.kind == "message" and turn.role == "user":
                 return turn.text
         return None
 
-    @cached_property
+    @cached_attribute
     def instructions(self) -> str:
         """`instructions`, then system and developer messages, joined by newlines."""
         texts = [self.create.instructions] if self.create and self.create.instructions else []
         texts += [t.text for t in self.turns if t.kind == "message" and t.role in SYSTEM_ROLES]
         return "\n".join(texts)
 
-    @cached_property
+    @cached_attribute
     def message_texts(self) -> list[str]:
         return [t.text for t in self.turns if t.kind == "message"]
 
-    @cached_property
+    @cached_attribute
     def tool_names(self) -> list[str]:
         return [t.name for t in self.create.function_tools()] if self.create else []
 
-    @cached_property
+    @cached_attribute
     def pending_tool_results(self) -> list[tuple[str, str | None, str]]:
         """`function_call_output` items ending the input: (call_id, tool name, output)."""
         names = {t.call_id: t.name for t in self.turns if t.kind == "function_call"}
@@ -73,7 +73,7 @@ class ResponsesContext(CallContext):
         trailing.reverse()
         return trailing
 
-    @cached_property
+    @cached_attribute
     def text_format(self) -> dict[str, Any] | None:
         """The structured-output format asked for, as `{type, schema?, name?}`; None for text.
 
