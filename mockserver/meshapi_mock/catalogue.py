@@ -446,9 +446,10 @@ def well_formed(model_id: str) -> bool:
     """`provider/name`, both parts present, and no whitespace anywhere: the gateway does
     not trim `"openai/gpt-4o-mini "` into a model it knows."""
     provider, slash, name = model_id.partition("/")
-    return bool(provider and slash and name) and not any(c.isspace() for c in model_id)
+    return bool(provider and slash and name) and model_id.split() == [model_id]
 
 
+@lru_cache(maxsize=1024)  # every reset rebuilds the catalogue from the same ids
 def _check_id(model_id: str) -> None:
     provider, slash, name = model_id.partition("/")
     if not (provider and slash and name):
