@@ -346,6 +346,22 @@ def test_a_timed_response_can_be_cancelled(server: MockServer) -> None:
     assert done["response"]["status_details"]["reason"] == "client_cancelled"
 
 
+def test_a_response_cancelled_in_its_delay_is_created_then_done(server: MockServer) -> None:
+    """A client sees every response begin: one cancelled before its scripted delay ran
+    out still gets `response.created` ahead of its cancelled `response.done`."""
+    server.realtime.timing(delay=30).reply("never started")
+    with session(server) as ws:
+        opened(ws)
+        send(ws, {"type": "response.create"})
+        send(ws, {"type": "response.cancel"})
+        created, done = receive(ws), receive(ws)
+
+    assert created["type"] == "response.created"
+    assert created["response"]["status"] == "in_progress"
+    assert done["type"] == "response.done" and done["response"]["status"] == "cancelled"
+    assert done["response"]["id"] == created["response"]["id"]
+
+
 def test_faults_break_a_response(server: MockServer) -> None:
     server.realtime.with_fault("error_frame", after_chunks=1).reply("one two three")
     server.realtime.with_fault("disconnect", after_chunks=2).reply("one two three")

@@ -168,6 +168,10 @@ class RealtimeSession:
         self.responses = 0
         self.active: asyncio.Task[None] | None = None
         self.active_response: dict[str, Any] | None = None
+        self.announced: str | None = None
+        """The id of the last response whose `response.created` went out."""
+        self.rendered = asyncio.Event()
+        """Set once the active response is rendered (`active_response` holds it)."""
         now = int(self.state.clock.now())
         self.session: dict[str, Any] = {
             "type": "realtime",
@@ -210,6 +214,8 @@ class RealtimeSession:
         event = {"type": event["type"], "event_id": self.new_id("event"), **event}
         if shown is not None:
             shown = {**shown, "event_id": event["event_id"]}
+        if event["type"] == "response.created":
+            self.announced = event["response"]["id"]
         return await self.socket.send_event(event, shown)
 
     async def error(self, spec: RealtimeErrorSpec, client_event_id: str | None = None) -> None:
@@ -462,10 +468,14 @@ class RealtimeSession:
             )
         self.responses += 1
         turn = self.turn(params)
+        self.rendered = asyncio.Event()
         self.active = asyncio.ensure_future(self.respond(turn, params, event_id))
 
     async def on_response_cancel(self, event: dict[str, Any], event_id: str | None) -> None:
-        task, response = self.active, self.active_response
+        task = self.active
+        if task is not None and not task.done() and self.active_response is None:
+            await self.until_rendered(task)  # asked for, still choosing its rule
+        response = self.active_response
         if task is None or task.done() or response is None:
             raise ClientError(
                 "response_cancel_not_active", "Cancellation failed: no active response found."
@@ -473,10 +483,21 @@ class RealtimeSession:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        if self.announced != response["id"]:  # cancelled in its scripted delay: say it began
+            await self.send({"type": "response.created", "response": dict(response)})
         response.update(
             status="cancelled", status_details={"type": "cancelled", "reason": "client_cancelled"}
         )
         await self.send({"type": "response.done", "response": response})
+
+    async def until_rendered(self, task: asyncio.Task[None]) -> None:
+        """Wait until the requested response exists (`active_response`) or its task ended
+        (an error event instead): a cancel sent right behind `response.create` cancels it."""
+        rendered = asyncio.ensure_future(self.rendered.wait())
+        try:
+            await asyncio.wait({task, rendered}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            rendered.cancel()
 
     def turn(self, params: ResponseParams | None) -> RealtimeTurn:
         session = self.session
@@ -648,6 +669,7 @@ class Render:
         part_where = {**where, "content_index": 0}
         created = self.response("in_progress", [])
         self.session.active_response = created
+        self.session.rendered.set()
         empty_part = (
             {"type": "audio", "transcript": ""} if audio_out else {"type": "text", "text": ""}
         )
