@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
+import logging
 import socket
 import threading
 import time
@@ -25,6 +26,7 @@ from .config import ServerConfig
 from .delivery.connection import TransportInScope
 from .guard import WholeTarget
 from .mock import Mock
+from .sockets import quiet_denied_handshakes
 from .state import MockState
 from .timeouts import with_request_deadline
 
@@ -90,7 +92,9 @@ def uvicorn_config(
         "http": with_request_deadline(_with_fault_access(_http_protocol(http)), state),
     }
     options.update(overrides)
-    return uvicorn.Config(app, **options)  # type: ignore[arg-type]
+    config = uvicorn.Config(app, **options)  # type: ignore[arg-type]
+    quiet_denied_handshakes(logging.getLogger("uvicorn.error"))
+    return config
 
 
 def _http_protocol(http: str | type[asyncio.Protocol]) -> type[asyncio.Protocol]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -52,8 +53,32 @@ async def deny(scope: Scope, receive: Receive, send: Send, error: MeshError) -> 
     request_scope.record_error(scope, error)
     if DENIAL in scope.get("extensions", {}):
         await error.response(request_scope.request_id(scope))(scope, receive, send)
+        _DENIED.set(True)
     else:
         await send({"type": "websocket.close", "code": POLICY_VIOLATION})
+
+
+_DENIED: contextvars.ContextVar[bool] = contextvars.ContextVar("handshake_denied", default=False)
+"""Set in the task serving a handshake once it was refused with an HTTP response."""
+_UNFINISHED = "ASGI callable returned without completing handshake."
+
+
+class DeniedHandshakeFilter(logging.Filter):
+    """Drops uvicorn's error for a handshake the fake refused with an HTTP response.
+
+    uvicorn's `websockets-sansio` protocol (0.54) logs "returned without completing
+    handshake" after a complete `websocket.http.response` too, so every refused socket (a
+    foreign origin, an unknown path) read as a crash. uvicorn logs it in the task that ran
+    the app, so `deny`'s mark is seen here, and any other such error still shows."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (_DENIED.get() and record.getMessage() == _UNFINISHED)
+
+
+def quiet_denied_handshakes(logger: logging.Logger) -> None:
+    """Install `DeniedHandshakeFilter` on uvicorn's error logger, once."""
+    if not any(isinstance(f, DeniedHandshakeFilter) for f in logger.filters):
+        logger.addFilter(DeniedHandshakeFilter())
 
 
 def upgrade_required(operation: Operation) -> Callable[[Request], Awaitable[Response]]:

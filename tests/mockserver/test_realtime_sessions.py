@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -517,3 +519,30 @@ def test_audio_deltas_are_base64_pcm_the_sdk_decodes(server: MockServer) -> None
             if message.event["type"] == "response.done":
                 break
     assert deltas and all(len(d) % 2 == 0 for d in deltas)
+
+
+def test_refused_handshakes_are_not_logged_as_errors() -> None:
+    """A refused socket is an answer (a 403 or 404 with the error envelope), not a crash:
+    uvicorn's own "returned without completing handshake" error must not follow it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "meshapi_mock", "serve", "--port", str(port)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        assert "serving on" in process.stdout.readline()
+        statuses = []
+        for origin, path in (
+            ("http://evil.example", f"/v1/realtime?model={MODEL}"),
+            (None, "/v1/no-such-socket"),
+        ):
+            with pytest.raises(InvalidStatus) as refused:
+                connect(f"ws://127.0.0.1:{port}{path}", origin=Origin(origin) if origin else None)
+            statuses.append(refused.value.response.status_code)
+    finally:
+        process.terminate()
+        _, errors = process.communicate(timeout=10)
+
+    assert statuses == [403, 404]
+    assert "handshake" not in errors and "ERROR" not in errors, errors
