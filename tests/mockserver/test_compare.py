@@ -170,6 +170,20 @@ def test_an_override_s_max_tokens_cuts_a_default_answer(
     assert cut["response_body"]["choices"][0]["finish_reason"] == "length"
 
 
+def test_the_default_judge_weighs_answers_of_one_length_as_such(
+    server: MockServer, http: httpx.Client
+) -> None:
+    """Different answers of the same length have no shortest or longest: the judge says
+    so rather than naming one model as both."""
+    server.chat.when(model="openai/*").reply("Two, three, five.")
+    server.chat.when(model="anthropic/*").reply("Primes are 2,3,5.")
+
+    judged = answered(http, models=MODELS[:2])["comparison"]
+
+    assert "They differ in wording, each 3 words long." in judged
+    assert "shortest" not in judged and "longest" not in judged
+
+
 def test_skip_comparison_has_no_judge(server: MockServer, http: httpx.Client) -> None:
     server.compare.comparison("never read")
 

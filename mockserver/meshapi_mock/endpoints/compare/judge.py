@@ -27,6 +27,8 @@ def synthesis(question: str | None, legs: Sequence[Leg], instructions: str | Non
         parts.append(f"Only {answered[0][0]} answered, so there is nothing to weigh it against.")
     elif len({text for _, text in answered}) == 1:
         parts.append("All of them say the same thing.")
+    elif len({_words(text) for _, text in answered}) == 1:
+        parts.append(f"They differ in wording, each {_words(answered[0][1])} words long.")
     else:
         shortest = min(answered, key=lambda item: _words(item[1]))
         longest = max(answered, key=lambda item: _words(item[1]))
