@@ -156,8 +156,11 @@ def matches(pattern: str, value: str, seconds: float = CHECK_SECONDS) -> bool:
 
 @lru_cache(maxsize=256)
 def _compiled(pattern: str) -> regex.Pattern[str] | None:
+    """JSON Schema patterns are ECMA-262 regexes, whose `\\w`, `\\d` and `\\b` are ASCII:
+    checked with Python's Unicode classes, a hint such as "º" would pass `^\\w$` here and
+    fail every validator. (ASCII `\\s` is stricter than ECMA's: never wrongly accepted.)"""
     try:
-        return regex.compile(pattern)
+        return regex.compile(pattern, flags=regex.ASCII)
     except (regex.error, ValueError, OverflowError):
         return None
 

@@ -67,6 +67,19 @@ def test_the_value_stays_small_whatever_the_schema_asks(schema: dict[str, Any]) 
     assert len(json.dumps(example(schema))) < SMALL
 
 
+@pytest.mark.parametrize("pattern", [r"^\w$", r"^\w+$", r"^\d{2}$"])
+def test_patterns_read_their_classes_as_json_schema_does(pattern: str) -> None:
+    """ECMA-262's `\\w` and `\\d` are ASCII: a non-ASCII property name offered as a hint
+    (Python's Unicode classes take "º" and "²" as a word and a digit) must not pass."""
+    schema = {
+        "type": "object",
+        "properties": {name: {"type": "string", "pattern": pattern} for name in ("º", "²²")},
+        "required": ["º", "²²"],
+    }
+
+    assert_valid(schema, example(schema))
+
+
 def test_patterns_that_backtrack_cost_no_more_than_the_example_s_regex_budget() -> None:
     """Each search stops at its timeout and all of an example's share one budget, so a
     schema full of catastrophic patterns still gets its (imperfect) answer."""
