@@ -262,16 +262,17 @@ def test_plugin_style_assertions_work_per_endpoint(server: MockServer, http: htt
 
 
 def test_a_stream_the_client_abandons_is_journaled_as_not_completed(server: MockServer) -> None:
-    """Headers and a first frame, then the client hangs up: no `stream_completed`."""
-    # About 12 MB of frames: far more than loopback's buffers (a send buffer grows to 4 MB).
-    words = " ".join(f"word{i}" for i in range(60_000))
-    server.chat.reply(words)
+    """Headers and a first frame, then the client hangs up: no `stream_completed`.
+
+    The answer is paced (200 frames 50 ms apart), so it cannot all reach the kernel's
+    buffers before the hang-up, however fast the server or large loopback's buffers: an
+    unpaced answer of any size could (uvloop hands megabytes to the socket at once), and
+    then it was delivered as far as the server can tell."""
+    words = " ".join(f"word{i}" for i in range(200))
+    server.chat.timing(interval=0.05).reply(words)
     body = json.dumps(ask("long", stream=True)).encode()
     host, port = server.url.removeprefix("http://").split(":")
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        # A small receive window before connecting: loopback buffers grow to megabytes,
-        # and a fast server (uvloop) could hand the whole answer to the kernel first.
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         sock.connect((host, int(port)))
         sock.sendall(
             b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
@@ -279,11 +280,14 @@ def test_a_stream_the_client_abandons_is_journaled_as_not_completed(server: Mock
             + f"Content-Length: {len(body)}\r\n\r\n".encode()
             + body
         )
-        assert sock.recv(4096).startswith(b"HTTP/1.1 200")
+        received = b""
+        while b"data: " not in received:  # the head, then the first frame
+            received += sock.recv(4096)
+        assert received.startswith(b"HTTP/1.1 200")
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
 
     entry = server.requests[-1]
-    for _ in range(500):  # the server notices between two frames; wait for it, not a clock
+    for _ in range(500):  # the server notices at its next frame; wait for it, not a clock
         if entry.error_code is not None:
             break
         time.sleep(0.01)
