@@ -351,17 +351,24 @@ def test_a_timed_response_can_be_cancelled(server: MockServer) -> None:
 def test_a_response_cancelled_in_its_delay_is_created_then_done(server: MockServer) -> None:
     """A client sees every response begin: one cancelled before its scripted delay ran
     out still gets `response.created` ahead of its cancelled `response.done`."""
-    server.realtime.timing(delay=30).reply("never started")
+    # A regex criterion is matched off the event loop: the cancel is read while the rule
+    # is still being chosen, before the response exists.
+    rule = server.realtime.when(instructions={"regex": ".*"}).timing(delay=30)
+    rule.reply("never started", times=None)
+    pairs = []
     with session(server) as ws:
         opened(ws)
-        send(ws, {"type": "response.create"})
-        send(ws, {"type": "response.cancel"})
-        created, done = receive(ws), receive(ws)
+        for _ in range(2):  # the second pair must not see the first response again
+            send(ws, {"type": "response.create"})
+            send(ws, {"type": "response.cancel"})
+            pairs.append((receive(ws), receive(ws)))
 
-    assert created["type"] == "response.created"
-    assert created["response"]["status"] == "in_progress"
-    assert done["type"] == "response.done" and done["response"]["status"] == "cancelled"
-    assert done["response"]["id"] == created["response"]["id"]
+    for created, done in pairs:
+        assert created["type"] == "response.created"
+        assert created["response"]["status"] == "in_progress"
+        assert done["type"] == "response.done" and done["response"]["status"] == "cancelled"
+        assert done["response"]["id"] == created["response"]["id"]
+    assert pairs[0][0]["response"]["id"] != pairs[1][0]["response"]["id"]
 
 
 def test_faults_break_a_response(server: MockServer) -> None:

@@ -469,6 +469,7 @@ class RealtimeSession:
         self.responses += 1
         turn = self.turn(params)
         self.rendered = asyncio.Event()
+        self.active_response = None  # the previous one may have been cancelled or failed
         self.active = asyncio.ensure_future(self.respond(turn, params, event_id))
 
     async def on_response_cancel(self, event: dict[str, Any], event_id: str | None) -> None:
@@ -488,6 +489,7 @@ class RealtimeSession:
         response.update(
             status="cancelled", status_details={"type": "cancelled", "reason": "client_cancelled"}
         )
+        self.active_response = None
         await self.send({"type": "response.done", "response": response})
 
     async def until_rendered(self, task: asyncio.Task[None]) -> None:
