@@ -633,10 +633,15 @@ def test_the_store_forgets_the_oldest_past_its_limit(server: MockServer) -> None
         assert client.get(f"{PATH}/{ids[0]}").status_code == 404
 
 
-def test_the_store_forgets_the_oldest_past_its_bytes() -> None:
-    # 30 creates of a 20 MiB input once held ~700 MiB: the store counted entries only.
+@pytest.mark.parametrize(
+    "bulk",
+    ["lorem ipsum " * 4_000, "😀 " * 9_600],  # 48 kB of UTF-8 each: a few fit, eight do not
+    ids=["ascii", "four-byte characters"],
+)
+def test_the_store_forgets_the_oldest_past_its_bytes(bulk: str) -> None:
+    # 30 creates of a 20 MiB input once held ~700 MiB: the store counted entries only (and
+    # then characters, where an emoji is four bytes).
     bound = 200_000
-    bulk = "lorem ipsum " * 4_000  # 48 kB of input each: a few fit, eight do not
     with (
         MockServer(responses_max_bytes=bound) as small,
         httpx.Client(base_url=small.url, headers={"Authorization": "Bearer rsk_x"}) as client,
@@ -651,7 +656,7 @@ def test_the_store_forgets_the_oldest_past_its_bytes() -> None:
     kept = found.count(200)
     assert found == [404] * (8 - kept) + [200] * kept, "the oldest go first"
     assert 2 <= kept < 8 and kept_entries == kept
-    assert kept * len(bulk) < held <= bound
+    assert kept * len(bulk.encode()) < held <= bound
     assert continued.status_code == 404, "a forgotten response is unknown"
     assert error_of(continued)["code"] == "not_found"
     assert config["responses_max_bytes"] == bound

@@ -54,11 +54,11 @@ class StoredResponse:
     @cached_property
     def size(self) -> int:
         """Bytes it counts against the store's bound, about: the response's JSON and the
-        characters of its conversation. Turns continued from an earlier response count
-        again here, though they share its text: the bound may forget a little early, never
+        UTF-8 of its conversation. Turns continued from an earlier response count again
+        here, though they share its text: the bound may forget a little early, never
         late."""
         turns = sum(
-            len(turn.text) + len(turn.name or "") + len(turn.call_id or "") + TURN_BYTES
+            _utf8(turn.text) + _utf8(turn.name or "") + _utf8(turn.call_id or "") + TURN_BYTES
             for turn in self.turns
         )
         return len(dumps(self.final)) + turns
@@ -172,3 +172,9 @@ class ResponseStore:
             "first_id": data[0]["id"] if data else None,
             "last_id": data[-1]["id"] if data else None,
         }
+
+
+def _utf8(text: str) -> int:
+    """What `text` holds in bytes: up to four a character, so counting characters could
+    keep several times the bound."""
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
