@@ -27,6 +27,11 @@ _MILLION = Decimal(1_000_000)
 _COST_QUANTUM = Decimal("0.0000001")
 
 
+KINDS = frozenset({"text", "embedding", "image", "audio", "realtime", "video"})
+"""The `model_type`s the fake's areas tell apart. A model added with another type (a
+test's own `multimodal`, say) is not refused for its kind anywhere."""
+
+
 @dataclass(frozen=True)
 class Model:
     id: str

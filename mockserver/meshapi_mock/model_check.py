@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from .catalogue import Catalogue, Model, well_formed
+from .catalogue import KINDS, Catalogue, Model, well_formed
 from .errors import MeshError
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ def check_models(
     for field, model_id in model_ids(request, paths):
         model = catalogue.find(model_id)
         if model is not None:
-            if kinds and mode != "any" and model.model_type not in kinds:
+            if kinds and mode != "any" and model.model_type in KINDS - set(kinds):
                 return "rejected", unsupported(catalogue, field, model, kinds)
             status = status or "catalogue"
             continue

@@ -158,6 +158,19 @@ def test_responses_refuse_a_catalogue_model_of_another_kind_with_501(
     assert server.rules[0].call_count == 0
 
 
+def test_a_model_of_a_kind_the_fake_does_not_know_is_served(
+    http: httpx.Client, server: MockServer
+) -> None:
+    """Only the kinds the fake tells apart are refused: a test's own `multimodal` model,
+    once in the catalogue, is answered as well as an id the catalogue lacks would be."""
+    server.models.add({"id": "acme/omni-1", "model_type": "multimodal"})
+    server.responses.reply("Hello.", times=None)
+
+    for model in ("acme/omni-1", "openai/gpt-4o-mini"):
+        response = http.post("/v1/responses", json={"model": model, "input": "Hi"})
+        assert response.status_code == 200, response.text
+
+
 def test_the_openapi_document_names_the_501(http: httpx.Client) -> None:
     responses = http.get("/openapi.json").json()["paths"]["/v1/responses"]["post"]["responses"]
     assert "`model_capability_not_supported`" in responses["501"]["description"]
