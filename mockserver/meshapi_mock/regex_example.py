@@ -144,23 +144,26 @@ def _shape(pattern: str) -> _Shape | None:
 
 def matches(pattern: str, value: str, seconds: float = CHECK_SECONDS) -> bool:
     """Does `pattern` occur in `value` (JSON Schema patterns are not anchored)? False when
-    the pattern is invalid or the search takes longer than `seconds`."""
-    compiled = _compiled(pattern)
-    if compiled is None or seconds <= 0:
+    the pattern is invalid or the searches take longer than `seconds`.
+
+    JSON Schema patterns are ECMA-262 regexes: their `\\w`, `\\d` and `\\b` are ASCII, while
+    `\\s`, `\\S` and `\\p{…}` are Unicode. Python reads all of them as Unicode, or all as
+    ASCII with its flag, so the value must be found both ways: neither reading then lets
+    through what ECMA's refuses (a hint "º" for `^\\w$`, a no-break space for `^\\S+$`)."""
+    readings = _compiled(pattern)
+    if readings is None or seconds <= 0:
         return False
     try:
-        return compiled.search(value, timeout=seconds) is not None
+        return all(r.search(value, timeout=seconds / 2) is not None for r in readings)
     except TimeoutError:
         return False
 
 
 @lru_cache(maxsize=256)
-def _compiled(pattern: str) -> regex.Pattern[str] | None:
-    """JSON Schema patterns are ECMA-262 regexes, whose `\\w`, `\\d` and `\\b` are ASCII:
-    checked with Python's Unicode classes, a hint such as "º" would pass `^\\w$` here and
-    fail every validator. (ASCII `\\s` is stricter than ECMA's: never wrongly accepted.)"""
+def _compiled(pattern: str) -> tuple[regex.Pattern[str], regex.Pattern[str]] | None:
+    """The pattern read with Unicode classes and with ASCII ones."""
     try:
-        return regex.compile(pattern, flags=regex.ASCII)
+        return regex.compile(pattern), regex.compile(pattern, flags=regex.ASCII)
     except (regex.error, ValueError, OverflowError):
         return None
 
