@@ -282,7 +282,9 @@ def test_a_stream_the_client_abandons_is_journaled_as_not_completed(server: Mock
         )
         received = b""
         while b"data: " not in received:  # the head, then the first frame
-            received += sock.recv(4096)
+            chunk = sock.recv(4096)
+            assert chunk, f"the server closed early: {received!r}"
+            received += chunk
         assert received.startswith(b"HTTP/1.1 200")
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
 
