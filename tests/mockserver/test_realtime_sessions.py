@@ -531,14 +531,13 @@ def test_audio_deltas_are_base64_pcm_the_sdk_decodes(server: MockServer) -> None
 def test_refused_handshakes_are_not_logged_as_errors() -> None:
     """A refused socket is an answer (a 403 or 404 with the error envelope), not a crash:
     uvicorn's own "returned without completing handshake" error must not follow it."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    command = [sys.executable, "-m", "meshapi_mock", "serve", "--port", str(port)]
+    command = [sys.executable, "-m", "meshapi_mock", "serve", "--port", "0"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
-        assert "serving on" in process.stdout.readline()
+        banner = process.stdout.readline()  # "... serving on http://127.0.0.1:PORT (...)"
+        assert "serving on" in banner, banner
+        port = int(banner.split("serving on http://127.0.0.1:", 1)[1].split()[0])
         statuses = []
         for origin, path in (
             ("http://evil.example", f"/v1/realtime?model={MODEL}"),
