@@ -96,7 +96,8 @@ def check_models(
     for field, model_id in model_ids(request, paths):
         model = catalogue.find(model_id)
         if model is not None:
-            if kinds and mode != "any" and model.model_type in KINDS - set(kinds):
+            kind = model.model_type
+            if kinds and mode != "any" and kind in KINDS and kind not in kinds:
                 return "rejected", unsupported(catalogue, field, model, kinds)
             status = status or "catalogue"
             continue

@@ -18,6 +18,12 @@ from typing import Generic, TypeVar
 V = TypeVar("V")
 
 
+def text_bytes(text: str) -> int:
+    """What a text counts against a byte budget: its UTF-8, up to four bytes a character
+    (counting characters could keep several times the bound)."""
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
 class BoundedItems(Generic[V]):
     """Items by id, oldest first, within `limit` items and `max_bytes` of their sizes."""
 

@@ -11,7 +11,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from ...errors import MeshError
-from ..bounded import BoundedItems
+from ..bounded import BoundedItems, text_bytes
 
 if TYPE_CHECKING:
     from ..base import Host
@@ -42,7 +42,7 @@ class TranscriptionStore:
             return self._created
 
     def add(self, answer: dict[str, Any]) -> None:
-        size = len(str(answer.get("text", "")).encode("utf-8", "replace")) + 256
+        size = text_bytes(str(answer.get("text", ""))) + 256
         with self._lock:
             self._items.put(answer["id"], answer, size)
 

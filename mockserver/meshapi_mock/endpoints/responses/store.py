@@ -21,7 +21,7 @@ from typing import Any
 
 from ...errors import MeshError
 from ...jsonbody import dumps
-from ..bounded import BoundedItems
+from ..bounded import BoundedItems, text_bytes
 from .conversation import Turn
 
 MAX_STORED = 1000
@@ -58,7 +58,7 @@ class StoredResponse:
         here, though they share its text: the bound may forget a little early, never
         late."""
         turns = sum(
-            _utf8(turn.text) + _utf8(turn.name or "") + _utf8(turn.call_id or "") + TURN_BYTES
+            text_bytes(turn.text + (turn.name or "") + (turn.call_id or "")) + TURN_BYTES
             for turn in self.turns
         )
         return len(dumps(self.final)) + turns
@@ -172,9 +172,3 @@ class ResponseStore:
             "first_id": data[0]["id"] if data else None,
             "last_id": data[-1]["id"] if data else None,
         }
-
-
-def _utf8(text: str) -> int:
-    """What `text` holds in bytes: up to four a character, so counting characters could
-    keep several times the bound."""
-    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
